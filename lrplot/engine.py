@@ -1,0 +1,156 @@
+"""Run a schedule through the seed's training loop and record the LR of every step.
+
+Row k of a trace is the LR that optimizer step k uses: the optimizer's
+``param_groups[0]['lr']`` before its k-th ``optimizer.step()``, for
+k = 0 .. epochs * steps_per_epoch - 1, with ``scheduler.step()`` called after each
+epoch (interval ``epoch``) or after each optimizer step (interval ``step``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .metrics import MetricSource, SyntheticMetric
+from .params import CHOICE, FLOAT, INT, LrplotError, Param, bind
+from .schedules import Schedule
+
+MAX_STEPS = 100_000_000
+
+PARAMS: tuple[Param, ...] = (
+    Param("lr", FLOAT, "base learning rate (the optimizer's lr)", 0.1, low=0, low_open=True),
+    Param("epochs", INT, "number of epochs to simulate", 100, low=1, high=MAX_STEPS),
+    Param("steps_per_epoch", INT, "optimizer steps (batches) per epoch", 1, low=1, high=MAX_STEPS),
+    Param(
+        "interval",
+        CHOICE,
+        "call scheduler.step() after every epoch or every optimizer step",
+        "epoch",
+        choices=("epoch", "step"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    lr: float = 0.1
+    epochs: int = 100
+    steps_per_epoch: int = 1
+    interval: str = "epoch"
+
+    @classmethod
+    def from_values(cls, given: Mapping[str, Any]) -> RunSettings:
+        """Validate raw values (text or native) against PARAMS."""
+        settings = cls(**bind(PARAMS, given, "run"))
+        if settings.total_steps > MAX_STEPS:
+            raise LrplotError(
+                f"epochs * steps_per_epoch must be at most {MAX_STEPS}, "
+                f"got {settings.epochs} * {settings.steps_per_epoch} = {settings.total_steps}"
+            )
+        return settings
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    @property
+    def scheduler_steps(self) -> int:
+        """How many values the scheduler takes over the run (rows of the LR it sets)."""
+        return self.epochs if self.interval == "epoch" else self.total_steps
+
+    @property
+    def per_step(self) -> bool:
+        """True when rows are optimizer steps rather than epochs (x axis: step)."""
+        return self.steps_per_epoch > 1
+
+    def describe(self) -> str:
+        text = f"lr={self.lr:g}, {self.epochs} epochs"
+        if self.steps_per_epoch > 1:
+            text += f" x {self.steps_per_epoch} steps, stepped per {self.interval}"
+        return text
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One schedule's LR at every optimizer step, plus its metric (plateau)."""
+
+    schedule: Schedule
+    settings: RunSettings
+    sched_lr: np.ndarray  # LR after j scheduler steps, j = 0 .. scheduler_steps-1
+    sched_metric: np.ndarray | None = None  # metric passed to the j-th step(metric)
+    metric_source: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.schedule.label
+
+    def __len__(self) -> int:
+        return self.settings.total_steps
+
+    def row_index(self, rows: np.ndarray) -> np.ndarray:
+        """Scheduler-step index of each row (optimizer step)."""
+        if self.settings.interval == "epoch":
+            return rows // self.settings.steps_per_epoch
+        return rows
+
+    @cached_property
+    def lr(self) -> np.ndarray:
+        """LR per optimizer step (row)."""
+        if self.settings.interval == "epoch" and self.settings.steps_per_epoch > 1:
+            return np.repeat(self.sched_lr, self.settings.steps_per_epoch)
+        return self.sched_lr
+
+    def lr_at(self, rows: np.ndarray) -> np.ndarray:
+        return self.sched_lr[self.row_index(rows)]
+
+    def metric_at(self, rows: np.ndarray) -> np.ndarray | None:
+        """Metric of the scheduler step each row belongs to (None without a metric)."""
+        if self.sched_metric is None:
+            return None
+        return self.sched_metric[self.row_index(rows)]
+
+    @cached_property
+    def change_rows(self) -> np.ndarray:
+        """Rows whose LR differs from the previous row's (milestones, reductions)."""
+        changes = np.flatnonzero(self.sched_lr[1:] != self.sched_lr[:-1]) + 1
+        if self.settings.interval == "epoch":
+            return changes * self.settings.steps_per_epoch
+        return changes
+
+
+@dataclass(frozen=True)
+class Summary:
+    initial: float
+    final: float
+    low: float
+    high: float
+    changes: int
+
+
+def summarize(trace: Trace) -> Summary:
+    """Initial, final, min and max LR of the run, and how often it changes."""
+    lr = trace.sched_lr
+    return Summary(
+        float(lr[0]), float(lr[-1]), float(lr.min()), float(lr.max()), len(trace.change_rows)
+    )
+
+
+def simulate(
+    schedule: Schedule,
+    settings: RunSettings,
+    metric: MetricSource | None = None,
+) -> Trace:
+    """The LR of every optimizer step of the run (see the module docstring)."""
+    count = settings.scheduler_steps
+    values = None
+    source = None
+    if schedule.needs_metric:
+        metric = metric or SyntheticMetric()
+        values = metric.values(count, schedule.values.get("mode", "min"))
+        source = metric.describe()
+    lr = schedule.lr(count, settings.lr, values)
+    return Trace(schedule, settings, lr, values, source)

@@ -1,0 +1,264 @@
+"""Declared parameters: one declaration drives CLI options, SPEC/config parsing,
+validation, help text and `lrplot list`.
+
+A :class:`Param` knows its name (PyTorch's, snake_case), its type, its default
+and its allowed range. It parses text (CLI options and SPEC strings) and native
+values (TOML/JSON configs) through the same checks, so every source of input
+gets the same error message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class LrplotError(Exception):
+    """A user's mistake: shown as one line, exit code 2, never a traceback."""
+
+    exit_code = 2
+
+
+class ParamError(LrplotError):
+    """A value that a parameter does not accept."""
+
+    def __init__(self, name: str, message: str, bare: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.bare = bare or message  # the message without context prefixes
+
+    def within(self, context: str) -> ParamError:
+        """The same error with a context prefix (a schedule, a SPEC, a file)."""
+        return ParamError(self.name, f"{context}: {self}", self.bare)
+
+
+REQUIRED: Any = object()  # sentinel default: the user must give a value
+
+INT = "int"
+FLOAT = "float"
+INT_LIST = "int_list"
+CHOICE = "choice"
+TEXT = "text"
+BOOL = "bool"
+
+_METAVARS = {INT: "INT", FLOAT: "FLOAT", INT_LIST: "INT,INT,...", TEXT: "TEXT", BOOL: "BOOL"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a schedule (or of the run, or of a metric stream)."""
+
+    name: str
+    kind: str
+    help: str
+    default: Any = REQUIRED
+    low: float | None = None  # lower bound
+    low_open: bool = False  # True: value > low; False: value >= low
+    high: float | None = None
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    min_items: int = 1  # for INT_LIST
+    item_low: int = 0  # for INT_LIST items
+    torch: str = ""  # PyTorch's own spelling, when it differs (T_max)
+
+    @property
+    def option(self) -> str:
+        """The command-line option, PyTorch's name in kebab case."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def torch_name(self) -> str:
+        return self.torch or self.name
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def metavar(self) -> str:
+        if self.kind == CHOICE:
+            return "[" + "|".join(self.choices) + "]"
+        return _METAVARS[self.kind]
+
+    def allowed(self) -> str:
+        """What the parameter accepts, in words: 'an integer >= 1'."""
+        if self.kind == CHOICE:
+            return "one of " + ", ".join(self.choices)
+        if self.kind == INT_LIST:
+            what = f"a comma list of integers >= {self.item_low}"
+            return what + (f" (at least {self.min_items})" if self.min_items > 1 else "")
+        if self.kind == BOOL:
+            return "true or false"
+        if self.kind == TEXT:
+            return "text"
+        noun = "an integer" if self.kind == INT else "a number"
+        bounds = []
+        if self.low is not None:
+            bounds.append(f"{'>' if self.low_open else '>='} {_num(self.low)}")
+        if self.high is not None:
+            bounds.append(f"{'<' if self.high_open else '<='} {_num(self.high)}")
+        if self.low is not None and self.high is not None:
+            lo = "(" if self.low_open else "["
+            hi = ")" if self.high_open else "]"
+            return f"{noun} in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
+        return noun + (" " + " and ".join(bounds) if bounds else "")
+
+    def default_text(self) -> str:
+        if self.required:
+            return "required"
+        return format_value(self.default)
+
+    def _fail(self, value: Any) -> ParamError:
+        shown = value if isinstance(value, str) else format_value(value)
+        return ParamError(self.name, f"{self.name} must be {self.allowed()}, got {shown!r}")
+
+    def parse(self, value: Any) -> Any:
+        """Check and convert a value from text (CLI, SPEC) or a config (native)."""
+        if self.kind == INT:
+            return self._check_range(_to_int(value, self), value)
+        if self.kind == FLOAT:
+            return self._check_range(_to_float(value, self), value)
+        if self.kind == INT_LIST:
+            return self._parse_list(value)
+        if self.kind == CHOICE:
+            text = value.strip().lower() if isinstance(value, str) else value
+            if text not in self.choices:
+                raise self._fail(value)
+            return text
+        if self.kind == BOOL:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in _BOOLS:
+                return _BOOLS[value.strip().lower()]
+            raise self._fail(value)
+        if not isinstance(value, str):
+            raise self._fail(value)
+        return value
+
+    def _check_range(self, number: float, raw: Any) -> Any:
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            raise self._fail(raw)
+        if self.high is not None and (
+            number > self.high or (self.high_open and number == self.high)
+        ):
+            raise self._fail(raw)
+        return number
+
+    def _parse_list(self, value: Any) -> tuple[int, ...]:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("[") and text.endswith("]"):
+                text = text[1:-1]
+            items: Iterable[Any] = [t for t in text.replace(" ", "").split(",")]
+            if text.strip() == "":
+                items = []
+        elif isinstance(value, (list, tuple)):
+            items = value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            items = [value]
+        else:
+            raise self._fail(value)
+        out = []
+        for item in items:
+            try:
+                number = _to_int(item, self)
+            except ParamError:
+                raise self._fail(value) from None
+            if number < self.item_low:
+                raise self._fail(value)
+            out.append(number)
+        if len(out) < self.min_items:
+            raise self._fail(value)
+        return tuple(out)
+
+
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _to_int(value: Any, param: Param) -> int:
+    if isinstance(value, bool):
+        raise param._fail(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return int(value)
+        raise param._fail(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            raise param._fail(value) from None
+        if math.isfinite(number) and number.is_integer() and abs(number) < 2**53:
+            return int(number)
+    raise param._fail(value)
+
+
+def _to_float(value: Any, param: Param) -> float:
+    if isinstance(value, bool):
+        raise param._fail(value)
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise param._fail(value) from None
+    else:
+        raise param._fail(value)
+    if not math.isfinite(number):
+        raise param._fail(value)
+    return number
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as a user would type it (used in labels, titles, listings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def bind(params: Iterable[Param], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """Check a mapping of raw values against declared params; fill defaults.
+
+    Unknown names and missing required ones are errors naming ``owner``.
+    """
+    params = tuple(params)
+    by_name = {p.name: p for p in params}
+    for name in given:
+        if name not in by_name:
+            raise ParamError(name, unknown_name_message(name, by_name, owner))
+    values: dict[str, Any] = {}
+    for p in params:
+        if p.name in given and given[p.name] is not None:
+            values[p.name] = p.parse(given[p.name])
+        elif p.required:
+            raise ParamError(p.name, f"{owner} needs {p.name} ({p.allowed()})")
+        else:
+            values[p.name] = p.default
+    return values
+
+
+def unknown_name_message(name: str, known: Iterable[str], owner: str) -> str:
+    import difflib
+
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listing = ", ".join(known) if known else "none"
+    return f"{owner} has no parameter {name!r}{hint} (parameters: {listing})"

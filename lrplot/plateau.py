@@ -1,0 +1,98 @@
+"""ReduceLROnPlateau: the one stateful scheduler, replayed exactly as PyTorch steps it.
+
+A plain loop over scheduler steps (epochs), with PyTorch's own comparisons in the
+same order: the new value is "better" than the best so far by ``threshold``
+(relative or absolute), bad steps during cooldown are ignored, and a reduction
+that changes the LR by no more than ``eps`` is skipped.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .params import CHOICE, FLOAT, INT, Param
+
+PARAMS: tuple[Param, ...] = (
+    Param(
+        "mode",
+        CHOICE,
+        "min: the metric should fall (a loss); max: rise (an accuracy)",
+        "min",
+        choices=("min", "max"),
+    ),
+    Param(
+        "factor", FLOAT, "new_lr = lr * factor", 0.1, low=0, low_open=True, high=1, high_open=True
+    ),
+    Param("patience", INT, "bad steps tolerated before the LR is reduced", 10, low=0),
+    Param("threshold", FLOAT, "how much better counts as an improvement", 1e-4, low=0),
+    Param(
+        "threshold_mode",
+        CHOICE,
+        "rel: best * (1 -/+ threshold); abs: best -/+ threshold",
+        "rel",
+        choices=("rel", "abs"),
+    ),
+    Param("cooldown", INT, "steps to wait after a reduction before counting again", 0, low=0),
+    Param("min_lr", FLOAT, "lower bound on the LR", 0.0, low=0),
+    Param("eps", FLOAT, "reductions smaller than this are ignored", 1e-8, low=0),
+)
+
+
+def simulate(
+    metric: np.ndarray,
+    base_lr: float,
+    *,
+    mode: str,
+    factor: float,
+    patience: int,
+    threshold: float,
+    threshold_mode: str,
+    cooldown: int,
+    min_lr: float,
+    eps: float,
+) -> np.ndarray:
+    """LR after j calls of ``scheduler.step(metric[j-1])``, for j = 0 .. len(metric)-1."""
+    count = len(metric)
+    out = np.empty(count)
+    if count == 0:
+        return out
+    lr = float(base_lr)
+    best = math.inf if mode == "min" else -math.inf
+    if mode == "min":
+        rel = 1.0 - threshold
+        better = (
+            (lambda a, b: a < b * rel)
+            if threshold_mode == "rel"
+            else (lambda a, b: a < b - threshold)
+        )
+    else:
+        rel = threshold + 1.0
+        better = (
+            (lambda a, b: a > b * rel)
+            if threshold_mode == "rel"
+            else (lambda a, b: a > b + threshold)
+        )
+    bad = 0
+    cooling = 0
+    out[0] = lr
+    values = metric.tolist()
+    for j in range(1, count):
+        current = values[j - 1]
+        if better(current, best):
+            best = current
+            bad = 0
+        else:
+            bad += 1
+        if cooling > 0:
+            cooling -= 1
+            bad = 0
+        if bad > patience:
+            new_lr = max(lr * factor, min_lr)
+            if lr - new_lr > eps:
+                lr = new_lr
+            cooling = cooldown
+            bad = 0
+        out[j] = lr
+    return out

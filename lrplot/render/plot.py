@@ -1,0 +1,143 @@
+"""The chart (matplotlib): imported only when a chart is asked for.
+
+Uses ``matplotlib.figure.Figure`` directly, never pyplot's global state. Long series
+are reduced per pixel column to the column's first, lowest, highest and last
+point, so a chart of millions of steps draws like one of thousands and looks the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..engine import Trace
+from .output import atomic_path
+
+FORMATS = (".png", ".svg", ".pdf")
+WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.6, 150
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+STYLES = ("-", "--", "-.", ":")
+MAX_MARKED = 24  # mark each milestone/reduction when there are at most this many
+
+
+def decimate(y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and values keeping, per bin of rows, the first, min, max and last point.
+
+    With at least one bin per pixel column the drawn line covers the same pixels as
+    the full series: every column keeps its extremes and its ends (discontinuities).
+    """
+    n = len(y)
+    if n <= 4 * columns:
+        return np.arange(n), y
+    size = -(-n // columns)
+    bins = -(-n // size)
+    padded = np.empty(bins * size)
+    padded[:n] = y
+    padded[n:] = y[-1]
+    grid = padded.reshape(bins, size)
+    lo, hi = grid.argmin(axis=1), grid.argmax(axis=1)
+    start = np.arange(bins) * size
+    idx = np.stack(
+        [
+            start,
+            start + np.minimum(lo, hi),
+            start + np.maximum(lo, hi),
+            np.minimum(start + size - 1, n - 1),
+        ],
+        axis=1,
+    ).ravel()
+    idx = np.minimum(idx, n - 1)
+    keep = np.concatenate(([True], idx[1:] != idx[:-1]))
+    idx = idx[keep]
+    return idx, y[idx]
+
+
+def draw(traces: Sequence[Trace], log_y: bool = False):  # -> matplotlib Figure
+    """Build the chart as a Figure (not saved): one line per trace."""
+    from matplotlib.figure import Figure
+
+    settings = traces[0].settings
+    per_step = settings.per_step
+    columns = int(WIDTH_IN * DPI) * 2
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    metric_ax = None
+    for i, t in enumerate(traces):
+        color, style = COLORS[i % len(COLORS)], STYLES[(i // len(COLORS) + i) % len(STYLES)]
+        x, y = decimate(t.lr, columns)
+        ax.plot(
+            x,
+            y,
+            color=color,
+            linestyle=style if len(traces) > 1 else "-",
+            drawstyle="steps-post",
+            linewidth=1.8,
+            label=t.label,
+            gid=f"lr:{t.label}",
+        )
+        marks = t.change_rows
+        if 0 < len(marks) <= MAX_MARKED:
+            ax.plot(
+                marks,
+                t.lr[marks],
+                linestyle="none",
+                marker="v" if t.sched_metric is not None else "o",
+                markersize=5,
+                color=color,
+                gid=f"changes:{t.label}",
+            )
+            if len(traces) == 1:
+                for m in marks.tolist():
+                    ax.axvline(m, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
+        if t.sched_metric is not None:
+            if metric_ax is None:
+                metric_ax = ax.twinx()
+                metric_ax.set_ylabel("metric", color="0.35")
+            rows = np.arange(settings.total_steps)
+            mx, my = decimate(t.metric_at(rows), columns)
+            metric_ax.plot(
+                mx,
+                my,
+                color=color,
+                alpha=0.35,
+                linewidth=0.9,
+                label=f"{t.label} metric" if len(traces) > 1 else "metric",
+                gid=f"metric:{t.label}",
+            )
+    ax.set_xlabel("optimizer step" if per_step else "epoch")
+    ax.set_ylabel("learning rate")
+    if log_y:
+        ax.set_yscale("log")
+    if per_step:
+        spe = settings.steps_per_epoch
+        top = ax.secondary_xaxis("top", functions=(lambda s: s / spe, lambda e: e * spe))
+        top.set_xlabel("epoch")
+    ax.set_xlim(0, max(settings.total_steps - 1, 1))
+    ax.grid(True, alpha=0.3)
+    if len(traces) == 1:
+        ax.set_title(f"{traces[0].schedule.title()}\n{settings.describe()}", fontsize=11)
+    else:
+        ax.set_title(f"LR schedules compared\n{settings.describe()}", fontsize=11)
+    handles, labels = ax.get_legend_handles_labels()
+    handles = [h for h, lab in zip(handles, labels, strict=True) if not lab.startswith("_")]
+    labels = [lab for lab in labels if not lab.startswith("_")]
+    if metric_ax is not None:
+        mh, ml = metric_ax.get_legend_handles_labels()
+        handles, labels = handles + mh, labels + ml
+    if len(traces) > 1 or metric_ax is not None:
+        ax.legend(handles, labels, loc="best", fontsize=9, framealpha=0.85)
+    return fig
+
+
+def save_chart(traces: Sequence[Trace], dest: str, log_y: bool = False) -> None:
+    """Draw and save atomically; the format comes from the file's extension."""
+    path = Path(dest)
+    fmt = path.suffix.lower().lstrip(".")
+    fig = draw(traces, log_y)
+    metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[
+        fmt
+    ]
+    with atomic_path(path, "--out") as tmp:
+        fig.savefig(tmp, format=fmt, metadata=metadata)

@@ -1,0 +1,94 @@
+"""The terminal table (rich): every row of a short run, a readable selection of a long one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..engine import Trace, summarize
+
+MAX_ROWS = 60  # a run this short is shown whole
+PICK_ROWS = 25  # evenly spaced rows for a long, smooth run
+
+
+def select_rows(total: int, changes: np.ndarray, show_all: bool = False) -> np.ndarray:
+    """Rows to show: all of a short run; of a long one, the first, the last and every
+    change when there are few (piecewise schedules), else evenly spaced rows."""
+    if show_all or total <= MAX_ROWS:
+        return np.arange(total)
+    if len(changes) + 2 <= MAX_ROWS:
+        return np.unique(np.concatenate(([0, total - 1], changes)))
+    return np.unique(np.linspace(0, total - 1, PICK_ROWS).round().astype(np.int64))
+
+
+def fmt(value: float, exact: bool) -> str:
+    """Readable at a glance (6 significant digits), or exact (round-trip repr)."""
+    return repr(value) if exact else f"{value:.6g}"
+
+
+def render_table(
+    traces: Sequence[Trace], console: Console, show_all: bool = False, exact: bool = False
+) -> None:
+    first = traces[0]
+    settings = first.settings
+    total = settings.total_steps
+    changes = np.unique(np.concatenate([t.change_rows for t in traces]))
+    rows = select_rows(total, changes, show_all)
+    # mark changes only where they are events (piecewise), not on every row
+    change_set = set(changes.tolist()) if len(changes) * 2 < total else set()
+
+    title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
+    console.print(f"[bold]{title}[/bold]  [dim]{settings.describe()}[/dim]")
+    table = Table(box=box.SIMPLE_HEAD)
+    if settings.per_step:
+        table.add_column("step", justify="right", style="cyan")
+    table.add_column("epoch", justify="right", style="cyan")
+    for t in traces:
+        table.add_column("lr" if len(traces) == 1 else t.label, justify="right")
+        if t.sched_metric is not None:
+            table.add_column(
+                "metric" if len(traces) == 1 else f"{t.label} metric",
+                justify="right",
+                style="magenta",
+            )
+    table.add_column("", justify="left")
+
+    lrs = [t.lr_at(rows).tolist() for t in traces]
+    prev = [t.lr_at(np.maximum(rows - 1, 0)).tolist() for t in traces]
+    metrics = [t.metric_at(rows) for t in traces]
+    epochs = (rows // settings.steps_per_epoch).tolist()
+    last = -1
+    for i, row in enumerate(rows.tolist()):
+        if last >= 0 and row != last + 1:
+            gap = ["[dim]⋮[/dim]"] + [""] * (len(table.columns) - 1)
+            table.add_row(*gap)
+        cells = [str(row)] if settings.per_step else []
+        cells.append(str(epochs[i]))
+        marks = []
+        for j, t in enumerate(traces):
+            cells.append(fmt(lrs[j][i], exact))
+            if metrics[j] is not None:
+                cells.append(fmt(float(metrics[j][i]), exact))
+            if row in change_set and lrs[j][i] != prev[j][i]:
+                arrow = "↓" if lrs[j][i] < prev[j][i] else "↑"
+                marks.append(arrow if len(traces) == 1 else f"{arrow} {t.label}")
+        cells.append("[yellow]" + ", ".join(marks) + "[/yellow]" if marks else "")
+        table.add_row(*cells)
+        last = row
+    console.print(table)
+    if len(rows) < total:
+        console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
+    for t in traces:
+        s = summarize(t)
+        name = "" if len(traces) == 1 else f"{t.label}: "
+        line = (
+            f"{name}initial {fmt(s.initial, exact)}  final {fmt(s.final, exact)}  "
+            f"min {fmt(s.low, exact)}  max {fmt(s.high, exact)}  changes {s.changes}"
+        )
+        if t.metric_source:
+            line += f"  [dim]({t.metric_source})[/dim]"
+        console.print(line)

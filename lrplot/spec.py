@@ -1,0 +1,220 @@
+"""SPEC strings and config files -> schedules and run settings.
+
+A SPEC is ``name[:key=value,key=value,...]``, e.g. ``cosine:t_max=50,eta_min=1e-4``
+or ``multistep:milestones=[30,80],gamma=0.1``. Values may be quoted ('...' or
+"..."); lists go in brackets; ``label=...`` names the curve. Config files (TOML,
+JSON, and YAML when PyYAML is installed) hold the same things as native data.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import engine, metrics
+from .params import BOOL, TEXT, LrplotError, Param, ParamError, bind, unknown_name_message
+from .schedules import Schedule, lookup
+
+OUTPUT_PARAMS: tuple[Param, ...] = (
+    Param("out", TEXT, "chart file (.png, .svg or .pdf)", None),
+    Param("csv", TEXT, "CSV file of the LR per step ('-' for stdout)", None),
+    Param("log_y", BOOL, "logarithmic LR axis", False),
+)
+
+
+class SpecError(LrplotError):
+    pass
+
+
+def parse_spec(text: str) -> Schedule:
+    """Parse one SPEC string into a validated Schedule."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("empty schedule SPEC (expected name[:key=value,...])")
+    name, sep, rest = text.strip().partition(":")
+    if not name.strip():
+        raise SpecError(f"SPEC {text!r} has no schedule name (expected name[:key=value,...])")
+    definition = lookup(name)
+    given: dict[str, Any] = {}
+    label = None
+    if sep:
+        for item in _split_items(text, rest):
+            key, eq, value = item.partition("=")
+            key = key.strip().lower().replace("-", "_")
+            if not eq or not key:
+                raise SpecError(f"SPEC {text!r}: {item.strip()!r} is not key=value")
+            value = _unquote(text, value.strip())
+            if key in given or (key == "label" and label is not None):
+                raise SpecError(f"SPEC {text!r}: {key} is given twice")
+            if key == "label":
+                label = value
+            else:
+                given[key] = value
+    try:
+        return definition.build(given, label or None)
+    except ParamError as err:
+        raise SpecError(f"SPEC {text!r}: {err}") from None
+
+
+def _split_items(text: str, rest: str) -> list[str]:
+    """Split on commas outside brackets and quotes."""
+    items, depth, quote, current = [], 0, "", []
+    for ch in rest:
+        if quote:
+            current.append(ch)
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth < 0:
+                raise SpecError(f"SPEC {text!r}: unbalanced ']'")
+        elif ch == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if quote:
+        raise SpecError(f"SPEC {text!r}: unclosed quote {quote}")
+    if depth:
+        raise SpecError(f"SPEC {text!r}: unclosed '['")
+    items.append("".join(current))
+    if any(not item.strip() for item in items):
+        raise SpecError(f"SPEC {text!r}: empty item (two commas, or a trailing comma)")
+    return items
+
+
+def _unquote(text: str, value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    if value[:1] in "'\"" or value[-1:] in "'\"":
+        raise SpecError(f"SPEC {text!r}: badly quoted value {value!r}")
+    return value
+
+
+@dataclass
+class RunConfig:
+    """Everything a config file says: schedules, run settings, metric and outputs."""
+
+    schedules: list[Schedule]
+    settings: engine.RunSettings
+    metric: metrics.MetricSource
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def load_config(path: Path) -> RunConfig:
+    """Read a TOML/JSON/YAML config. Errors name the file and the key."""
+    data = _read_config(path)
+    where = str(path)
+    if not isinstance(data, dict):
+        raise LrplotError(f"{where}: the top level must be a table of keys")
+    data = dict(data)
+    raw = data.pop("schedules", None)
+    single = data.pop("schedule", None)
+    if raw is not None and single is not None:
+        raise LrplotError(f"{where}: give 'schedule' or 'schedules', not both")
+    if raw is None:
+        raw = [single] if single is not None else None
+    if raw is None:
+        raise LrplotError(f"{where}: no 'schedule' (or 'schedules' list) found")
+    if not isinstance(raw, list) or not raw:
+        raise LrplotError(f"{where}: 'schedules' must be a non-empty list")
+    schedules = [_schedule_entry(entry, f"{where}: schedules[{i}]") for i, entry in enumerate(raw)]
+
+    metric_raw = data.pop("metric", {})
+    if not isinstance(metric_raw, dict):
+        raise LrplotError(f"{where}: 'metric' must be a table")
+    metric_given = {_metric_key(k): v for k, v in metric_raw.items()}
+    try:
+        metric_values = bind(metrics.PARAMS, metric_given, "metric")
+    except ParamError as err:
+        raise LrplotError(f"{where}: metric.{_short(err.name)}: {err}") from None
+    metric = metrics.from_values(metric_values, base_dir=path.parent)
+
+    run_names = {p.name for p in engine.PARAMS}
+    out_names = {p.name for p in OUTPUT_PARAMS}
+    for key in data:
+        if key not in run_names | out_names:
+            msg = unknown_name_message(
+                key, [*run_names, *out_names, "schedules", "metric"], "the config"
+            )
+            raise LrplotError(f"{where}: {msg}")
+    try:
+        settings = engine.RunSettings.from_values({k: data[k] for k in run_names if k in data})
+        outputs = bind(OUTPUT_PARAMS, {k: data[k] for k in out_names if k in data}, "output")
+    except ParamError as err:
+        raise LrplotError(f"{where}: {err.name}: {err}") from None
+    except LrplotError as err:
+        raise LrplotError(f"{where}: {err}") from None
+    return RunConfig(schedules, settings, metric, outputs)
+
+
+def _metric_key(key: str) -> str:
+    """In a config's [metric] table the 'metric_' prefix may be left out."""
+    key = key.lower().replace("-", "_")
+    names = {p.name for p in metrics.PARAMS}
+    return key if key in names or f"metric_{key}" not in names else f"metric_{key}"
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("metric_")
+
+
+def _schedule_entry(entry: Any, where: str) -> Schedule:
+    try:
+        if isinstance(entry, str):
+            return parse_spec(entry)
+        if not isinstance(entry, Mapping):
+            raise LrplotError("must be a SPEC string or a table with 'type'")
+        entry = {str(k).lower().replace("-", "_"): v for k, v in entry.items()}
+        name = entry.pop("type", None) or entry.pop("name", None)
+        if not isinstance(name, str):
+            raise LrplotError("needs 'type', the schedule's name (e.g. type = \"cosine\")")
+        label = entry.pop("label", None)
+        if label is not None and not isinstance(label, str):
+            raise LrplotError("label must be text")
+        return lookup(name).build(entry, label)
+    except LrplotError as err:
+        raise LrplotError(f"{where}: {err}") from None
+
+
+def _read_config(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise LrplotError(f"cannot read config {path}: {err.strerror or err}") from None
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(raw.decode("utf-8"))
+        if suffix == ".json":
+            return json.loads(raw.decode("utf-8"))
+        if suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise LrplotError(
+                    f"{path}: YAML configs need PyYAML (pip install pyyaml); "
+                    "TOML and JSON work as they are"
+                ) from None
+            return yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LrplotError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as err:
+        raise LrplotError(f"{path}: invalid TOML: {err}") from None
+    except json.JSONDecodeError as err:
+        raise LrplotError(f"{path}: invalid JSON: {err}") from None
+    except LrplotError:
+        raise
+    except Exception as err:  # PyYAML's errors have no common import-free base
+        raise LrplotError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
+    raise LrplotError(
+        f"{path}: unknown config type {suffix or '(none)'!r}; use .toml, .json or .yaml"
+    )
