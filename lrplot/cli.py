@@ -37,6 +37,10 @@ class LrplotGroup(typer.core.TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as err:
+            if err.message.strip():  # rich has usually printed the help already
+                print(err.message)
+            sys.exit(err.exit_code)
         except click.exceptions.UsageError as err:
             hint = f" (see '{err.ctx.command_path} --help')" if err.ctx else ""
             _fail(err.format_message().replace("\n", " ") + hint, 2)
@@ -249,6 +253,9 @@ def _check_outputs(out: str | None, csv: str | None) -> None:
         check_writable(Path(csv), "--csv")
 
 
+PROGRESS_MIN_ROWS = 500_000  # show progress on a TTY for runs at least this long
+
+
 def _render(
     traces: Sequence[engine.Trace],
     out: str | None,
@@ -258,20 +265,36 @@ def _render(
     exact: bool,
     quiet: bool,
 ) -> None:
-    """Write the requested files, then show the table (unless the CSV is on stdout)."""
+    """Write the requested files, then show the table (unless the CSV is on stdout).
+
+    Long work shows progress on stderr, only when stderr is a terminal.
+    """
     from rich.console import Console
 
     err = Console(stderr=True)
+    total = traces[0].settings.total_steps
+    show_progress = err.is_terminal and total >= PROGRESS_MIN_ROWS
     if csv is not None:
         from .render.export import write_csv
 
-        write_csv(traces, csv)
+        if show_progress:
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task(f"writing {csv}", total=total)
+                write_csv(traces, csv, lambda n: progress.advance(task, n))
+        else:
+            write_csv(traces, csv)
         if csv != "-":
-            err.print(f"wrote [bold]{csv}[/bold] ({traces[0].settings.total_steps} rows)")
+            err.print(f"wrote [bold]{csv}[/bold] ({total} rows)")
     if out is not None:
         from .render.plot import save_chart
 
-        save_chart(traces, out, log_y)
+        if show_progress:
+            with err.status(f"drawing {out}"):
+                save_chart(traces, out, log_y)
+        else:
+            save_chart(traces, out, log_y)
         err.print(f"wrote [bold]{out}[/bold]")
     if not quiet and csv != "-":
         from .render.table import render_table

@@ -12,9 +12,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import np
 
 from .params import CHOICE, FLOAT, INT, TEXT, LrplotError, Param
 
@@ -156,6 +159,8 @@ def read_metric_file(path: Path, column: str | None = None) -> np.ndarray:
 
 def _read_csv(path: Path, lines: list[tuple[int, str]], column: str | None) -> np.ndarray:
     rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines))))
+    if len(rows) != len(lines):  # a quoted cell ran over a line end
+        raise LrplotError(f"metric file {path}: a quoted cell spans lines (unclosed quote?)")
     header = [h.strip() for h in rows[0]]
     if column is None:
         if len(header) != 1:

@@ -9,8 +9,12 @@ that changes the LR by no more than ``eps`` is skipped.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import np
 
 from .params import CHOICE, FLOAT, INT, Param
 

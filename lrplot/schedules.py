@@ -20,9 +20,12 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import np
 
 from . import plateau
 from .params import (
@@ -36,7 +39,7 @@ from .params import (
     format_value,
 )
 
-LrFunction = Callable[[int, float, Mapping[str, Any], "np.ndarray | None"], np.ndarray]
+LrFunction = Callable[[int, float, Mapping[str, Any], Any], Any]  # -> np.ndarray
 
 
 @dataclass(frozen=True)
