@@ -456,6 +456,7 @@ def run_config(
 @app.command(
     "list",
     help="List every schedule: its formula, parameters and PyTorch class.",
+    epilog="Examples:\n\n  lrplot list",
     rich_help_panel="Commands",
 )
 def list_schedules() -> None:

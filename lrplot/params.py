@@ -227,7 +227,8 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.10g}"
+        text = f"{value:.10g}"
+        return text if float(text) == value else repr(value)  # never a different number
     if isinstance(value, (tuple, list)):
         return "[" + ",".join(format_value(v) for v in value) + "]"
     return str(value)

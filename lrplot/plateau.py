@@ -62,30 +62,24 @@ def simulate(
     out = np.empty(count)
     if count == 0:
         return out
+    # mode max is mode min on the negated metric: negation is exact, so
+    # -a < (-best) * (threshold + 1.0) is PyTorch's a > best * (threshold + 1.0) bit
+    # for bit (likewise best + threshold). The bar to beat changes only with best.
+    sign = 1.0 if mode == "min" else -1.0
+    rel = 1.0 - threshold if mode == "min" else threshold + 1.0
+    relative = threshold_mode == "rel"
+    best = math.inf
+    bar = best * rel if relative else best - threshold
     lr = float(base_lr)
-    best = math.inf if mode == "min" else -math.inf
-    if mode == "min":
-        rel = 1.0 - threshold
-        better = (
-            (lambda a, b: a < b * rel)
-            if threshold_mode == "rel"
-            else (lambda a, b: a < b - threshold)
-        )
-    else:
-        rel = threshold + 1.0
-        better = (
-            (lambda a, b: a > b * rel)
-            if threshold_mode == "rel"
-            else (lambda a, b: a > b + threshold)
-        )
     bad = 0
     cooling = 0
     out[0] = lr
-    values = metric.tolist()
+    values = (metric * sign).tolist() if sign < 0 else metric.tolist()
     for j in range(1, count):
         current = values[j - 1]
-        if better(current, best):
+        if current < bar:
             best = current
+            bar = best * rel if relative else best - threshold
             bad = 0
         else:
             bad += 1

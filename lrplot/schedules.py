@@ -239,7 +239,9 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     eta_min, t_max = p["eta_min"], p["t_max"]
     n = np.arange(count, dtype=float)
     # PyTorch's closed form, same operation order: math.pi * n / T_max
-    return eta_min + (base_lr - eta_min) * (1 + np.cos(math.pi * n / t_max)) / 2
+    lr = eta_min + (base_lr - eta_min) * (1 + np.cos(math.pi * n / t_max)) / 2
+    lr[:1] = base_lr  # PyTorch leaves the LR untouched at step 0 (the closed form can be 1 ulp off)
+    return lr
 
 
 @schedule(
