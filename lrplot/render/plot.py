@@ -7,6 +7,7 @@ point, so a chart of millions of steps draws like one of thousands and looks the
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.6, 150
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 STYLES = ("-", "--", "-.", ":")
 MAX_MARKED = 24  # mark each milestone/reduction when there are at most this many
+TITLE_CHARS = 95  # wrap longer titles (ReduceLROnPlateau's) instead of clipping them
 
 
 def decimate(y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,25 +56,32 @@ def decimate(y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, y[idx]
 
 
-def draw(traces: Sequence[Trace], log_y: bool = False):  # -> matplotlib Figure
-    """Build the chart as a Figure (not saved): one line per trace."""
+def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -> Figure
+    """Build the chart as a Figure (not saved): one line per trace.
+
+    ``full=True`` draws every point, undecimated (to check that decimation is invisible).
+    """
     from matplotlib.figure import Figure
 
     settings = traces[0].settings
     per_step = settings.per_step
-    columns = int(WIDTH_IN * DPI) * 2
+    columns = 10**12 if full else int(WIDTH_IN * DPI) * 2
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     metric_ax = None
     for i, t in enumerate(traces):
         color, style = COLORS[i % len(COLORS)], STYLES[(i // len(COLORS) + i) % len(STYLES)]
         x, y = decimate(t.lr, columns)
+        # an LR holds for a whole step: draw stairs; when a pixel column holds many
+        # steps the stairs are sub-pixel and a straight line through the kept points
+        # draws the same pixels as every stair would
+        stairs = "steps-post" if len(x) == len(t.lr) else "default"
         ax.plot(
             x,
             y,
             color=color,
             linestyle=style if len(traces) > 1 else "-",
-            drawstyle="steps-post",
+            drawstyle=stairs,
             linewidth=1.8,
             label=t.label,
             gid=f"lr:{t.label}",
@@ -117,7 +126,8 @@ def draw(traces: Sequence[Trace], log_y: bool = False):  # -> matplotlib Figure
     ax.set_xlim(0, max(settings.total_steps - 1, 1))
     ax.grid(True, alpha=0.3)
     if len(traces) == 1:
-        ax.set_title(f"{traces[0].schedule.title()}\n{settings.describe()}", fontsize=11)
+        title = textwrap.fill(traces[0].schedule.title(), TITLE_CHARS)
+        ax.set_title(f"{title}\n{settings.describe()}", fontsize=11)
     else:
         ax.set_title(f"LR schedules compared\n{settings.describe()}", fontsize=11)
     handles, labels = ax.get_legend_handles_labels()
@@ -126,7 +136,12 @@ def draw(traces: Sequence[Trace], log_y: bool = False):  # -> matplotlib Figure
     if metric_ax is not None:
         mh, ml = metric_ax.get_legend_handles_labels()
         handles, labels = handles + mh, labels + ml
-    if len(traces) > 1 or metric_ax is not None:
+    if metric_ax is not None:
+        # below the plot: loc="best" would only avoid the LR lines, not the metric's
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=min(len(labels), 4), fontsize=9
+        )
+    elif len(traces) > 1:
         ax.legend(handles, labels, loc="best", fontsize=9, framealpha=0.85)
     return fig
 
