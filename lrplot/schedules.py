@@ -8,9 +8,12 @@ length, ``lr[j]``: the optimizer's learning rate after ``j`` calls to
 Exactness: each function reproduces PyTorch's own arithmetic. Where PyTorch
 multiplies the current LR step after step (StepLR, MultiStepLR, ExponentialLR)
 the chain is replayed with ``np.cumprod``, which performs the same sequence of
-double multiplications and so gives the same bits; where PyTorch's recurrence
-telescopes to a closed form (CosineAnnealingLR) the closed form is evaluated with
-PyTorch's operation order (measured within 1e-13 relative of the recurrence).
+double multiplications and so gives the same bits. CosineAnnealingLR is a
+recurrence too: until T_max it telescopes, and with eta_min = 0 it is a product
+chain (``np.cumprod`` again, per stretch between restarts); with eta_min > 0 its
+closed form is used until T_max (within 1e-13 relative), and past T_max, where
+PyTorch's rounding no longer telescopes, the recurrence is replayed step by step.
+tests/test_parity.py checks every schedule against traces recorded from PyTorch.
 """
 
 from __future__ import annotations
@@ -156,7 +159,8 @@ def chain(first: float, factors: np.ndarray) -> np.ndarray:
     out = np.empty(len(factors) + 1)
     out[0] = first
     out[1:] = factors
-    return np.cumprod(out, out=out)
+    with np.errstate(over="ignore"):  # overflow gives inf, as Python floats do: no warning
+        return np.cumprod(out, out=out)
 
 
 def _gamma(default: float | None = 0.1, help: str = "multiplicative factor of decay") -> Param:
@@ -237,10 +241,111 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
-    n = np.arange(count, dtype=float)
-    # PyTorch's closed form, same operation order: math.pi * n / T_max
-    lr = eta_min + (base_lr - eta_min) * (1 + np.cos(math.pi * n / t_max)) / 2
-    lr[:1] = base_lr  # PyTorch leaves the LR untouched at step 0 (the closed form can be 1 ulp off)
+    base_lr = float(base_lr)
+    if eta_min != 0.0 and count <= t_max + 1:
+        # no restart: PyTorch's recurrence telescopes to the closed form, evaluated
+        # in PyTorch's operation order (within 1e-13 relative for T_max <= 1e6)
+        n = np.arange(count, dtype=float)
+        lr = eta_min + (base_lr - eta_min) * (1 + np.cos(math.pi * n / t_max)) / 2
+        lr[:1] = base_lr  # PyTorch leaves step 0's LR untouched (the closed form: 1 ulp off)
+        return lr
+    # otherwise replay the recurrence: lr = [base_lr, factor of step 1, factor of step 2, ...]
+    lr = _cosine_factors(1, count, t_max, out=np.empty(count))
+    lr[0] = base_lr
+    if eta_min == 0.0:
+        return _cosine_products(lr, t_max)
+    return _cosine_replay(lr, float(eta_min), t_max)
+
+
+def _cosine_factors(lo: int, hi: int, t_max: int, out: np.ndarray) -> np.ndarray:
+    """PyTorch's factor of steps t = lo .. hi-1, c(t) / c(t-1) with c(t) = 1 + cos(pi * t /
+    T_max), the same operations (np.cos gives math.cos's bits), written to out[lo:hi].
+    c is 0 at a minimum: the step after it is a restart step, whose factor is unused."""
+    c = np.arange(lo - 1, hi, dtype=float)
+    c *= math.pi
+    c /= t_max
+    np.cos(c, out=c)
+    c += 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(c[1:], c[:-1], out=out[lo:hi])
+    return out
+
+
+def _restart_rise(base_lr: float, eta_min: float, t_max: int) -> float:
+    """PyTorch's restart step, at t = T_max + 1 + 2k T_max: lr += this."""
+    return (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+
+
+def _cosine_products(lr: np.ndarray, t_max: int) -> np.ndarray:
+    """eta_min = 0: PyTorch's ``factor * (lr - 0.0) + 0.0`` is the product ``factor * lr``,
+    so each stretch between restarts is a ``np.cumprod`` (in place): the same bits.
+
+    ``lr`` holds [base_lr, factor of step 1, ...] and becomes the LRs.
+    """
+    count = len(lr)
+    first = min(count, t_max + 1)  # steps 0 .. T_max: the first descent
+    np.cumprod(lr[:first], out=lr[:first])
+    if count == first:
+        return lr
+    # then stretches of 2 T_max steps, each from a restart step lr_min + rise
+    rise = _restart_rise(float(lr[0]), 0.0, t_max)
+    period = 2 * t_max
+    starts = np.arange(first, count, period)
+    full = (count - first) // period
+    # A minimum's LR is 0.0 (c is 0 there), so a stretch starts at exactly `rise`:
+    # all stretches at once, then checked below.
+    lr[starts] = rise
+    body = lr[first : first + full * period].reshape(full, period)
+    np.cumprod(body, axis=1, out=body)
+    tail = lr[first + full * period :]
+    np.cumprod(tail, out=tail)
+    wrong = np.flatnonzero(lr[starts - 1] + rise != lr[starts])
+    if wrong.size:  # a minimum above 0.0 (never seen): redo those stretches in order
+        for lo in starts[wrong[0] :].tolist():
+            start = lr[lo - 1] + rise
+            if start != lr[lo]:
+                hi = min(lo + period, count)
+                _cosine_factors(lo + 1, hi, t_max, out=lr)
+                lr[lo] = start
+                np.cumprod(lr[lo:hi], out=lr[lo:hi])
+    return lr
+
+
+_REPLAY_CHUNK = 1 << 16
+
+
+def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
+    """eta_min != 0 past T_max: PyTorch's recurrence, one scheduler step at a time.
+
+    Near eta_min, ``lr - eta_min`` keeps few significant bits and the rise after
+    each minimum amplifies them, so past T_max PyTorch's LR drifts from the closed
+    form (1e-11 relative for T_max = 1000, 4e-8 for T_max = 1e5); only the same
+    operations in the same order give its values: ``factor * (lr - eta_min) +
+    eta_min``, and ``lr + rise`` at each restart step.
+
+    ``lr`` holds [base_lr, factor of step 1, ...] and becomes the LRs.
+    """
+    count = len(lr)
+    value = float(lr[0])
+    rise = _restart_rise(value, eta_min, t_max)
+    restart = t_max + 1  # the next restart step
+    for lo in range(1, count, _REPLAY_CHUNK):
+        hi = min(lo + _REPLAY_CHUNK, count)
+        factors = lr[lo:hi].tolist()  # factors[i] belongs to step lo + i
+        values: list[float] = []
+        t = lo
+        while t < hi:
+            end = min(hi, restart)
+            for f in factors[t - lo : end - lo]:
+                value = f * (value - eta_min) + eta_min
+                values.append(value)
+            t = end
+            if t == restart and t < hi:
+                value = value + rise
+                values.append(value)
+                restart += 2 * t_max
+                t += 1
+        lr[lo:hi] = values
     return lr
 
 

@@ -1,0 +1,116 @@
+"""Parity with real PyTorch: every golden trace of tests/golden/ must be reproduced.
+
+The golden files are written by ``python tools/make_goldens.py``, which runs
+torch.optim.lr_scheduler in the seed's training loop; these tests need only the
+CSV files, never torch. Each row must match to 1e-12 relative (and exactly where
+PyTorch's LR is 0.0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lrplot.engine import RunSettings, simulate
+from lrplot.metrics import ArrayMetric
+from lrplot.schedules import REGISTRY, lookup
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+FILES = sorted(GOLDEN.glob("*.csv"))
+RTOL = 1e-12
+MIN_CASES_PER_SCHEDULE = 8
+
+
+@dataclass(frozen=True)
+class Golden:
+    case: dict[str, Any]
+    lr: np.ndarray
+    metric: np.ndarray | None
+
+
+def load(path: Path) -> Golden:
+    with path.open(encoding="utf-8") as f:
+        first = f.readline()
+        assert first.startswith("# "), f"{path.name}: first line must be '# {{json}}'"
+        case = json.loads(first[2:])
+        header = f.readline().strip().split(",")
+        rows = [line.strip().split(",") for line in f if line.strip()]
+    assert header[:2] == ["step", "lr"], f"{path.name}: unexpected header {header}"
+    steps = [int(r[0]) for r in rows]
+    assert steps == list(range(len(rows))), f"{path.name}: step column is not 0..n-1"
+    lr = np.array([float(r[1]) for r in rows])
+    metric = np.array([float(r[2]) for r in rows]) if "metric" in header else None
+    return Golden(case, lr, metric)
+
+
+def scheduler_metric(golden: Golden, settings: RunSettings) -> tuple[float, ...]:
+    """The metric of each scheduler step, from the per-row metric column."""
+    assert golden.metric is not None
+    if settings.interval == "epoch":
+        return tuple(golden.metric[:: settings.steps_per_epoch].tolist())
+    return tuple(golden.metric.tolist())
+
+
+def worst_relative_error(actual: np.ndarray, expected: np.ndarray) -> tuple[float, int]:
+    diff = np.abs(actual - expected)
+    scale = np.abs(expected)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(scale > 0, diff / scale, np.where(diff > 0, np.inf, 0.0))
+    index = int(np.argmax(rel)) if len(rel) else 0
+    return (float(rel[index]) if len(rel) else 0.0), index
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_matches_pytorch(path: Path) -> None:
+    golden = load(path)
+    case = golden.case
+    settings = RunSettings(
+        lr=case["lr"],
+        epochs=case["epochs"],
+        steps_per_epoch=case["steps_per_epoch"],
+        interval=case["interval"],
+    )
+    assert settings.total_steps == len(golden.lr), f"{path.name}: row count != epochs * S"
+    sched = lookup(case["schedule"]).build(case["params"])
+    metric = None
+    if sched.needs_metric:
+        metric = ArrayMetric(scheduler_metric(golden, settings))
+    trace = simulate(sched, settings, metric=metric)
+
+    actual = np.asarray(trace.lr, dtype=float)
+    assert actual.shape == golden.lr.shape
+    worst, row = worst_relative_error(actual, golden.lr)
+    message = (
+        f"{path.name}: worst relative error {worst:.3g} at row {row} "
+        f"(lrplot {actual[row]!r}, torch {golden.lr[row]!r})"
+    )
+    zeros = golden.lr == 0.0
+    assert np.array_equal(actual[zeros], golden.lr[zeros]), message + " (torch gives 0.0)"
+    np.testing.assert_allclose(actual, golden.lr, rtol=RTOL, atol=0, err_msg=message)
+
+    if golden.metric is not None:
+        rows = np.arange(len(golden.lr))
+        np.testing.assert_array_equal(trace.metric_at(rows), golden.metric)
+
+
+def test_golden_directory_is_not_empty() -> None:
+    assert FILES, f"no golden files in {GOLDEN}: run `python tools/make_goldens.py`"
+
+
+def test_enough_goldens_per_schedule() -> None:
+    counts = Counter(load(path).case["schedule"] for path in FILES)
+    missing = {
+        name: counts.get(name, 0)
+        for name in REGISTRY
+        if counts.get(name, 0) < MIN_CASES_PER_SCHEDULE
+    }
+    assert not missing, (
+        f"too few golden files (need {MIN_CASES_PER_SCHEDULE} per schedule): {missing}; "
+        "run `python tools/make_goldens.py`"
+    )
