@@ -94,7 +94,7 @@ def _split_items(text: str, rest: str) -> list[str]:
 def _unquote(text: str, value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
-    if value[:1] in "'\"" or value[-1:] in "'\"":
+    if value and (value[0] in "'\"" or value[-1] in "'\""):
         raise SpecError(f"SPEC {text!r}: badly quoted value {value!r}")
     return value
 
@@ -136,7 +136,10 @@ def load_config(path: Path) -> RunConfig:
         metric_values = bind(metrics.PARAMS, metric_given, "metric")
     except ParamError as err:
         raise LrplotError(f"{where}: metric.{_short(err.name)}: {err}") from None
-    metric = metrics.from_values(metric_values, base_dir=path.parent)
+    try:
+        metric = metrics.from_values(metric_values, base_dir=path.parent)
+    except LrplotError as err:
+        raise LrplotError(f"{where}: metric: {err}") from None
 
     run_names = {p.name for p in engine.PARAMS}
     out_names = {p.name for p in OUTPUT_PARAMS}

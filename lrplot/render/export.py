@@ -94,7 +94,9 @@ def write_rows(
     for start in range(0, total, CHUNK):
         rows = np.arange(start, min(start + CHUNK, total))
         cols = _columns(traces, rows)
-        out.write(_chunk_fast(cols) if fast else _chunk_plain(cols))
+        # orjson writes inf/nan as null: such chunks take the repr path ('inf')
+        finite = fast and all(np.isfinite(c).all() for c in cols[2:])
+        out.write(_chunk_fast(cols) if finite else _chunk_plain(cols))
         if on_rows is not None:
             on_rows(len(rows))
 

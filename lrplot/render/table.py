@@ -17,11 +17,12 @@ PICK_ROWS = 25  # evenly spaced rows for a long, smooth run
 
 def select_rows(total: int, changes: np.ndarray, show_all: bool = False) -> np.ndarray:
     """Rows to show: all of a short run; of a long one, the first, the last and every
-    change when there are few (piecewise schedules), else evenly spaced rows."""
+    change with the row before it when there are few changes (piecewise schedules),
+    else evenly spaced rows."""
     if show_all or total <= MAX_ROWS:
         return np.arange(total)
-    if len(changes) + 2 <= MAX_ROWS:
-        return np.unique(np.concatenate(([0, total - 1], changes)))
+    if 2 * len(changes) + 2 <= MAX_ROWS:  # each change with the row before it
+        return np.unique(np.concatenate(([0, total - 1], changes - 1, changes)))
     return np.unique(np.linspace(0, total - 1, PICK_ROWS).round().astype(np.int64))
 
 

@@ -1,0 +1,212 @@
+"""Every config in sample_configs/ runs with `lrplot run`, and gives the LRs PyTorch gives.
+
+The pinned values are written out from PyTorch's own rules (StepLR and friends multiply
+the current LR by gamma step after step, so the expected values are written as the same
+chain of multiplications), not copied from lrplot's output.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lrplot.cli import app
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_configs"
+CONFIGS = sorted([*SAMPLES.glob("*.toml"), *SAMPLES.glob("*.json")])
+
+Rows = list[dict[str, str]]
+
+
+def run_sample(path: Path, tmp_path: Path) -> Rows:
+    out = tmp_path / "x.csv"
+    result = CliRunner().invoke(app, ["run", str(path), "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def lr(rows: Rows, row: int, column: str = "lr") -> float:
+    return float(rows[row][column])
+
+
+def chained(lr0: float, factor: float, times: int) -> float:
+    """lr0 * factor * factor * ..., multiplied one step at a time like PyTorch."""
+    value = lr0
+    for _ in range(times):
+        value *= factor
+    return value
+
+
+def cosine(n: int, lr0: float, t_max: int, eta_min: float = 0.0) -> float:
+    return eta_min + (lr0 - eta_min) * (1 + math.cos(math.pi * n / t_max)) / 2
+
+
+def replay_plateau(
+    metric: list[float],
+    lr0: float,
+    *,
+    mode: str,
+    factor: float,
+    patience: int,
+    threshold: float,
+    cooldown: int,
+) -> list[float]:
+    """ReduceLROnPlateau.step(metric) as torch writes it (threshold_mode rel, eps 1e-8)."""
+    best = math.inf if mode == "min" else -math.inf
+    bad = cooling = 0
+    current_lr = lr0
+    out = [lr0]
+    for value in metric[:-1]:
+        if mode == "min":
+            better = value < best * (1.0 - threshold)
+        else:
+            better = value > best * (threshold + 1.0)
+        if better:
+            best, bad = value, 0
+        else:
+            bad += 1
+        if cooling > 0:
+            cooling -= 1
+            bad = 0
+        if bad > patience:
+            new_lr = current_lr * factor
+            if current_lr - new_lr > 1e-8:
+                current_lr = new_lr
+            cooling, bad = cooldown, 0
+        out.append(current_lr)
+    return out
+
+
+# --- one checker per sample -----------------------------------------------------------
+
+
+def check_step(rows: Rows) -> None:
+    assert len(rows) == 90
+    assert lr(rows, 0) == 0.1
+    assert lr(rows, 29) == 0.1
+    assert lr(rows, 30) == 0.1 * 0.1
+    assert lr(rows, 59) == 0.1 * 0.1
+    assert lr(rows, 60) == 0.1 * 0.1 * 0.1
+    assert lr(rows, 89) == 0.1 * 0.1 * 0.1
+
+
+def check_multistep(rows: Rows) -> None:
+    assert len(rows) == 200
+    assert lr(rows, 59) == 0.1
+    assert lr(rows, 60) == 0.1 * 0.2
+    assert lr(rows, 119) == 0.1 * 0.2
+    assert lr(rows, 120) == 0.1 * 0.2 * 0.2
+    assert lr(rows, 160) == 0.1 * 0.2 * 0.2 * 0.2
+    assert lr(rows, 199) == 0.1 * 0.2 * 0.2 * 0.2
+
+
+def check_exponential(rows: Rows) -> None:
+    assert len(rows) == 50
+    assert lr(rows, 0) == 0.01
+    assert lr(rows, 1) == 0.01 * 0.95
+    assert lr(rows, 2) == 0.01 * 0.95 * 0.95
+    assert lr(rows, 49) == chained(0.01, 0.95, 49)
+
+
+def check_cosine(rows: Rows) -> None:
+    assert len(rows) == 100
+    assert lr(rows, 0) == 0.1
+    assert lr(rows, 50) == pytest.approx(0.05005, rel=1e-12)  # halfway: (lr0 + eta_min) / 2
+    assert lr(rows, 99) == pytest.approx(cosine(99, 0.1, 100, 1e-4), rel=1e-12)
+    assert min(lr(rows, i) for i in range(100)) >= 1e-4
+
+
+def check_cosine_per_step(rows: Rows) -> None:
+    assert len(rows) == 30 * 391
+    assert rows[391]["step"] == "391"
+    assert rows[391]["epoch"] == "1"
+    assert rows[-1]["epoch"] == "29"
+    assert lr(rows, 0) == 0.1
+    assert lr(rows, 1) == pytest.approx(cosine(1, 0.1, 11730), rel=1e-12)
+    assert lr(rows, 1) < 0.1  # stepped per batch: the LR moves inside epoch 0
+    assert lr(rows, 5865) == pytest.approx(0.05, rel=1e-12)
+    assert lr(rows, 11729) == pytest.approx(cosine(11729, 0.1, 11730), rel=1e-9)
+
+
+def check_plateau(rows: Rows) -> None:
+    assert len(rows) == 60
+    with (SAMPLES / "val_loss.csv").open(newline="", encoding="utf-8") as f:
+        val_loss = [float(r["val_loss"]) for r in csv.DictReader(f)]
+    assert [float(r["metric"]) for r in rows] == val_loss
+    # val_loss stalls (no new best) on epochs 18-22, 34-38 and 47-51: five bad epochs
+    # each, one more than patience 4, so the LR is halved after epochs 22, 38 and 51
+    expected = [0.001] * 23 + [0.001 * 0.5] * 16 + [0.001 * 0.5 * 0.5] * 13
+    expected += [0.001 * 0.5 * 0.5 * 0.5] * 8
+    assert [float(r["lr"]) for r in rows] == expected
+    assert lr(rows, 59) == 0.000125
+
+
+def check_plateau_accuracy(rows: Rows) -> None:
+    assert len(rows) == 120
+    accuracy = [float(r["metric"]) for r in rows]
+    assert accuracy[-1] > 0.9 > 0.2 > accuracy[0]  # an accuracy: rises
+    lrs = [float(r["lr"]) for r in rows]
+    assert lrs == replay_plateau(
+        accuracy, 0.1, mode="max", factor=0.1, patience=8, threshold=1e-3, cooldown=3
+    )
+    changes = [i for i in range(1, 120) if lrs[i] != lrs[i - 1]]
+    assert changes == [31, 72, 111]  # as the config's comment says
+    assert lrs[-1] == 0.1 * 0.1 * 0.1 * 0.1
+
+
+def check_compare(rows: Rows) -> None:
+    assert len(rows) == 100
+    assert list(rows[0]) == [
+        "step",
+        "epoch",
+        "step /10 every 30",
+        "multistep 50,75",
+        "exponential 0.95",
+        "cosine t_max=100",
+    ]
+    assert lr(rows, 29, "step /10 every 30") == 0.1
+    assert lr(rows, 30, "step /10 every 30") == 0.1 * 0.1
+    assert lr(rows, 99, "step /10 every 30") == 0.1 * 0.1 * 0.1 * 0.1
+    assert lr(rows, 49, "multistep 50,75") == 0.1
+    assert lr(rows, 50, "multistep 50,75") == 0.1 * 0.1
+    assert lr(rows, 75, "multistep 50,75") == 0.1 * 0.1 * 0.1
+    assert lr(rows, 99, "exponential 0.95") == chained(0.1, 0.95, 99)
+    assert lr(rows, 0, "cosine t_max=100") == 0.1
+    assert lr(rows, 99, "cosine t_max=100") == pytest.approx(cosine(99, 0.1, 100), rel=1e-12)
+
+
+CHECKS: dict[str, Callable[[Rows], None]] = {
+    "step.toml": check_step,
+    "multistep.toml": check_multistep,
+    "exponential.json": check_exponential,
+    "cosine.toml": check_cosine,
+    "cosine_per_step.toml": check_cosine_per_step,
+    "plateau.toml": check_plateau,
+    "plateau_accuracy.toml": check_plateau_accuracy,
+    "compare.toml": check_compare,
+}
+
+
+def test_every_sample_has_pinned_values() -> None:
+    assert sorted(p.name for p in CONFIGS) == sorted(CHECKS)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_sample_runs_and_gives_pytorch_lrs(path: Path, tmp_path: Path) -> None:
+    rows = run_sample(path, tmp_path)
+    CHECKS[path.name](rows)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_sample_writes_no_files_of_its_own(path: Path, tmp_path: Path, monkeypatch) -> None:
+    """Samples set no out/csv: running one in a folder leaves the folder as it was."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", str(path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert list(tmp_path.iterdir()) == []
