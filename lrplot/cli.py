@@ -6,6 +6,7 @@ declared parameters (lrplot.schedules), so nothing is declared twice.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import sys
@@ -319,9 +320,7 @@ def _unique_labels(traces: list[engine.Trace]) -> None:
         if label in seen:
             seen[label] += 1
             schedule = Schedule(t.schedule.definition, t.schedule.values, f"{label} #{seen[label]}")
-            traces[i] = engine.Trace(
-                schedule, t.settings, t.sched_lr, t.sched_metric, t.metric_source
-            )
+            traces[i] = dataclasses.replace(t, schedule=schedule)
         else:
             seen[label] = 1
 

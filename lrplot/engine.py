@@ -86,6 +86,7 @@ class Trace:
     sched_lr: np.ndarray  # LR after j scheduler steps, j = 0 .. scheduler_steps-1
     sched_metric: np.ndarray | None = None  # metric passed to the j-th step(metric)
     metric_source: str | None = None
+    sched_momentum: np.ndarray | None = None  # momentum, for schedules that cycle it
 
     @property
     def label(self) -> str:
@@ -115,6 +116,12 @@ class Trace:
         if self.sched_metric is None:
             return None
         return self.sched_metric[self.row_index(rows)]
+
+    def momentum_at(self, rows: np.ndarray) -> np.ndarray | None:
+        """Momentum at each row (None when the schedule leaves momentum alone)."""
+        if self.sched_momentum is None:
+            return None
+        return self.sched_momentum[self.row_index(rows)]
 
     @cached_property
     def change_rows(self) -> np.ndarray:
@@ -156,4 +163,5 @@ def simulate(
         values = metric.values(count, schedule.values.get("mode", "min"))
         source = metric.describe()
     lr = schedule.lr(count, settings.lr, values)
-    return Trace(schedule, settings, lr, values, source)
+    momentum = schedule.momentum(count, settings.lr, values)
+    return Trace(schedule, settings, lr, values, source, momentum)

@@ -32,13 +32,14 @@ except ImportError:  # pragma: no cover - exercised by forcing the fallback in t
 
 def csv_header(traces: Sequence[Trace]) -> list[str]:
     """``step,epoch,lr[,metric]`` for one trace; ``step,epoch,<label>...`` for several."""
-    if len(traces) == 1:
-        return ["step", "epoch", "lr"] + (["metric"] if traces[0].sched_metric is not None else [])
+    single = len(traces) == 1
     cols = ["step", "epoch"]
     for t in traces:
-        cols.append(t.label)
+        cols.append("lr" if single else t.label)
+        if t.sched_momentum is not None:
+            cols.append("momentum" if single else f"{t.label} momentum")
         if t.sched_metric is not None:
-            cols.append(f"{t.label} metric")
+            cols.append("metric" if single else f"{t.label} metric")
     return cols
 
 
@@ -52,9 +53,9 @@ def _columns(traces: Sequence[Trace], rows: np.ndarray) -> list[np.ndarray]:
     cols = [rows, rows // traces[0].settings.steps_per_epoch]
     for t in traces:
         cols.append(t.lr_at(rows))
-        metric = t.metric_at(rows)
-        if metric is not None:
-            cols.append(metric)
+        for extra in (t.momentum_at(rows), t.metric_at(rows)):
+            if extra is not None:
+                cols.append(extra)
     return cols
 
 

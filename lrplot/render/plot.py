@@ -67,7 +67,13 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
     per_step = settings.per_step
     columns = 10**12 if full else int(WIDTH_IN * DPI) * 2
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
+    momentum_ax = None
+    if any(t.sched_momentum is not None for t in traces):  # a panel below, same x
+        ax, momentum_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.2])
+        momentum_ax.set_ylabel("momentum")
+        momentum_ax.grid(True, alpha=0.3)
+    else:
+        ax = fig.add_subplot()
     metric_ax = None
     for i, t in enumerate(traces):
         color, style = COLORS[i % len(COLORS)], STYLES[(i // len(COLORS) + i) % len(STYLES)]
@@ -100,6 +106,17 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
             if len(traces) == 1:
                 for m in marks.tolist():
                     ax.axvline(m, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
+        if t.sched_momentum is not None:
+            rows = np.arange(settings.total_steps)
+            mx, my = decimate(t.momentum_at(rows), columns)
+            momentum_ax.plot(
+                mx,
+                my,
+                color=color,
+                linestyle=style if len(traces) > 1 else "-",
+                linewidth=1.4,
+                gid=f"momentum:{t.label}",
+            )
         if t.sched_metric is not None:
             if metric_ax is None:
                 metric_ax = ax.twinx()
@@ -115,7 +132,7 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
                 label=f"{t.label} metric" if len(traces) > 1 else "metric",
                 gid=f"metric:{t.label}",
             )
-    ax.set_xlabel("optimizer step" if per_step else "epoch")
+    (momentum_ax or ax).set_xlabel("optimizer step" if per_step else "epoch")
     ax.set_ylabel("learning rate")
     if log_y:
         ax.set_yscale("log")

@@ -50,6 +50,12 @@ def render_table(
     table.add_column("epoch", justify="right", style="cyan")
     for t in traces:
         table.add_column("lr" if len(traces) == 1 else t.label, justify="right")
+        if t.sched_momentum is not None:
+            table.add_column(
+                "momentum" if len(traces) == 1 else f"{t.label} momentum",
+                justify="right",
+                style="green",
+            )
         if t.sched_metric is not None:
             table.add_column(
                 "metric" if len(traces) == 1 else f"{t.label} metric",
@@ -61,6 +67,7 @@ def render_table(
     lrs = [t.lr_at(rows).tolist() for t in traces]
     prev = [t.lr_at(np.maximum(rows - 1, 0)).tolist() for t in traces]
     metrics = [t.metric_at(rows) for t in traces]
+    momenta = [t.momentum_at(rows) for t in traces]
     epochs = (rows // settings.steps_per_epoch).tolist()
     last = -1
     for i, row in enumerate(rows.tolist()):
@@ -72,6 +79,8 @@ def render_table(
         marks = []
         for j, t in enumerate(traces):
             cells.append(fmt(lrs[j][i], exact))
+            if momenta[j] is not None:
+                cells.append(fmt(float(momenta[j][i]), exact))
             if metrics[j] is not None:
                 cells.append(fmt(float(metrics[j][i]), exact))
             if row in change_set and lrs[j][i] != prev[j][i]:

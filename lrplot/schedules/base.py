@@ -38,6 +38,7 @@ class ScheduleDef:
     needs_metric: bool = False
     aliases: tuple[str, ...] = ()
     example: str = ""
+    momentum_fn: LrFunction | None = None  # schedules that also cycle momentum
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -96,6 +97,13 @@ class Schedule:
         """LR after j scheduler steps, for j = 0 .. count-1."""
         return self.definition.lr_fn(count, base_lr, self.values, metric)
 
+    def momentum(
+        self, count: int, base_lr: float, metric: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """Momentum after j scheduler steps (None for schedules that leave it alone)."""
+        fn = self.definition.momentum_fn
+        return None if fn is None else fn(count, base_lr, self.values, metric)
+
 
 REGISTRY: dict[str, ScheduleDef] = {}
 
@@ -109,12 +117,22 @@ def schedule(
     needs_metric: bool = False,
     aliases: tuple[str, ...] = (),
     example: str = "",
+    momentum: LrFunction | None = None,
 ) -> Callable[[LrFunction], LrFunction]:
     """Register a schedule. The decorated function computes its LR array."""
 
     def register(fn: LrFunction) -> LrFunction:
         REGISTRY[name] = ScheduleDef(
-            name, torch_class, summary, formula, params, fn, needs_metric, aliases, example
+            name,
+            torch_class,
+            summary,
+            formula,
+            params,
+            fn,
+            needs_metric,
+            aliases,
+            example,
+            momentum,
         )
         return fn
 
