@@ -463,14 +463,13 @@ def list_schedules() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_lines=False)
-    table.add_column("name", style="bold cyan")
-    table.add_column("reproduces")
-    table.add_column("lr after n scheduler steps")
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True)
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("reproduces (torch.optim.lr_scheduler) · lr after n steps")
     table.add_column("parameters (default)")
     for d in REGISTRY.values():
         params = ", ".join(f"{p.name}={p.default_text()}" for p in d.params)
-        table.add_row(d.name, f"torch.optim.lr_scheduler.{d.torch_class}", d.formula, params)
+        table.add_row(d.name, f"{d.torch_class}\n[dim]{d.formula}[/dim]", params)
     Console().print(table)
 
 

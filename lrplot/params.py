@@ -219,6 +219,8 @@ def _to_float(value: Any, param: Param) -> float:
 
 
 def _num(x: float) -> str:
+    if isinstance(x, int):
+        return str(x)
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 

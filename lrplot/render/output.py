@@ -17,7 +17,8 @@ def check_writable(path: Path, option: str) -> None:
     if path.is_dir():
         raise LrplotError(f"{option} {path}: is a directory")
     if not parent.is_dir():
-        raise LrplotError(f"{option} {path}: folder {parent} does not exist")
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise LrplotError(f"{option} {path}: {parent} {what}")
     if not os.access(parent, os.W_OK):
         raise LrplotError(f"{option} {path}: folder {parent} is not writable")
 

@@ -171,5 +171,8 @@ def save_chart(traces: Sequence[Trace], dest: str, log_y: bool = False) -> None:
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[
         fmt
     ]
-    with atomic_path(path, "--out") as tmp:
+    from matplotlib import rc_context
+
+    # a fixed salt makes SVG ids, and so the file, the same on every run
+    with atomic_path(path, "--out") as tmp, rc_context({"svg.hashsalt": "lrplot"}):
         fig.savefig(tmp, format=fmt, metadata=metadata)

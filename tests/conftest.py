@@ -1,0 +1,116 @@
+"""Shared fixtures: a CLI runner that works in a private folder, and reference traces."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from lrplot import engine, metrics
+from lrplot.cli import app
+from lrplot.params import bind
+from lrplot.spec import parse_spec
+
+# A wide, colourless terminal: table rows and help text are never wrapped or styled.
+ENV = {
+    "COLUMNS": "220",
+    "LINES": "60",
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "FORCE_COLOR": None,
+    "TTY_COMPATIBLE": None,
+    "TTY_INTERACTIVE": None,
+    "LRPLOT_TRACEBACK": None,
+}
+
+ROW = re.compile(r"^\s*\d+\s")
+
+
+class Cli:
+    """Runs ``lrplot`` in-process, in ``folder`` (the current directory)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.runner = CliRunner(env=ENV)
+
+    def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
+        return self.runner.invoke(app, list(args), env=env)
+
+    def ok(self, *args: str) -> Result:
+        """Run; the command must succeed and print nothing that looks like a failure."""
+        result = self(*args)
+        assert result.exit_code == 0, result.output
+        assert "Error:" not in result.output, result.output
+        assert "Traceback" not in result.output, result.output
+        return result
+
+    def fail(self, *args: str, fragments: Sequence[str] = ()) -> str:
+        """Run; it must be a user error: exit 2, one 'Error:' line, nothing else printed."""
+        result = self(*args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output, result.output
+        assert result.stdout == "", result.output
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        line = lines[0]
+        assert line.startswith("Error: "), line
+        for fragment in fragments:
+            assert fragment in line, f"{fragment!r} not in {line!r}"
+        return line
+
+    def files(self) -> set[str]:
+        """Every entry of the folder, hidden (temporary) files included."""
+        return {p.name for p in self.folder.iterdir()}
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.chdir(tmp_path)
+    return Cli(tmp_path)
+
+
+@pytest.fixture(params=["orjson", "repr"])
+def csv_writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a CSV test with each float formatter: orjson when installed, and plain repr."""
+    from lrplot.render import export
+
+    if request.param == "orjson":
+        if getattr(export, "orjson", None) is None:
+            pytest.skip("orjson is not installed")
+    else:
+        monkeypatch.setattr(export, "orjson", None, raising=False)
+    return request.param
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The data rows of a printed table, split into cells (the gap rows dropped)."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("─")) + 1
+    rows = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        if ROW.match(line):
+            rows.append(line.split())
+    return rows
+
+
+def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+def trace(spec: str, **options: object) -> engine.Trace:
+    """The engine's trace for a SPEC, run settings and metric options (lr=, epochs=,
+    seed=, metric_shape=, ...): the values the CLI must show."""
+    run_names = {p.name for p in engine.PARAMS}
+    settings = engine.RunSettings.from_values({k: v for k, v in options.items() if k in run_names})
+    metric_values = bind(
+        metrics.PARAMS, {k: v for k, v in options.items() if k not in run_names}, "metric"
+    )
+    return engine.simulate(parse_spec(spec), settings, metrics.from_values(metric_values))
