@@ -141,10 +141,10 @@ def load_config(path: Path) -> RunConfig:
     except LrplotError as err:
         raise LrplotError(f"{where}: metric: {err}") from None
 
-    run_names = {p.name for p in engine.PARAMS}
-    out_names = {p.name for p in OUTPUT_PARAMS}
+    run_names = [p.name for p in engine.PARAMS]
+    out_names = [p.name for p in OUTPUT_PARAMS]
     for key in data:
-        if key not in run_names | out_names:
+        if key not in run_names + out_names:
             msg = unknown_name_message(
                 key, [*run_names, *out_names, "schedules", "metric"], "the config"
             )
