@@ -15,13 +15,13 @@ MAX_ROWS = 60  # a run this short is shown whole
 PICK_ROWS = 25  # evenly spaced rows for a long, smooth run
 
 
-def select_rows(total: int, changes: np.ndarray, show_all: bool = False) -> np.ndarray:
+def select_rows(total: int, changes: np.ndarray | None, show_all: bool = False) -> np.ndarray:
     """Rows to show: all of a short run; of a long one, the first, the last and every
     change with the row before it when there are few changes (piecewise schedules),
-    else evenly spaced rows."""
+    else evenly spaced rows. ``changes`` is None when there are too many to list."""
     if show_all or total <= MAX_ROWS:
         return np.arange(total)
-    if 2 * len(changes) + 2 <= MAX_ROWS:  # each change with the row before it
+    if changes is not None and 2 * len(changes) + 2 <= MAX_ROWS:  # each with the row before
         return np.unique(np.concatenate(([0, total - 1], changes - 1, changes)))
     return np.unique(np.linspace(0, total - 1, PICK_ROWS).round().astype(np.int64))
 
@@ -37,10 +37,12 @@ def render_table(
     first = traces[0]
     settings = first.settings
     total = settings.total_steps
-    changes = np.unique(np.concatenate([t.change_rows for t in traces]))
+    # the changes matter only when they are few: events (milestones, reductions) to
+    # list and mark, not a smooth schedule changing on every row
+    few = sum(len(t.change_rows) for t in traces) <= 4 * MAX_ROWS
+    changes = np.unique(np.concatenate([t.change_rows for t in traces])) if few else None
     rows = select_rows(total, changes, show_all)
-    # mark changes only where they are events (piecewise), not on every row
-    change_set = set(changes.tolist()) if len(changes) * 2 < total else set()
+    change_set = set(changes.tolist()) if few and len(changes) * 2 < total else set()
 
     title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
     console.print(f"[bold]{title}[/bold]  [dim]{settings.describe()}[/dim]")
