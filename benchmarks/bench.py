@@ -79,8 +79,8 @@ def engine_vs_numpy(sizes: list[int]) -> None:
         settings = RunSettings(lr=base, epochs=n)
         for label, (params, bare, name) in cases.items():
             sched = lookup(name).build(params(n))
-            t_lr = best_of(lambda s=sched: simulate(s, settings).lr)
-            t_np = best_of(lambda b=bare: b(n))
+            t_lr = best_of(lambda s=sched, st=settings: simulate(s, st).lr)
+            t_np = best_of(lambda b=bare, n=n: b(n))
             print(
                 f"   {label:28s} {n:>10,d} steps  lrplot {t_lr * 1e3:8.1f} ms  "
                 f"numpy {t_np * 1e3:8.1f} ms  ratio {t_lr / t_np:5.2f}x"

@@ -33,7 +33,7 @@ if fmt == "csv":
     with open("peer.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["step", *curves])
-        for i, row in enumerate(zip(*curves.values())):
+        for i, row in enumerate(zip(*curves.values(), strict=True)):
             w.writerow([i, *row])
 else:
     import matplotlib

@@ -18,14 +18,16 @@ import typer
 from typer import _click as click
 
 from . import __version__, engine, metrics
-from .params import LrplotError, Param, ParamError
+from .params import SCHEDULES, LrplotError, Param, ParamError
 from .schedules import REGISTRY, Schedule, ScheduleDef
+from .schedules.warmup import WARMUP_PARAMS, Warmup
 from .spec import load_config, parse_spec
 
 CHART_FORMATS = (".png", ".svg", ".pdf")
 PANEL_SCHEDULE = "Schedule parameters"
 PANEL_RUN = "Run"
 PANEL_METRIC = "Metric (ReduceLROnPlateau)"
+PANEL_WARMUP = "Warmup (any schedule)"
 PANEL_OUTPUT = "Output"
 
 
@@ -173,16 +175,32 @@ _OUTPUT_PARAMS = [
 
 
 def _declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
-    """A text option generated from a declared parameter; parsed by the Param itself."""
+    """A text option generated from a declared parameter; parsed by the Param itself.
+
+    Child schedules (a SCHEDULES parameter) are a repeatable --schedule SPEC."""
     help_text = f"{p.help[:1].upper()}{p.help[1:]}; {p.allowed()}."
+    if p.kind == SCHEDULES:
+        help_text = f"{p.help[:1].upper()}{p.help[1:]}: repeat --schedule SPEC, once per child."
+    help_text = help_text.replace("[", "\\[")  # rich markup: brackets are literal
     if p.required:
         help_text += " \\[required]"
     elif p.default is not None:
         help_text += f" \\[default: {p.default_text()}]"
+    if p.kind == SCHEDULES:
+        option = typer.Option(
+            *_option_names(p), help=help_text, metavar="SPEC", show_default=False,
+            rich_help_panel=panel,
+        )  # fmt: skip
+        return (p.name, Annotated[Optional[list[str]], option], None)  # noqa: UP045
     option = typer.Option(
         p.option, help=help_text, metavar=p.metavar, show_default=False, rich_help_panel=panel
     )
     return (p.name, Annotated[Optional[str], option], None)  # noqa: UP045
+
+
+def _option_names(p: Param) -> tuple[str, ...]:
+    """A parameter's command-line names: its own, and --schedule for child schedules."""
+    return ("--schedule", p.option) if p.kind == SCHEDULES else (p.option,)
 
 
 def _command(
@@ -213,12 +231,33 @@ def _metric_parts() -> list[tuple[str, Any, Any]]:
     return [_declared_option(p, PANEL_METRIC) for p in metrics.PARAMS]
 
 
+def _warmup_params(definition: ScheduleDef | None = None) -> tuple[Param, ...]:
+    """The warmup options (every schedule has them, unless a name is its own)."""
+    own = {p.name for p in definition.params} if definition is not None else set()
+    return tuple(p for p in WARMUP_PARAMS if p.name not in own)
+
+
+def _warmup_parts(definition: ScheduleDef | None = None) -> list[tuple[str, Any, Any]]:
+    return [_declared_option(p, PANEL_WARMUP) for p in _warmup_params(definition)]
+
+
+def _warmup_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """compare/run: the --warmup options, checked, as defaults for every schedule."""
+    given = _pick(kwargs, WARMUP_PARAMS)
+    try:
+        Warmup.from_values(given)
+    except ParamError as err:
+        raise _cli_error(err) from None
+    return given
+
+
 def _pick(kwargs: dict[str, Any], params: Sequence[Param]) -> dict[str, Any]:
     return {p.name: kwargs[p.name] for p in params if kwargs.get(p.name) is not None}
 
 
-def _cli_error(err: ParamError) -> LrplotError:
+def _cli_error(err: ParamError, params: Sequence[Param] = ()) -> LrplotError:
     option = "--" + err.name.replace("_", "-")
+    option = next((_option_names(p)[0] for p in params if p.name == err.name), option)
     return LrplotError(f"invalid value for {option}: {err.bare}")
 
 
@@ -319,7 +358,7 @@ def _unique_labels(traces: list[engine.Trace]) -> None:
         label = t.label
         if label in seen:
             seen[label] += 1
-            schedule = Schedule(t.schedule.definition, t.schedule.values, f"{label} #{seen[label]}")
+            schedule = dataclasses.replace(t.schedule, label_given=f"{label} #{seen[label]}")
             traces[i] = dataclasses.replace(t, schedule=schedule)
         else:
             seen[label] = 1
@@ -331,10 +370,11 @@ def _unique_labels(traces: list[engine.Trace]) -> None:
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
         _check_outputs(kwargs["out"], kwargs["csv"])
+        params = (*definition.params, *_warmup_params(definition))
         try:
-            schedule = definition.build(_pick(kwargs, definition.params))
+            schedule = definition.build(_pick(kwargs, params))
         except ParamError as err:
-            raise _cli_error(err) from None
+            raise _cli_error(err, params) from None
         settings = _settings(kwargs)
         metric = _metric(kwargs) if definition.needs_metric else None
         traces = _simulate_all([schedule], settings, metric)
@@ -353,19 +393,47 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
 
 def _register_schedule(definition: ScheduleDef) -> None:
     parts = [_declared_option(p, PANEL_SCHEDULE) for p in definition.params]
+    parts += _warmup_parts(definition)
     parts += _run_parts()
     if definition.needs_metric:
         parts += _metric_parts()
     parts += _OUTPUT_PARAMS
     example = f"lrplot {definition.name} {definition.example}".strip()
+    epilog = (
+        f"Examples:\n\n  {example}\n\n  {example} -o {definition.name}.png\n\n  {example} --csv -"
+    )
+    if any(p.kind == SCHEDULES for p in definition.params):
+        epilog += _composite_epilog(definition)
     app.command(
         definition.name,
         help=f"{definition.torch_class}: {definition.summary}.\n\n"
         f"lr after n scheduler steps: {definition.formula}",
-        epilog=f"Examples:\n\n  {example}\n\n  {example} -o {definition.name}.png\n\n"
-        f"  {example} --csv -",
+        epilog=epilog,
         rich_help_panel="Schedules",
     )(_command(_schedule_runner(definition), parts))
+
+
+def _composite_epilog(definition: ScheduleDef) -> str:
+    """The example again as a SPEC (for compare and config files), built from it."""
+    import shlex
+
+    tokens = shlex.split(definition.example)
+    by_option = {name: p for p in definition.params for name in _option_names(p)}
+    given: dict[str, Any] = {}
+    for option, value in zip(tokens[::2], tokens[1::2], strict=False):
+        p = by_option.get(option)
+        if p is not None and p.kind == SCHEDULES:
+            given.setdefault(p.name, []).append(value)
+        elif p is not None:
+            given[p.name] = value
+    try:
+        spec = definition.build(given).spec()
+    except LrplotError:  # a child schedule that this build does not have
+        return ""
+    return (
+        "\n\nAs a SPEC, for compare and config files (children in brackets, separated by ;):"
+        f"\n\n  lrplot compare '{spec}' 'cosine:t_max=100,warmup=5'"
+    ).replace("[", "\\[")
 
 
 for _definition in REGISTRY.values():
@@ -377,7 +445,8 @@ for _definition in REGISTRY.values():
 
 def _compare(kwargs: dict[str, Any]) -> None:
     _check_outputs(kwargs["out"], kwargs["csv"])
-    schedules = [parse_spec(text) for text in kwargs["specs"]]
+    defaults = _warmup_defaults(kwargs)
+    schedules = [parse_spec(text, defaults) for text in kwargs["specs"]]
     settings = _settings(kwargs)
     metric = _metric(kwargs) if any(s.needs_metric for s in schedules) else None
     traces = _simulate_all(schedules, settings, metric)
@@ -414,6 +483,7 @@ app.command(
         _compare,
         [
             ("specs", SpecsArgument, inspect.Parameter.empty),
+            *_warmup_parts(),
             *_run_parts(),
             *_metric_parts(),
             *_OUTPUT_PARAMS,
@@ -425,28 +495,31 @@ app.command(
 # --- lrplot run -------------------------------------------------------------------
 
 
-@app.command(
+def _run_config(kwargs: dict[str, Any]) -> None:
+    cfg = load_config(kwargs["config"], _warmup_defaults(kwargs))
+    out = kwargs["out"] if kwargs["out"] is not None else cfg.outputs["out"]
+    csv = kwargs["csv"] if kwargs["csv"] is not None else cfg.outputs["csv"]
+    _check_outputs(out, csv)
+    traces = _simulate_all(cfg.schedules, cfg.settings, cfg.metric)
+    log_y = kwargs["log_y"] or cfg.outputs["log_y"]
+    _render(traces, out, csv, log_y, kwargs["show_all"], kwargs["exact"], kwargs["quiet"])
+
+
+ConfigArgument = Annotated[Path, typer.Argument(help="The config file.", metavar="CONFIG")]
+
+app.command(
     "run",
     help="Run a config file (TOML, JSON, or YAML with PyYAML) of one or more schedules.",
     epilog="Examples:\n\n  lrplot run sample_configs/cosine.toml\n\n"
-    "  lrplot run sample_configs/compare.toml -o compare.png",
+    "  lrplot run sample_configs/compare.toml -o compare.png\n\n"
+    "  lrplot run sample_configs/cosine.toml --warmup 5  (for schedules without a warmup key)",
     rich_help_panel="Commands",
+)(
+    _command(
+        _run_config,
+        [("config", ConfigArgument, inspect.Parameter.empty), *_warmup_parts(), *_OUTPUT_PARAMS],
+    )
 )
-def run_config(
-    config: Annotated[Path, typer.Argument(help="The config file.", metavar="CONFIG")],
-    out: OutOption = None,
-    csv: CsvOption = None,
-    log_y: LogYOption = False,
-    show_all: AllOption = False,
-    exact: ExactOption = False,
-    quiet: QuietOption = False,
-) -> None:
-    cfg = load_config(config)
-    out = out if out is not None else cfg.outputs["out"]
-    csv = csv if csv is not None else cfg.outputs["csv"]
-    _check_outputs(out, csv)
-    traces = _simulate_all(cfg.schedules, cfg.settings, cfg.metric)
-    _render(traces, out, csv, log_y or cfg.outputs["log_y"], show_all, exact, quiet)
 
 
 # --- lrplot list ------------------------------------------------------------------

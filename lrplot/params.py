@@ -10,7 +10,7 @@ gets the same error message.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +42,16 @@ INT_LIST = "int_list"
 CHOICE = "choice"
 TEXT = "text"
 BOOL = "bool"
+SCHEDULES = "schedules"  # child schedules of a composition (sequential, chained)
 
-_METAVARS = {INT: "INT", FLOAT: "FLOAT", INT_LIST: "INT,INT,...", TEXT: "TEXT", BOOL: "BOOL"}
+_METAVARS = {
+    INT: "INT",
+    FLOAT: "FLOAT",
+    INT_LIST: "INT,INT,...",
+    TEXT: "TEXT",
+    BOOL: "BOOL",
+    SCHEDULES: "SPEC",
+}
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,12 @@ class Param:
     high: float | None = None
     high_open: bool = False
     choices: tuple[str, ...] = ()
-    min_items: int = 1  # for INT_LIST
+    min_items: int = 1  # for INT_LIST and SCHEDULES
     item_low: int = 0  # for INT_LIST items
     torch: str = ""  # PyTorch's own spelling, when it differs (T_max)
+    # a further check of the converted value (e.g. an expression's whitelist): raises
+    # LrplotError with a message that does not repeat the name (parse prefixes it)
+    check: Callable[[Any], None] | None = None
 
     @property
     def option(self) -> str:
@@ -91,6 +102,8 @@ class Param:
             return what + (f" (at least {self.min_items})" if self.min_items > 1 else "")
         if self.kind == BOOL:
             return "true or false"
+        if self.kind == SCHEDULES:
+            return "a list of schedule SPECs, e.g. [linear:total_iters=5; cosine:t_max=95]"
         if self.kind == TEXT:
             return "text"
         noun = "an integer" if self.kind == INT else "a number"
@@ -116,12 +129,25 @@ class Param:
 
     def parse(self, value: Any) -> Any:
         """Check and convert a value from text (CLI, SPEC) or a config (native)."""
+        converted = self._convert(value)
+        if self.check is not None:
+            try:
+                self.check(converted)
+            except LrplotError as err:
+                raise ParamError(self.name, f"{self.name}: {err}") from None
+        return converted
+
+    def _convert(self, value: Any) -> Any:
         if self.kind == INT:
             return self._check_range(_to_int(value, self), value)
         if self.kind == FLOAT:
             return self._check_range(_to_float(value, self), value)
         if self.kind == INT_LIST:
             return self._parse_list(value)
+        if self.kind == SCHEDULES:
+            from .spec import parse_schedule_list  # lazily: spec imports the registry
+
+            return parse_schedule_list(value, self)
         if self.kind == CHOICE:
             text = value.strip().lower() if isinstance(value, str) else value
             if text not in self.choices:
@@ -232,7 +258,12 @@ def format_value(value: Any) -> str:
         text = f"{value:.10g}"
         return text if float(text) == value else repr(value)  # never a different number
     if isinstance(value, (tuple, list)):
+        if value and all(hasattr(v, "spec") for v in value):  # child schedules
+            return "[" + "; ".join(v.spec() for v in value) + "]"
         return "[" + ",".join(format_value(v) for v in value) + "]"
+    if isinstance(value, str) and "," in value:  # quoted, so that a SPEC reads it back
+        quote = "'" if "'" not in value else '"'
+        return f"{quote}{value}{quote}"
     return str(value)
 
 

@@ -4,6 +4,15 @@ A SPEC is ``name[:key=value,key=value,...]``, e.g. ``cosine:t_max=50,eta_min=1e-
 or ``multistep:milestones=[30,80],gamma=0.1``. Values may be quoted ('...' or
 "..."); lists go in brackets; ``label=...`` names the curve. Config files (TOML,
 JSON, and YAML when PyYAML is installed) hold the same things as native data.
+
+A composition's children are a bracketed list of SPECs separated by ``;``::
+
+    sequential:schedulers=[linear:start_factor=0.1,total_iters=5; cosine:t_max=95],milestones=[5]
+
+The outer SPEC's splitter keeps the bracket whole (its commas are inside it); the
+list is split on ``;`` outside nested brackets and quotes, and each child is a SPEC
+again. In a config file the children are a list of SPEC strings or tables
+(``schedulers = [{type = "linear", total_iters = 5}, "cosine:t_max=95"]``).
 """
 
 from __future__ import annotations
@@ -16,8 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, metrics
-from .params import BOOL, TEXT, LrplotError, Param, ParamError, bind, unknown_name_message
+from .params import (
+    BOOL,
+    TEXT,
+    LrplotError,
+    Param,
+    ParamError,
+    bind,
+    format_value,
+    unknown_name_message,
+)
 from .schedules import Schedule, lookup
+from .schedules.warmup import WARMUP_PARAMS, Warmup
 
 OUTPUT_PARAMS: tuple[Param, ...] = (
     Param("out", TEXT, "chart file (.png, .svg or .pdf)", None),
@@ -30,8 +49,11 @@ class SpecError(LrplotError):
     pass
 
 
-def parse_spec(text: str) -> Schedule:
-    """Parse one SPEC string into a validated Schedule."""
+def parse_spec(text: str, defaults: Mapping[str, Any] | None = None) -> Schedule:
+    """Parse one SPEC string into a validated Schedule.
+
+    ``defaults``: raw values for keys the SPEC does not give (the command line's
+    --warmup options for compare/run); never passed on to a composition's children."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty schedule SPEC (expected name[:key=value,...])")
     name, sep, rest = text.strip().partition(":")
@@ -53,14 +75,48 @@ def parse_spec(text: str) -> Schedule:
                 label = value
             else:
                 given[key] = value
+    if defaults:
+        given = {**defaults, **given}
     try:
         return definition.build(given, label or None)
     except ParamError as err:
         raise SpecError(f"SPEC {text!r}: {err}") from None
 
 
-def _split_items(text: str, rest: str) -> list[str]:
-    """Split on commas outside brackets and quotes."""
+def parse_schedule_list(value: Any, param: Param) -> tuple[Schedule, ...]:
+    """Child schedules (a SCHEDULES parameter): SPEC text ``[a:...; b:...]``, or a list
+    of SPEC strings / config tables / Schedules (repeated --schedule, config files)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        try:
+            items: list[Any] = _split_items(value, text, ";") if text.strip() else []
+            items = [_unquote(value, item.strip()) for item in items]
+        except SpecError as err:
+            raise ParamError(param.name, f"{param.name}: {err}") from None
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ParamError(
+            param.name, f"{param.name} must be {param.allowed()}, got {format_value(value)!r}"
+        )
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(item if isinstance(item, Schedule) else schedule_from_entry(item))
+        except LrplotError as err:
+            raise ParamError(param.name, f"{param.name}[{i}]: {err}") from None
+    if len(out) < param.min_items:
+        raise ParamError(
+            param.name, f"{param.name} needs at least {param.min_items} schedule, got none"
+        )
+    return tuple(out)
+
+
+def _split_items(text: str, rest: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside brackets and quotes."""
+    what = "two commas, or a trailing comma" if sep == "," else f"two {sep!r}, or a trailing one"
     items, depth, quote, current = [], 0, "", []
     for ch in rest:
         if quote:
@@ -76,7 +132,7 @@ def _split_items(text: str, rest: str) -> list[str]:
             depth -= 1
             if depth < 0:
                 raise SpecError(f"SPEC {text!r}: unbalanced ']'")
-        elif ch == "," and depth == 0:
+        elif ch == sep and depth == 0:
             items.append("".join(current))
             current = []
             continue
@@ -87,7 +143,7 @@ def _split_items(text: str, rest: str) -> list[str]:
         raise SpecError(f"SPEC {text!r}: unclosed '['")
     items.append("".join(current))
     if any(not item.strip() for item in items):
-        raise SpecError(f"SPEC {text!r}: empty item (two commas, or a trailing comma)")
+        raise SpecError(f"SPEC {text!r}: empty item ({what})")
     return items
 
 
@@ -109,13 +165,22 @@ class RunConfig:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def load_config(path: Path) -> RunConfig:
-    """Read a TOML/JSON/YAML config. Errors name the file and the key."""
+def load_config(path: Path, defaults: Mapping[str, Any] | None = None) -> RunConfig:
+    """Read a TOML/JSON/YAML config. Errors name the file and the key.
+
+    ``defaults``: raw values for keys a schedule entry does not give (--warmup...);
+    top-level warmup keys are defaults too, below the command line's."""
     data = _read_config(path)
     where = str(path)
     if not isinstance(data, dict):
         raise LrplotError(f"{where}: the top level must be a table of keys")
     data = dict(data)
+    ramp = {p.name: data.pop(p.name) for p in WARMUP_PARAMS if p.name in data}
+    try:
+        Warmup.from_values(ramp)
+    except ParamError as err:
+        raise LrplotError(f"{where}: {err.name}: {err}") from None
+    defaults = {**ramp, **(defaults or {})}
     raw = data.pop("schedules", None)
     single = data.pop("schedule", None)
     if raw is not None and single is not None:
@@ -126,7 +191,9 @@ def load_config(path: Path) -> RunConfig:
         raise LrplotError(f"{where}: no 'schedule' (or 'schedules' list) found")
     if not isinstance(raw, list) or not raw:
         raise LrplotError(f"{where}: 'schedules' must be a non-empty list")
-    schedules = [_schedule_entry(entry, f"{where}: schedules[{i}]") for i, entry in enumerate(raw)]
+    schedules = [
+        _schedule_entry(entry, f"{where}: schedules[{i}]", defaults) for i, entry in enumerate(raw)
+    ]
 
     metric_raw = data.pop("metric", {})
     if not isinstance(metric_raw, dict):
@@ -146,7 +213,9 @@ def load_config(path: Path) -> RunConfig:
     for key in data:
         if key not in run_names + out_names:
             msg = unknown_name_message(
-                key, [*run_names, *out_names, "schedules", "metric"], "the config"
+                key,
+                [*run_names, *out_names, "schedules", "metric", *(p.name for p in WARMUP_PARAMS)],
+                "the config",
             )
             raise LrplotError(f"{where}: {msg}")
     try:
@@ -170,22 +239,27 @@ def _short(name: str) -> str:
     return name.removeprefix("metric_")
 
 
-def _schedule_entry(entry: Any, where: str) -> Schedule:
+def _schedule_entry(entry: Any, where: str, defaults: Mapping[str, Any] | None) -> Schedule:
     try:
-        if isinstance(entry, str):
-            return parse_spec(entry)
-        if not isinstance(entry, Mapping):
-            raise LrplotError("must be a SPEC string or a table with 'type'")
-        entry = {str(k).lower().replace("-", "_"): v for k, v in entry.items()}
-        name = entry.pop("type", None) or entry.pop("name", None)
-        if not isinstance(name, str):
-            raise LrplotError("needs 'type', the schedule's name (e.g. type = \"cosine\")")
-        label = entry.pop("label", None)
-        if label is not None and not isinstance(label, str):
-            raise LrplotError("label must be text")
-        return lookup(name).build(entry, label)
+        return schedule_from_entry(entry, defaults)
     except LrplotError as err:
         raise LrplotError(f"{where}: {err}") from None
+
+
+def schedule_from_entry(entry: Any, defaults: Mapping[str, Any] | None = None) -> Schedule:
+    """A schedule from a config entry: a SPEC string, or a table with 'type'."""
+    if isinstance(entry, str):
+        return parse_spec(entry, defaults)
+    if not isinstance(entry, Mapping):
+        raise LrplotError("must be a SPEC string or a table with 'type'")
+    entry = {str(k).lower().replace("-", "_"): v for k, v in entry.items()}
+    name = entry.pop("type", None) or entry.pop("name", None)
+    if not isinstance(name, str):
+        raise LrplotError("needs 'type', the schedule's name (e.g. type = \"cosine\")")
+    label = entry.pop("label", None)
+    if label is not None and not isinstance(label, str):
+        raise LrplotError("label must be text")
+    return lookup(name).build({**(defaults or {}), **entry}, label)
 
 
 def _read_config(path: Path) -> Any:

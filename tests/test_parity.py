@@ -3,7 +3,8 @@
 The golden files are written by ``python tools/make_goldens.py``, which runs
 torch.optim.lr_scheduler in the seed's training loop; these tests need only the
 CSV files, never torch. Each row must match to 1e-12 relative (and exactly where
-PyTorch's LR is 0.0).
+PyTorch's LR is 0.0). A ``momentum`` column (schedules that cycle momentum, e.g.
+tools/goldens_torch_more.py's CyclicLR and OneCycleLR) is compared the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Golden:
     case: dict[str, Any]
     lr: np.ndarray
     metric: np.ndarray | None
+    momentum: np.ndarray | None = None  # optimizer momentum per row, when it is cycled
 
 
 def load(path: Path) -> Golden:
@@ -45,8 +47,11 @@ def load(path: Path) -> Golden:
     steps = [int(r[0]) for r in rows]
     assert steps == list(range(len(rows))), f"{path.name}: step column is not 0..n-1"
     lr = np.array([float(r[1]) for r in rows])
-    metric = np.array([float(r[2]) for r in rows]) if "metric" in header else None
-    return Golden(case, lr, metric)
+    columns = {
+        name: np.array([float(r[header.index(name)]) for r in rows]) if name in header else None
+        for name in ("metric", "momentum")
+    }
+    return Golden(case, lr, columns["metric"], columns["momentum"])
 
 
 def scheduler_metric(golden: Golden, settings: RunSettings) -> tuple[float, ...]:
@@ -94,9 +99,21 @@ def test_matches_pytorch(path: Path) -> None:
     assert np.array_equal(actual[zeros], golden.lr[zeros]), message + " (torch gives 0.0)"
     np.testing.assert_allclose(actual, golden.lr, rtol=RTOL, atol=0, err_msg=message)
 
+    rows = np.arange(len(golden.lr))
     if golden.metric is not None:
-        rows = np.arange(len(golden.lr))
         np.testing.assert_array_equal(trace.metric_at(rows), golden.metric)
+
+    if golden.momentum is None:  # PyTorch left momentum alone: so must lrplot
+        assert trace.sched_momentum is None, f"{path.name}: lrplot cycles momentum, torch not"
+    else:
+        momentum = trace.momentum_at(rows)
+        assert momentum is not None, f"{path.name}: torch cycles momentum, lrplot does not"
+        worst, row = worst_relative_error(momentum, golden.momentum)
+        message = (
+            f"{path.name}: momentum: worst relative error {worst:.3g} at row {row} "
+            f"(lrplot {momentum[row]!r}, torch {golden.momentum[row]!r})"
+        )
+        np.testing.assert_allclose(momentum, golden.momentum, rtol=RTOL, atol=0, err_msg=message)
 
 
 def test_golden_directory_is_not_empty() -> None:

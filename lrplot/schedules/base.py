@@ -6,6 +6,16 @@ length, ``lr[j]``: the optimizer's learning rate after ``j`` calls to
 ``scheduler.step()`` (``lr[0]`` is the LR right after the scheduler is built).
 The declaration's parameters drive the CLI options, SPEC and config parsing,
 validation, help and ``lrplot list``.
+
+Compositions (``sequential`` = SequentialLR, ``chained`` = ChainedScheduler, in
+compose.py) need more than that array: PyTorch steps each child *on the shared
+optimizer LR*, so they need each child's own step-by-step behaviour. A schedule
+opts in with ``@schedule(..., emulator=SomeTorchScheduler)``, a subclass of
+:class:`TorchScheduler` below: a line-by-line, scalar transliteration of the
+PyTorch class (one param group, Python floats, the same operations in the same
+order). Without an emulator a schedule cannot be a child of a composition (the
+user gets a clear error). ``check=`` gives a declaration a cross-parameter check
+run after every parameter has been parsed (raise ParamError naming the parameter).
 """
 
 from __future__ import annotations
@@ -21,8 +31,116 @@ else:
     from .._lazy import np
 
 from ..params import LrplotError, Param, ParamError, bind, format_value
+from .warmup import NAMES as WARMUP_NAMES
+from .warmup import Warmup
 
 LrFunction = Callable[[int, float, Mapping[str, Any], Any], Any]  # -> np.ndarray
+Check = Callable[[Mapping[str, Any]], None]  # raises ParamError(name, message)
+
+
+class TorchScheduler:
+    """A scalar replay of one ``torch.optim.lr_scheduler`` object: the emulator hook.
+
+    This base class is ``LRScheduler`` itself (torch 2.x), transliterated: the
+    constructor (with ``last_epoch=-1``), ``_initial_step``, ``step`` and
+    ``_update_lr``, on one param group. A subclass is the PyTorch class:
+
+    * ``__init__(self, group, values)``: ``group`` is the optimizer's param group,
+      a dict shared by every child of a composition (``{"lr": lr, "momentum": 0.0}``
+      for lrplot's SGD, plus ``"initial_lr"`` once a scheduler has been built on
+      it); ``values`` are the schedule's bound parameters. Set your attributes,
+      do what PyTorch's constructor does to ``group`` before ``super().__init__``
+      (CyclicLR/OneCycleLR write ``group["lr"]``/``group["initial_lr"]``), then call
+      ``super().__init__(group, values)``, which runs ``_initial_step`` exactly as
+      PyTorch does (``self._is_initial`` is True during it).
+    * ``get_lr(self) -> float`` (required): PyTorch's ``get_lr`` for the one group,
+      reading ``self.group["lr"]``, ``self.base_lr``, ``self.last_epoch``,
+      ``self._step_count`` and ``self._is_initial``. Return ``self.group["lr"]``
+      where PyTorch returns the LR untouched.
+    * ``closed_form(self) -> float`` (define it iff PyTorch defines
+      ``_get_closed_form_lr``): SequentialLR calls ``_update_lr(0)`` on a child at
+      its milestone, which uses the closed form when there is one and ``get_lr``
+      (non-initial, on the current LR) otherwise.
+    * ``step(self)``: override only where PyTorch does (CosineAnnealingWarmRestarts).
+    * ``factors(self, lo, hi)`` (optional, speed): a float64 array ``f`` with
+      ``get_lr() == group["lr"] * f[t - lo]`` bit for bit at ``last_epoch = t``,
+      for t = lo .. hi-1 (non-initial steps); 1.0 where PyTorch leaves the LR
+      untouched; NaN at a step that is not such a product (that step is then
+      replayed with ``step()``). Return None when there is no fast form. Define it
+      only if ``step()`` changes nothing but ``last_epoch``, ``_step_count`` and
+      ``group["lr"]``. ChainedScheduler of children with factors is one
+      ``np.cumprod`` over the interleaved factors (PyTorch's exact bits).
+    * ``advance(self, count)`` (optional, speed): the LRs after each of ``count``
+      further ``step()`` calls, leaving the state as they would. The default uses
+      ``factors`` (else a plain loop); override it with a vectorized form when the
+      recurrence is not a product (cosine with eta_min > 0 replays it exactly).
+
+    tests/test_compose.py checks, for every registered schedule with an emulator,
+    that the emulator alone reproduces the schedule's own ``lr_fn``.
+    """
+
+    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+        self.group = group
+        self.values = values
+        group.setdefault("initial_lr", group["lr"])
+        self.base_lr: float = group["initial_lr"]
+        self.last_epoch = -1
+        self._step_count = 0
+        self._is_initial = False
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def step(self) -> None:
+        self._step_count += 1
+        self._update_lr(None)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            value = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed = getattr(self, "closed_form", None)
+            value = closed() if closed is not None else self.get_lr()
+        self.group["lr"] = value
+
+    def get_lr(self) -> float:
+        raise NotImplementedError
+
+    def factors(self, lo: int, hi: int) -> np.ndarray | None:
+        return None
+
+    def advance(self, count: int) -> np.ndarray:
+        """The LR after each of the next ``count`` step() calls."""
+        out = np.empty(count)
+        done = 0
+        lo = self.last_epoch + 1
+        f = self.factors(lo, lo + count) if count else None
+        if f is None:
+            for i in range(count):
+                self.step()
+                out[i] = self.group["lr"]
+            return out
+        bad = np.flatnonzero(np.isnan(f)).tolist()
+        for stop in [*bad, count]:
+            if stop > done:  # steps done .. stop-1 are products: one cumprod
+                out[done:stop] = chain(self.group["lr"], f[done:stop])[1:]
+                self.last_epoch += stop - done
+                self._step_count += stop - done
+                self.group["lr"] = float(out[stop - 1])
+                done = stop
+            if stop < count:  # a step that is not a product: PyTorch's own code
+                self.step()
+                out[stop] = self.group["lr"]
+                done = stop + 1
+        return out
 
 
 @dataclass(frozen=True)
@@ -39,17 +157,27 @@ class ScheduleDef:
     aliases: tuple[str, ...] = ()
     example: str = ""
     momentum_fn: LrFunction | None = None  # schedules that also cycle momentum
+    emulator: type[TorchScheduler] | None = None  # step-by-step replay (compositions)
+    check: Check | None = None  # cross-parameter check after parsing
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
 
     def build(self, given: Mapping[str, Any], label: str | None = None) -> Schedule:
-        """Validate raw values (text or native) and return a bound Schedule."""
+        """Validate raw values (text or native) and return a bound Schedule.
+
+        The warmup keys (warmup.WARMUP_PARAMS) are accepted by every schedule."""
+        own = {p.name for p in self.params}
+        rest = {k: v for k, v in given.items() if k in own or k not in WARMUP_NAMES}
+        ramp = {k: v for k, v in given.items() if k not in rest}
         try:
-            values = bind(self.params, given, self.name)
+            values = bind(self.params, rest, self.name)
+            if self.check is not None:
+                self.check(values)
+            warmup = Warmup.from_values(ramp) if ramp else None
         except ParamError as err:
             raise err.within(self.name) from None
-        return Schedule(self, values, label)
+        return Schedule(self, values, label, warmup)
 
 
 @dataclass(frozen=True)
@@ -59,6 +187,7 @@ class Schedule:
     definition: ScheduleDef
     values: Mapping[str, Any]
     label_given: str | None = None
+    warmup: Warmup | None = None
 
     @property
     def name(self) -> str:
@@ -78,6 +207,8 @@ class Schedule:
     def spec(self) -> str:
         """The SPEC string that rebuilds this schedule (label not included)."""
         items = self.non_defaults()
+        if self.warmup is not None:
+            items.update(self.warmup.items())
         if not items:
             return self.name
         return self.name + ":" + ",".join(f"{k}={format_value(v)}" for k, v in items.items())
@@ -86,15 +217,25 @@ class Schedule:
     def label(self) -> str:
         return self.label_given or self.spec()
 
-    def title(self) -> str:
-        """PyTorch-style constructor, e.g. ``CosineAnnealingLR(T_max=50, eta_min=0)``."""
+    def title(self, compact: bool = False) -> str:
+        """PyTorch-style constructor, e.g. ``CosineAnnealingLR(T_max=50, eta_min=0)``;
+        ``compact`` leaves out arguments at their defaults (children of a composition)."""
+        shown = self.non_defaults() if compact else self.values
         args = ", ".join(
-            f"{p.torch_name}={format_value(self.values[p.name])}" for p in self.definition.params
+            f"{p.torch_name}={_title_value(self.values[p.name])}"
+            for p in self.definition.params
+            if p.name in shown
         )
-        return f"{self.definition.torch_class}({args})"
+        title = f"{self.definition.torch_class}({args})"
+        return title if self.warmup is None else f"{self.warmup.describe()} + {title}"
 
     def lr(self, count: int, base_lr: float, metric: np.ndarray | None = None) -> np.ndarray:
         """LR after j scheduler steps, for j = 0 .. count-1."""
+        if self.warmup is not None:
+            return self.warmup.apply(count, base_lr, lambda n, m: self._lr(n, base_lr, m), metric)
+        return self._lr(count, base_lr, metric)
+
+    def _lr(self, count: int, base_lr: float, metric: np.ndarray | None) -> np.ndarray:
         return self.definition.lr_fn(count, base_lr, self.values, metric)
 
     def momentum(
@@ -102,7 +243,18 @@ class Schedule:
     ) -> np.ndarray | None:
         """Momentum after j scheduler steps (None for schedules that leave it alone)."""
         fn = self.definition.momentum_fn
-        return None if fn is None else fn(count, base_lr, self.values, metric)
+        if fn is None:
+            return None
+        if self.warmup is not None:
+            return self.warmup.shift(count, lambda n, m: fn(n, base_lr, self.values, m), metric)
+        return fn(count, base_lr, self.values, metric)
+
+
+def _title_value(value: Any) -> str:
+    """A value in a title: child schedules as their own titles."""
+    if isinstance(value, tuple) and value and all(isinstance(v, Schedule) for v in value):
+        return "[" + ", ".join(v.title(compact=True) for v in value) + "]"
+    return format_value(value)
 
 
 REGISTRY: dict[str, ScheduleDef] = {}
@@ -118,8 +270,14 @@ def schedule(
     aliases: tuple[str, ...] = (),
     example: str = "",
     momentum: LrFunction | None = None,
+    emulator: type[TorchScheduler] | None = None,
+    check: Check | None = None,
 ) -> Callable[[LrFunction], LrFunction]:
-    """Register a schedule. The decorated function computes its LR array."""
+    """Register a schedule. The decorated function computes its LR array.
+
+    ``emulator``: its :class:`TorchScheduler` (needed to be a child of
+    sequential/chained); ``check``: a cross-parameter check.
+    """
 
     def register(fn: LrFunction) -> LrFunction:
         REGISTRY[name] = ScheduleDef(
@@ -133,6 +291,8 @@ def schedule(
             aliases,
             example,
             momentum,
+            emulator,
+            check,
         )
         return fn
 

@@ -14,6 +14,7 @@ tests/test_parity.py checks every schedule against traces recorded from PyTorch.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -25,13 +26,122 @@ else:
 
 from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
-from .base import chain, schedule
+from .base import TorchScheduler, chain, schedule
 
 
 def _gamma(default: float | None = 0.1, help: str = "multiplicative factor of decay") -> Param:
     return Param(
         "gamma", FLOAT, help, REQUIRED if default is None else default, low=0, low_open=True
     )
+
+
+# --- PyTorch's classes, step by step (for sequential/chained; see base.TorchScheduler)
+
+
+class StepLR(TorchScheduler):
+    def get_lr(self) -> float:
+        step_size, gamma = self.values["step_size"], self.values["gamma"]
+        if (self.last_epoch == 0) or (self.last_epoch % step_size != 0):
+            return self.group["lr"]
+        return self.group["lr"] * gamma
+
+    def closed_form(self) -> float:
+        step_size, gamma = self.values["step_size"], self.values["gamma"]
+        return self.base_lr * gamma ** (self.last_epoch // step_size)
+
+    def factors(self, lo: int, hi: int) -> np.ndarray:
+        t = np.arange(lo, hi)
+        step_size = self.values["step_size"]
+        return np.where((t != 0) & (t % step_size == 0), self.values["gamma"], 1.0)
+
+
+class MultiStepLR(TorchScheduler):
+    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+        self.milestones = Counter(values["milestones"])
+        super().__init__(group, values)
+
+    def get_lr(self) -> float:
+        if self.last_epoch not in self.milestones:
+            return self.group["lr"]
+        return self.group["lr"] * self.values["gamma"] ** self.milestones[self.last_epoch]
+
+    def closed_form(self) -> float:
+        milestones = sorted(self.milestones.elements())
+        return self.base_lr * self.values["gamma"] ** bisect_right(milestones, self.last_epoch)
+
+    def factors(self, lo: int, hi: int) -> np.ndarray:
+        f = np.ones(hi - lo)
+        for m, c in self.milestones.items():
+            if lo <= m < hi:
+                f[m - lo] = self.values["gamma"] ** c
+        return f
+
+
+class ExponentialLR(TorchScheduler):
+    def get_lr(self) -> float:
+        if self._is_initial:
+            return self.group["lr"]
+        return self.group["lr"] * self.values["gamma"]
+
+    def closed_form(self) -> float:
+        return self.base_lr * self.values["gamma"] ** self.last_epoch
+
+    def factors(self, lo: int, hi: int) -> np.ndarray:
+        return np.full(hi - lo, self.values["gamma"])
+
+
+class CosineAnnealingLR(TorchScheduler):
+    def get_lr(self) -> float:
+        t_max, eta_min, lr = self.values["t_max"], self.values["eta_min"], self.group["lr"]
+        if self._is_initial:
+            return lr
+        if self._step_count == 1 and self.last_epoch > 0:
+            return (
+                eta_min
+                + (self.base_lr - eta_min) * (1 + math.cos((self.last_epoch) * math.pi / t_max)) / 2
+            )
+        if (self.last_epoch - 1 - t_max) % (2 * t_max) == 0:
+            return lr + (self.base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+        return (1 + math.cos(math.pi * self.last_epoch / t_max)) / (
+            1 + math.cos(math.pi * (self.last_epoch - 1) / t_max)
+        ) * (lr - eta_min) + eta_min
+
+    def closed_form(self) -> float:
+        t_max, eta_min = self.values["t_max"], self.values["eta_min"]
+        return (
+            eta_min
+            + (self.base_lr - eta_min) * (1 + math.cos(math.pi * self.last_epoch / t_max)) / 2
+        )
+
+    def _ratios(self, lo: int, hi: int) -> np.ndarray:
+        """PyTorch's factor of steps lo .. hi-1; NaN at restart steps (lr + rise)."""
+        t_max = self.values["t_max"]
+        ratios = _cosine_factors(0, hi - lo, t_max, out=np.empty(hi - lo), first=lo)
+        t = np.arange(lo, hi)
+        ratios[(t - 1 - t_max) % (2 * t_max) == 0] = np.nan
+        return ratios
+
+    def factors(self, lo: int, hi: int) -> np.ndarray | None:
+        if self.values["eta_min"] != 0.0 or self._step_count < 1:
+            return None  # an affine recurrence, not a product (see advance)
+        return self._ratios(lo, hi)  # factor * (lr - 0.0) + 0.0 is factor * lr
+
+    def advance(self, count: int) -> np.ndarray:
+        eta_min = self.values["eta_min"]
+        if eta_min == 0.0 or self._step_count < 1:
+            return super().advance(count)
+        # PyTorch's recurrence, replayed in a tight loop (the same operations)
+        lo = self.last_epoch + 1
+        rise = (self.base_lr - eta_min) * (1 - math.cos(math.pi / self.values["t_max"])) / 2
+        value = self.group["lr"]
+        values = []
+        for r in self._ratios(lo, lo + count).tolist():
+            value = value + rise if r != r else r * (value - eta_min) + eta_min
+            values.append(value)
+        self.last_epoch += count
+        self._step_count += count
+        self.group["lr"] = value
+        return np.array(values, dtype=float)
 
 
 # --- the seed's five ---------------------------------------------------------
@@ -47,6 +157,7 @@ def _gamma(default: float | None = 0.1, help: str = "multiplicative factor of de
         _gamma(),
     ),
     example="--step-size 30 --gamma 0.1 --epochs 100",
+    emulator=StepLR,
 )
 def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     n = np.arange(count)
@@ -68,6 +179,7 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
         _gamma(),
     ),
     example="--milestones 30,80 --gamma 0.1 --epochs 100",
+    emulator=MultiStepLR,
 )
 def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     counts = sorted(Counter(p["milestones"]).items())
@@ -85,6 +197,7 @@ def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) ->
     "lr = lr0 * gamma ** n",
     (_gamma(None, "multiplicative factor of decay, applied every scheduler step"),),
     example="--gamma 0.95 --epochs 100",
+    emulator=ExponentialLR,
 )
 def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return chain(base_lr, np.full(count - 1, p["gamma"]))
@@ -101,6 +214,7 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
     ),
     aliases=("cos",),
     example="--t-max 50 --epochs 100",
+    emulator=CosineAnnealingLR,
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
@@ -120,11 +234,12 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     return _cosine_replay(lr, float(eta_min), t_max)
 
 
-def _cosine_factors(lo: int, hi: int, t_max: int, out: np.ndarray) -> np.ndarray:
+def _cosine_factors(lo: int, hi: int, t_max: int, out: np.ndarray, first: int = 0) -> np.ndarray:
     """PyTorch's factor of steps t = lo .. hi-1, c(t) / c(t-1) with c(t) = 1 + cos(pi * t /
     T_max), the same operations (np.cos gives math.cos's bits), written to out[lo:hi].
-    c is 0 at a minimum: the step after it is a restart step, whose factor is unused."""
-    c = np.arange(lo - 1, hi, dtype=float)
+    c is 0 at a minimum: the step after it is a restart step, whose factor is unused.
+    ``first`` shifts the steps: out[i] is then the factor of step first + i."""
+    c = np.arange(first + lo - 1, first + hi, dtype=float)
     c *= math.pi
     c /= t_max
     np.cos(c, out=c)

@@ -1,0 +1,271 @@
+"""Compositions: SequentialLR (``sequential``) and ChainedScheduler (``chained``).
+
+Both replay PyTorch exactly, oddities included, by running each child's
+:class:`~lrplot.schedules.base.TorchScheduler` (its PyTorch class, transliterated)
+on one shared param group, in the order PyTorch calls them:
+
+* the user builds each child on the optimizer, in order: every constructor runs
+  its own initial step on the shared LR (so ChainedScheduler's step 0 is the
+  product of the children's initial steps, e.g. ConstantLR's factor);
+* ``SequentialLR.__init__`` then resets the LR to ``initial_lr``, takes one step
+  back from every child (``recursive_undo``) and re-runs ``_initial_step`` of the
+  child active at step 0 (the first, or a later one when milestones are 0);
+* at step t, SequentialLR's active child is ``bisect_right(milestones, t)``; at a
+  milestone it is restarted with ``_update_lr(0)`` (its closed form at epoch 0
+  from its base LR when PyTorch has one, else ``get_lr()`` at epoch 0 on the
+  current LR: MultiplicativeLR then multiplies the previous child's last LR by
+  ``lr_lambda(0)``), otherwise stepped;
+* ChainedScheduler steps every child, in order, on the shared LR.
+
+Speed: between milestones a SequentialLR child advances with its vectorized
+``advance``; ChainedScheduler of children with ``factors`` is one ``np.cumprod``
+over their interleaved factors (the same multiplications in the same order as
+PyTorch, so the same bits). Anything else is replayed step by step.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from .._lazy import np
+
+from ..params import INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
+from .base import Schedule, TorchScheduler, chain, schedule
+
+COMPOSITES = ("sequential", "chained")
+_CHUNK = 1 << 18  # chained: steps per block of factors
+
+
+def _schedulers(what: str) -> Param:
+    return Param(
+        "schedulers", SCHEDULES, f"the child schedules, in order, {what} (in a SPEC: [a; b; ...])"
+    )
+
+
+MILESTONES = Param(
+    "milestones",
+    INT_LIST,
+    "scheduler steps at which the next child takes over: one fewer than the children, "
+    "non-decreasing",
+    (),
+    min_items=0,
+)
+
+
+def _check_children(values: Mapping[str, Any], torch_class: str) -> None:
+    for i, child in enumerate(values["schedulers"]):
+        d = child.definition
+        where = f"schedulers[{i}]: {child.spec()}"
+        if d.needs_metric:
+            raise ParamError(
+                "schedulers",
+                f"{where}: {d.torch_class} cannot be a child: PyTorch's {torch_class} "
+                "refuses it (its step() needs a metric)",
+            )
+        if d.name in COMPOSITES:
+            raise ParamError(
+                "schedulers", f"{where}: {d.torch_class} cannot be nested in {torch_class}"
+            )
+        if d.emulator is None:
+            raise ParamError(
+                "schedulers",
+                f"{where}: {d.torch_class} cannot be a child yet "
+                "(lrplot has no step-by-step model of it)",
+            )
+        if child.warmup is not None:
+            raise ParamError(
+                "schedulers",
+                f"{where}: a child cannot have a warmup; give warmup to the {torch_class} itself",
+            )
+
+
+def _check_sequential(values: Mapping[str, Any]) -> None:
+    _check_children(values, "SequentialLR")
+    milestones = values["milestones"]
+    n = len(values["schedulers"])
+    if len(milestones) != n - 1:
+        need = f"{n - 1} milestone{'s' if n != 2 else ''}"
+        got = format_value(milestones) if milestones else "none"
+        raise ParamError(
+            "milestones",
+            f"milestones must list {need} (one fewer than the {n} schedulers), got {got}",
+        )
+    if any(b < a for a, b in pairwise(milestones)):
+        raise ParamError(
+            "milestones",
+            f"milestones must be non-decreasing, got {format_value(milestones)}",
+        )
+
+
+def _check_chained(values: Mapping[str, Any]) -> None:
+    _check_children(values, "ChainedScheduler")
+
+
+def _build(children: tuple[Schedule, ...], base_lr: float) -> tuple[dict, list[TorchScheduler]]:
+    """The user's code: an SGD optimizer, then each child built on it, in order."""
+    group: dict[str, Any] = {"lr": float(base_lr), "momentum": 0.0}
+    built = []
+    for child in children:
+        emulator = child.definition.emulator
+        assert emulator is not None  # checked when the composition was built
+        built.append(emulator(group, child.values))
+    return group, built
+
+
+def _torch_fails(torch_class: str, err: ArithmeticError) -> LrplotError:
+    return LrplotError(
+        f"{torch_class} fails here in PyTorch too: a child raises "
+        f"{type(err).__name__} ({err}) with these parameters"
+    )
+
+
+def _cycles_momentum(children: tuple[Schedule, ...], base_lr: float) -> bool:
+    """True when a child cycles the optimizer's momentum (CyclicLR, OneCycleLR)."""
+    return any(
+        c.definition.momentum_fn is not None
+        and c.definition.momentum_fn(1, base_lr, c.values, None) is not None
+        for c in children
+    )
+
+
+def _sequential_momentum(
+    count: int, base_lr: float, p: Mapping[str, Any], metric: Any
+) -> np.ndarray | None:
+    if not _cycles_momentum(p["schedulers"], base_lr):
+        return None
+    try:
+        return _run_sequential(count, base_lr, p["schedulers"], p["milestones"], momentum=True)
+    except ArithmeticError as err:
+        raise _torch_fails("SequentialLR", err) from None
+
+
+@schedule(
+    "sequential",
+    "SequentialLR",
+    "run child schedules one after another: at each milestone the next one takes over",
+    "lr = the LR of child k, which starts at milestone k-1 (at its closed form at step 0)",
+    (_schedulers("one after another"), MILESTONES),
+    example='--schedule "linear:start_factor=0.1,total_iters=5" --schedule "cosine:t_max=95" '
+    "--milestones 5",
+    momentum=_sequential_momentum,
+    check=_check_sequential,
+)
+def _sequential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
+    try:
+        return _run_sequential(count, base_lr, p["schedulers"], p["milestones"])
+    except ArithmeticError as err:
+        raise _torch_fails("SequentialLR", err) from None
+
+
+def _run_sequential(
+    count: int,
+    base_lr: float,
+    children: tuple[Schedule, ...],
+    milestones: tuple[int, ...],
+    momentum: bool = False,
+) -> np.ndarray:
+    """The LR after each step; with ``momentum``, the momentum instead (step by step)."""
+    group, built = _build(children, base_lr)
+    # SequentialLR.__init__: back to initial_lr, undo every child's step, re-run the
+    # initial step of the child active at step 0
+    group["lr"] = group["initial_lr"]
+    for child in built:
+        child.last_epoch -= 1
+    active = built[bisect_right(milestones, 0)]
+    active._initial_step()
+    out = np.empty(count)
+    key = "momentum" if momentum else "lr"
+    out[0] = group[key]
+
+    def steps(lo: int, hi: int) -> None:  # steps lo .. hi-1: active.step()
+        if not momentum:
+            out[lo:hi] = active.advance(hi - lo)
+            return
+        for t in range(lo, hi):
+            active.step()
+            out[t] = group[key]
+
+    t = 1  # the next step to fill
+    for m in sorted(set(milestones)):
+        if m < 1:
+            continue
+        if m >= count:
+            break
+        steps(t, m)
+        active = built[bisect_right(milestones, m)]
+        active._update_lr(0)  # the milestone: a restart
+        out[m] = group[key]
+        t = m + 1
+    steps(t, count)
+    return out
+
+
+def _chained_momentum(
+    count: int, base_lr: float, p: Mapping[str, Any], metric: Any
+) -> np.ndarray | None:
+    if not _cycles_momentum(p["schedulers"], base_lr):
+        return None
+    try:
+        return _run_chained(count, base_lr, p["schedulers"], momentum=True)
+    except ArithmeticError as err:
+        raise _torch_fails("ChainedScheduler", err) from None
+
+
+@schedule(
+    "chained",
+    "ChainedScheduler",
+    "step every child schedule at every step, each acting on the LR the previous one set",
+    "lr = each child's own step applied in turn to the current LR (effects compound)",
+    (_schedulers("each stepped in turn"),),
+    example='--schedule "constant:factor=0.5,total_iters=10" --schedule "exponential:gamma=0.95"',
+    momentum=_chained_momentum,
+    check=_check_chained,
+)
+def _chained(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
+    try:
+        return _run_chained(count, base_lr, p["schedulers"])
+    except ArithmeticError as err:
+        raise _torch_fails("ChainedScheduler", err) from None
+
+
+def _run_chained(
+    count: int, base_lr: float, children: tuple[Schedule, ...], momentum: bool = False
+) -> np.ndarray:
+    """The LR after each step; with ``momentum``, the momentum instead (step by step)."""
+    group, built = _build(children, base_lr)  # step 0: after every constructor
+    out = np.empty(count)
+    key = "momentum" if momentum else "lr"
+    out[0] = group[key]
+    k = len(built)
+    for lo in range(1, count, _CHUNK):
+        hi = min(lo + _CHUNK, count)
+        factors = [None] if momentum else [child.factors(lo, hi) for child in built]
+        if any(f is None for f in factors):
+            for t in range(lo, hi):
+                for child in built:
+                    child.step()
+                out[t] = group[key]
+            continue
+        table = np.stack(factors, axis=1)  # row: one step; columns: children in order
+        bad = np.flatnonzero(np.isnan(table).any(axis=1)).tolist()
+        done = 0
+        for stop in [*bad, hi - lo]:
+            if stop > done:  # steps lo+done .. lo+stop-1: products, in PyTorch's order
+                lrs = chain(group["lr"], table[done:stop].ravel())[k::k]
+                out[lo + done : lo + stop] = lrs
+                for child in built:
+                    child.last_epoch += stop - done
+                    child._step_count += stop - done
+                group["lr"] = float(lrs[-1])
+            if stop < hi - lo:  # a step that is not a product for some child
+                for child in built:
+                    child.step()
+                out[lo + stop] = group["lr"]
+            done = stop + 1
+    return out

@@ -1,0 +1,253 @@
+"""timm's cosine and tanh schedulers (``timm.scheduler``), prefixed ``timm-``.
+
+timm's schedulers are not ``torch.optim.lr_scheduler`` objects: the training loop
+passes the step number itself, ``scheduler.step(epoch)`` after each epoch (or
+``scheduler.step_update(num_updates)`` after each optimizer step, with
+``t_in_epochs=False``), and the scheduler sets the LR to ``_get_lr(t)``. So after
+j scheduler steps the LR is ``_get_lr(j)``, and right after construction it is
+``warmup_lr_init`` (with a warmup) or the optimizer's lr. Each function below
+evaluates ``_get_lr`` over the whole step array in timm's operation order; the
+cycle index of ``cycle_mul != 1`` (``floor(log(x, cycle_mul))``) uses ``math.log``
+wherever ``np.log``'s last bit could move the floor, and each cycle's length and
+offset are computed with Python floats, as timm does. Noise (``noise_range_t``) is
+not modelled: it is off by default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from .._lazy import np
+
+from ..params import BOOL, FLOAT, INT, Param, ParamError
+from .base import schedule
+
+# curve(t_curr, lr_min, lr_max, t_i, t_i ** k_decay, params): the LR inside a cycle
+Curve = Callable[..., Any]  # (t, lr, ...) -> np.ndarray
+
+
+def _params(extra: tuple[Param, ...] = ()) -> tuple[Param, ...]:
+    return (
+        Param("t_initial", INT, "length of the first cycle, in scheduler steps", low=1),
+        *extra,
+        Param("lr_min", FLOAT, "the LR at the end of each cycle", 0.0, low=0),
+        Param(
+            "cycle_mul",
+            FLOAT,
+            "each cycle is this many times longer than the one before",
+            1.0,
+            low=0,
+            low_open=True,
+        ),
+        Param(
+            "cycle_decay",
+            FLOAT,
+            "each cycle's peak LR is this many times the one before",
+            1.0,
+            low=0,
+            low_open=True,
+        ),
+        Param(
+            "cycle_limit",
+            INT,
+            "number of cycles; after them the LR stays at lr_min",
+            1,
+            low=0,
+        ),
+        Param("warmup_t", INT, "steps of linear warmup from warmup_lr_init", 0, low=0),
+        Param("warmup_lr_init", FLOAT, "the LR at the start of the warmup", 0.0, low=0),
+        Param(
+            "warmup_prefix",
+            BOOL,
+            "true: the cycles start after the warmup; false: the warmup overlays them",
+            False,
+        ),
+    )
+
+
+def _fail(name: str, param: str, message: str) -> ParamError:
+    return ParamError(param, f"{name}: {message}")
+
+
+def _get_lr(
+    name: str, t: np.ndarray, base_lr: float, p: Mapping[str, Any], curve: Curve, gamma_all: bool
+) -> np.ndarray:
+    """timm's ``_get_lr(t)`` past the warmup, for an int64 array of steps t."""
+    if p["warmup_prefix"]:
+        t = t - p["warmup_t"]
+    t0, m = p["t_initial"], p["cycle_mul"]
+    cd, lr_min, limit = p["cycle_decay"], p["lr_min"], p["cycle_limit"]
+    k = p.get("k_decay", 1.0)
+    if m != 1:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = 1 - t / t0 * (1 - m)
+            bad = np.flatnonzero(~(x > 0))
+            if bad.size:
+                first = int(t[bad[0]]) + (p["warmup_t"] if p["warmup_prefix"] else 0)
+                raise _fail(
+                    name,
+                    "cycle_mul",
+                    f"with cycle_mul < 1 the cycles add up to t_initial / (1 - cycle_mul) = "
+                    f"{t0 / (1 - m):g} steps, and timm fails from step {first} on (math "
+                    "domain error): run fewer steps or use cycle_mul >= 1",
+                )
+            q = np.log(x) / math.log(m)  # math.log(x, m) is log(x) / log(m)
+        i = np.floor(q)
+        # np.log may differ from math.log in the last bit: redo the floor near integers
+        near = np.flatnonzero(np.abs(q - np.rint(q)) <= 1e-9 * np.maximum(1.0, np.abs(q)))
+        for j in near.tolist():
+            i[j] = math.floor(math.log(float(x[j]), m))
+        cycles, where = np.unique(i.astype(np.int64), return_inverse=True)
+        t_i, offset = [], []
+        try:
+            for c in cycles.tolist():
+                t_i.append(m**c * t0)
+                offset.append((1 - m**c) / (1 - m) * t0)
+        except OverflowError:
+            raise _fail(name, "cycle_mul", "cycle_mul ** cycle overflows (timm fails)") from None
+        if 0.0 in t_i:
+            raise _fail(name, "cycle_mul", "cycle_mul ** cycle underflows to 0 (timm fails)")
+        t_i_k: Any = np.array([_power(name, v, k) for v in t_i])[where]
+        t_i_steps: Any = np.array(t_i)[where]
+        t_curr = t - np.array(offset)[where]
+        i = cycles[where]
+    else:
+        i = t // t0
+        t_i_steps = t0
+        t_i_k = _power(name, t0, k)
+        t_curr = t - t0 * i
+    inside = i < limit
+    out = np.full(len(t), float(lr_min))
+    checked = i if gamma_all else i[inside]
+    if cd > 1 and checked.size:
+        try:
+            cd ** int(checked.max())  # timm's `cycle_decay ** i`: OverflowError past a float
+        except OverflowError:
+            raise _fail(
+                name, "cycle_decay", "cycle_decay ** cycle overflows (timm fails)"
+            ) from None
+    if not inside.any():
+        return out
+    with np.errstate(under="ignore"):
+        gamma = np.power(cd, i[inside].astype(float))
+    lr_max = base_lr * gamma
+    if not np.isscalar(t_i_steps):
+        t_i_steps, t_i_k = t_i_steps[inside], t_i_k[inside]
+    out[inside] = curve(t_curr[inside].astype(float), lr_min, lr_max, t_i_steps, t_i_k, p)
+    return out
+
+
+def _run(
+    name: str, count: int, base_lr: float, p: Mapping[str, Any], curve: Curve, gamma_all: bool
+) -> np.ndarray:
+    """LR after j steps: the construction value, then ``_get_lr(j)``."""
+    w, init = p["warmup_t"], p["warmup_lr_init"]
+    t = np.arange(count, dtype=np.int64)
+    lr = np.empty(count)
+    k = min(w, count)
+    if w:
+        if name == "timm-tanh" and not p["warmup_prefix"]:  # warms up to _get_lr(warmup_t)
+            target = float(_get_lr(name, np.array([w]), base_lr, p, curve, gamma_all)[0])
+        else:
+            target = base_lr
+        s = (target - init) / w
+        lr[:k] = init + t[:k] * s
+    lr[k:] = _get_lr(name, t[k:], base_lr, p, curve, gamma_all)
+    lr[:1] = init if w else base_lr  # right after construction
+    return lr
+
+
+def _power(name: str, t_i: float, k: float) -> float:
+    """timm's ``t_i ** k`` (a Python float power: OverflowError past a float)."""
+    try:
+        return t_i**k
+    except OverflowError:
+        raise _fail(name, "k_decay", "t_i ** k_decay overflows (timm fails)") from None
+
+
+def _cosine_curve(
+    t_curr: np.ndarray,
+    lr_min: float,
+    lr_max: np.ndarray,
+    t_i: Any,
+    t_i_k: Any,
+    p: Mapping[str, Any],
+) -> np.ndarray:
+    k = p["k_decay"]
+    return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(math.pi * t_curr**k / t_i_k))
+
+
+@schedule(
+    "timm-cosine",
+    "CosineLRScheduler",
+    "timm's cosine with warmup and restarts: cycles of t_initial steps (times cycle_mul "
+    "each), peak lr (times cycle_decay each), then lr_min after cycle_limit cycles",
+    "lr = lr_min + (lr0 * d^i - lr_min) * (1 + cos(pi * t_cur^k / t_i^k)) / 2 in cycle i",
+    _params(
+        (
+            Param(
+                "k_decay",
+                FLOAT,
+                "k-decay exponent: the cosine runs on t_cur**k / t_i**k",
+                1.0,
+                low=0,
+                low_open=True,
+            ),
+        )
+    ),
+    example="--t-initial 50 --warmup-t 5 --epochs 100",
+)
+def _timm_cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
+    return _run("timm-cosine", count, base_lr, p, _cosine_curve, gamma_all=True)
+
+
+_TANH_EXACT_ABOVE = 2.5  # see _tanh_curve
+
+
+def _tanh_curve(
+    t_curr: np.ndarray,
+    lr_min: float,
+    lr_max: np.ndarray,
+    t_i: Any,
+    t_i_k: Any,
+    p: Mapping[str, Any],
+) -> np.ndarray:
+    lb, ub = p["lb"], p["ub"]
+    tr = t_curr / t_i
+    z = lb * (1.0 - tr) + ub * tr
+    th = np.tanh(z)
+    # 1 - tanh(z) magnifies np.tanh's last-bit differences from math.tanh by e**(2z) / 2:
+    # take math.tanh's own bits where that would exceed ~1e-14 relative
+    big = np.flatnonzero(z > _TANH_EXACT_ABOVE)
+    if big.size:
+        th[big] = [math.tanh(v) for v in z[big].tolist()]
+    return lr_min + 0.5 * (lr_max - lr_min) * (1 - th)
+
+
+def _check_tanh(values: Mapping[str, Any]) -> None:
+    if not values["lb"] < values["ub"]:
+        raise ParamError("lb", f"lb ({values['lb']!r}) must be below ub ({values['ub']!r})")
+
+
+@schedule(
+    "timm-tanh",
+    "TanhLRScheduler",
+    "timm's hyperbolic-tangent decay with warmup and restarts: cycles like timm-cosine, "
+    "each a tanh from lb to ub",
+    "lr = lr_min + (lr0 * d^i - lr_min) * (1 - tanh(lb * (1 - r) + ub * r)) / 2, r = t_cur / t_i",
+    _params(
+        (
+            Param("lb", FLOAT, "tanh argument at the start of a cycle", -7.0),
+            Param("ub", FLOAT, "tanh argument at the end of a cycle (above lb)", 3.0),
+        )
+    ),
+    example="--t-initial 100 --epochs 100",
+    check=_check_tanh,
+)
+def _timm_tanh(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
+    return _run("timm-tanh", count, base_lr, p, _tanh_curve, gamma_all=False)
