@@ -1,0 +1,272 @@
+"""Options and steps shared by the commands: declared params become options; render outputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import engine, metrics
+from ..params import SCHEDULES, LrplotError, Param, ParamError
+from ..schedules import Schedule, ScheduleDef
+from ..schedules.warmup import WARMUP_PARAMS, Warmup
+
+CHART_FORMATS = (".png", ".svg", ".pdf")
+PANEL_SCHEDULE = "Schedule parameters"
+PANEL_RUN = "Run"
+PANEL_METRIC = "Metric (ReduceLROnPlateau)"
+PANEL_WARMUP = "Warmup (any schedule)"
+PANEL_OUTPUT = "Output"
+
+
+# --- options shared by the commands -------------------------------------------------
+
+OutOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs the runtime object
+    typer.Option(
+        "--out",
+        "-o",
+        help="Save a chart: .png, .svg or .pdf.",
+        metavar="FILE",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
+CsvOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--csv",
+        help="Write the LR of every step as CSV ('-' for stdout).",
+        metavar="FILE",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
+LogYOption = Annotated[
+    bool,
+    typer.Option("--log-y", help="Logarithmic LR axis on the chart.", rich_help_panel=PANEL_OUTPUT),
+]
+AllOption = Annotated[
+    bool,
+    typer.Option(
+        "--all", help="Show every row of the table, however long.", rich_help_panel=PANEL_OUTPUT
+    ),
+]
+ExactOption = Annotated[
+    bool,
+    typer.Option(
+        "--exact",
+        help="Show values with full precision (round-trip repr).",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print no table (files are still written).",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
+
+OUTPUT_OPTIONS = [
+    ("out", OutOption, None),
+    ("csv", CsvOption, None),
+    ("log_y", LogYOption, False),
+    ("show_all", AllOption, False),
+    ("exact", ExactOption, False),
+    ("quiet", QuietOption, False),
+]
+
+
+def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
+    """A text option generated from a declared parameter; parsed by the Param itself.
+
+    Child schedules (a SCHEDULES parameter) are a repeatable --schedule SPEC."""
+    help_text = f"{p.help[:1].upper()}{p.help[1:]}; {p.allowed()}."
+    if p.kind == SCHEDULES:
+        help_text = f"{p.help[:1].upper()}{p.help[1:]}: repeat --schedule SPEC, once per child."
+    help_text = help_text.replace("[", "\\[")  # rich markup: brackets are literal
+    if p.required:
+        help_text += " \\[required]"
+    elif p.default is not None:
+        help_text += f" \\[default: {p.default_text()}]"
+    if p.kind == SCHEDULES:
+        option = typer.Option(
+            *option_names(p), help=help_text, metavar="SPEC", show_default=False,
+            rich_help_panel=panel,
+        )  # fmt: skip
+        return (p.name, Annotated[Optional[list[str]], option], None)  # noqa: UP045
+    option = typer.Option(
+        p.option, help=help_text, metavar=p.metavar, show_default=False, rich_help_panel=panel
+    )
+    return (p.name, Annotated[Optional[str], option], None)  # noqa: UP045
+
+
+def option_names(p: Param) -> tuple[str, ...]:
+    """A parameter's command-line names: its own, and --schedule for child schedules."""
+    return ("--schedule", p.option) if p.kind == SCHEDULES else (p.option,)
+
+
+def make_command(
+    fn: Callable[[dict[str, Any]], None],
+    parts: Sequence[tuple[str, Any, Any]],
+) -> Callable[..., None]:
+    """A function whose signature Typer reads, built from (name, annotation, default)."""
+
+    def command(**kwargs: Any) -> None:
+        fn(kwargs)
+
+    params = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+        )
+        for name, annotation, default in parts
+    ]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {name: annotation for name, annotation, _ in parts}
+    return command
+
+
+def run_parts() -> list[tuple[str, Any, Any]]:
+    return [declared_option(p, PANEL_RUN) for p in engine.PARAMS]
+
+
+def metric_parts() -> list[tuple[str, Any, Any]]:
+    return [declared_option(p, PANEL_METRIC) for p in metrics.PARAMS]
+
+
+def warmup_params(definition: ScheduleDef | None = None) -> tuple[Param, ...]:
+    """The warmup options (every schedule has them, unless a name is its own)."""
+    own = {p.name for p in definition.params} if definition is not None else set()
+    return tuple(p for p in WARMUP_PARAMS if p.name not in own)
+
+
+def warmup_parts(definition: ScheduleDef | None = None) -> list[tuple[str, Any, Any]]:
+    return [declared_option(p, PANEL_WARMUP) for p in warmup_params(definition)]
+
+
+def warmup_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """compare/run: the --warmup options, checked, as defaults for every schedule."""
+    given = pick(kwargs, WARMUP_PARAMS)
+    try:
+        Warmup.from_values(given)
+    except ParamError as err:
+        raise cli_error(err) from None
+    return given
+
+
+def pick(kwargs: dict[str, Any], params: Sequence[Param]) -> dict[str, Any]:
+    return {p.name: kwargs[p.name] for p in params if kwargs.get(p.name) is not None}
+
+
+def cli_error(err: ParamError, params: Sequence[Param] = ()) -> LrplotError:
+    option = "--" + err.name.replace("_", "-")
+    option = next((option_names(p)[0] for p in params if p.name == err.name), option)
+    return LrplotError(f"invalid value for {option}: {err.bare}")
+
+
+def run_settings(kwargs: dict[str, Any]) -> engine.RunSettings:
+    try:
+        return engine.RunSettings.from_values(pick(kwargs, engine.PARAMS))
+    except ParamError as err:
+        raise cli_error(err) from None
+
+
+def metric_source(kwargs: dict[str, Any]) -> metrics.MetricSource:
+    try:
+        from ..params import bind
+
+        values = bind(metrics.PARAMS, pick(kwargs, metrics.PARAMS), "metric")
+    except ParamError as err:
+        raise cli_error(err) from None
+    return metrics.from_values(values)
+
+
+def check_outputs(out: str | None, csv: str | None) -> None:
+    """Reject a bad output before doing any work."""
+    from ..render.output import check_writable
+
+    if out is not None:
+        if Path(out).suffix.lower() not in CHART_FORMATS:
+            raise LrplotError(
+                f"invalid value for --out: {out!r} has an unknown extension; "
+                f"use {', '.join(CHART_FORMATS)}"
+            )
+        check_writable(Path(out), "--out")
+    if csv is not None and csv != "-":
+        check_writable(Path(csv), "--csv")
+
+
+PROGRESS_MIN_ROWS = 500_000  # show progress on a TTY for runs at least this long
+
+
+def render_outputs(
+    traces: Sequence[engine.Trace],
+    out: str | None,
+    csv: str | None,
+    log_y: bool,
+    show_all: bool,
+    exact: bool,
+    quiet: bool,
+) -> None:
+    """Write the requested files, then show the table (unless the CSV is on stdout).
+
+    Long work shows progress on stderr, only when stderr is a terminal.
+    """
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    total = traces[0].settings.total_steps
+    show_progress = err.is_terminal and total >= PROGRESS_MIN_ROWS
+    if csv is not None:
+        from ..render.export import write_csv
+
+        if show_progress:
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task(f"writing {csv}", total=total)
+                write_csv(traces, csv, lambda n: progress.advance(task, n))
+        else:
+            write_csv(traces, csv)
+        if csv != "-":
+            err.print(f"wrote [bold]{csv}[/bold] ({total} rows)")
+    if out is not None:
+        from ..render.plot import save_chart
+
+        if show_progress:
+            with err.status(f"drawing {out}"):
+                save_chart(traces, out, log_y)
+        else:
+            save_chart(traces, out, log_y)
+        err.print(f"wrote [bold]{out}[/bold]")
+    if not quiet and csv != "-":
+        from ..render.table import render_table
+
+        render_table(traces, Console(), show_all=show_all, exact=exact)
+
+
+def simulate_all(
+    schedules: Sequence[Schedule],
+    settings: engine.RunSettings,
+    metric: metrics.MetricSource | None,
+) -> list[engine.Trace]:
+    traces = [engine.simulate(s, settings, metric) for s in schedules]
+    _unique_labels(traces)
+    return traces
+
+
+def _unique_labels(traces: list[engine.Trace]) -> None:
+    seen: dict[str, int] = {}
+    for i, t in enumerate(traces):
+        label = t.label
+        if label in seen:
+            seen[label] += 1
+            schedule = dataclasses.replace(t.schedule, label_given=f"{label} #{seen[label]}")
+            traces[i] = dataclasses.replace(t, schedule=schedule)
+        else:
+            seen[label] = 1

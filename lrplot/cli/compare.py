@@ -1,0 +1,75 @@
+"""`lrplot compare SPEC...`: several schedules on one chart, table and CSV."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+import typer
+
+from ..spec import parse_spec
+from .app import app
+from .common import (
+    OUTPUT_OPTIONS,
+    check_outputs,
+    make_command,
+    metric_parts,
+    metric_source,
+    render_outputs,
+    run_parts,
+    run_settings,
+    simulate_all,
+    warmup_defaults,
+    warmup_parts,
+)
+
+# --- lrplot compare ---------------------------------------------------------------
+
+
+def _compare(kwargs: dict[str, Any]) -> None:
+    check_outputs(kwargs["out"], kwargs["csv"])
+    defaults = warmup_defaults(kwargs)
+    schedules = [parse_spec(text, defaults) for text in kwargs["specs"]]
+    settings = run_settings(kwargs)
+    metric = metric_source(kwargs) if any(s.needs_metric for s in schedules) else None
+    traces = simulate_all(schedules, settings, metric)
+    render_outputs(
+        traces,
+        kwargs["out"],
+        kwargs["csv"],
+        kwargs["log_y"],
+        kwargs["show_all"],
+        kwargs["exact"],
+        kwargs["quiet"],
+    )
+
+
+SpecsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="Schedules as SPECs: name[:key=value,...], e.g. "
+        "cosine:t_max=50,eta_min=1e-4 or 'multistep:milestones=[30,80],label=ms'.",
+        metavar="SPEC...",
+    ),
+]
+
+app.command(
+    "compare",
+    help="Several schedules on one chart, side by side in the table, and in one wide CSV.",
+    epilog="Examples:\n\n"
+    "  lrplot compare cosine:t_max=100 step:step_size=30 exponential:gamma=0.95 --epochs 100\n\n"
+    "  lrplot compare 'multistep:milestones=[30,80],label=paper' cosine:t_max=100 -o cmp.png\n\n"
+    "  lrplot compare cosine:t_max=10 'cosine:t_max=10,eta_min=0.01' --csv cmp.csv",
+    rich_help_panel="Commands",
+)(
+    make_command(
+        _compare,
+        [
+            ("specs", SpecsArgument, inspect.Parameter.empty),
+            *warmup_parts(),
+            *run_parts(),
+            *metric_parts(),
+            *OUTPUT_OPTIONS,
+        ],
+    )
+)

@@ -1,0 +1,29 @@
+"""`lrplot list`: every schedule, its formula, parameters and PyTorch class."""
+
+from __future__ import annotations
+
+from ..schedules import REGISTRY
+from .app import app
+
+# --- lrplot list ------------------------------------------------------------------
+
+
+@app.command(
+    "list",
+    help="List every schedule: its formula, parameters and PyTorch class.",
+    epilog="Examples:\n\n  lrplot list",
+    rich_help_panel="Commands",
+)
+def list_schedules() -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True)
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("reproduces (torch.optim.lr_scheduler) · lr after n steps")
+    table.add_column("parameters (default)")
+    for d in REGISTRY.values():
+        params = ", ".join(f"{p.name}={p.default_text()}" for p in d.params)
+        table.add_row(d.name, f"{d.torch_class}\n[dim]{d.formula}[/dim]", params)
+    Console().print(table)

@@ -1,0 +1,103 @@
+"""`lrplot <schedule>`: one subcommand per registered schedule, generated from its params."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..params import SCHEDULES, LrplotError, ParamError
+from ..schedules import REGISTRY, ScheduleDef
+from .app import app
+from .common import (
+    OUTPUT_OPTIONS,
+    PANEL_SCHEDULE,
+    check_outputs,
+    cli_error,
+    declared_option,
+    make_command,
+    metric_parts,
+    metric_source,
+    option_names,
+    pick,
+    render_outputs,
+    run_parts,
+    run_settings,
+    simulate_all,
+    warmup_params,
+    warmup_parts,
+)
+
+# --- lrplot <schedule> ------------------------------------------------------------
+
+
+def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
+    def run(kwargs: dict[str, Any]) -> None:
+        check_outputs(kwargs["out"], kwargs["csv"])
+        params = (*definition.params, *warmup_params(definition))
+        try:
+            schedule = definition.build(pick(kwargs, params))
+        except ParamError as err:
+            raise cli_error(err, params) from None
+        settings = run_settings(kwargs)
+        metric = metric_source(kwargs) if definition.needs_metric else None
+        traces = simulate_all([schedule], settings, metric)
+        render_outputs(
+            traces,
+            kwargs["out"],
+            kwargs["csv"],
+            kwargs["log_y"],
+            kwargs["show_all"],
+            kwargs["exact"],
+            kwargs["quiet"],
+        )
+
+    return run
+
+
+def _register_schedule(definition: ScheduleDef) -> None:
+    parts = [declared_option(p, PANEL_SCHEDULE) for p in definition.params]
+    parts += warmup_parts(definition)
+    parts += run_parts()
+    if definition.needs_metric:
+        parts += metric_parts()
+    parts += OUTPUT_OPTIONS
+    example = f"lrplot {definition.name} {definition.example}".strip()
+    epilog = (
+        f"Examples:\n\n  {example}\n\n  {example} -o {definition.name}.png\n\n  {example} --csv -"
+    )
+    if any(p.kind == SCHEDULES for p in definition.params):
+        epilog += _composite_epilog(definition)
+    app.command(
+        definition.name,
+        help=f"{definition.torch_class}: {definition.summary}.\n\n"
+        f"lr after n scheduler steps: {definition.formula}",
+        epilog=epilog,
+        rich_help_panel="Schedules",
+    )(make_command(_schedule_runner(definition), parts))
+
+
+def _composite_epilog(definition: ScheduleDef) -> str:
+    """The example again as a SPEC (for compare and config files), built from it."""
+    import shlex
+
+    tokens = shlex.split(definition.example)
+    by_option = {name: p for p in definition.params for name in option_names(p)}
+    given: dict[str, Any] = {}
+    for option, value in zip(tokens[::2], tokens[1::2], strict=False):
+        p = by_option.get(option)
+        if p is not None and p.kind == SCHEDULES:
+            given.setdefault(p.name, []).append(value)
+        elif p is not None:
+            given[p.name] = value
+    try:
+        spec = definition.build(given).spec()
+    except LrplotError:  # a child schedule that this build does not have
+        return ""
+    return (
+        "\n\nAs a SPEC, for compare and config files (children in brackets, separated by ;):"
+        f"\n\n  lrplot compare '{spec}' 'cosine:t_max=100,warmup=5'"
+    ).replace("[", "\\[")
+
+
+for _definition in REGISTRY.values():
+    _register_schedule(_definition)
