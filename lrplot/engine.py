@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 else:
     from ._lazy import np
 
+from . import plan as plans
 from .metrics import MetricSource, SyntheticMetric
 from .params import CHOICE, FLOAT, INT, LrplotError, Param, bind
+from .plan import Plan
 from .schedules import Schedule
 
 MAX_STEPS = 100_000_000
@@ -27,7 +29,14 @@ MAX_STEPS = 100_000_000
 PARAMS: tuple[Param, ...] = (
     Param("lr", FLOAT, "base learning rate (the optimizer's lr)", 0.1, low=0, low_open=True),
     Param("epochs", INT, "number of epochs to simulate", 100, low=1, high=MAX_STEPS),
-    Param("steps_per_epoch", INT, "optimizer steps (batches) per epoch", 1, low=1, high=MAX_STEPS),
+    Param(
+        "steps_per_epoch",
+        INT,
+        "optimizer steps (batches) per epoch; or derive it from --dataset-size and --batch-size",
+        1,
+        low=1,
+        high=MAX_STEPS,
+    ),
     Param(
         "interval",
         CHOICE,
@@ -35,6 +44,7 @@ PARAMS: tuple[Param, ...] = (
         "epoch",
         choices=("epoch", "step"),
     ),
+    *plans.PARAMS,  # the training plan: dataset_size, batch_size, ... -> steps_per_epoch
 )
 
 
@@ -44,11 +54,23 @@ class RunSettings:
     epochs: int = 100
     steps_per_epoch: int = 1
     interval: str = "epoch"
+    plan: Plan | None = None  # when steps_per_epoch comes from a training plan
 
     @classmethod
     def from_values(cls, given: Mapping[str, Any]) -> RunSettings:
-        """Validate raw values (text or native) against PARAMS."""
-        settings = cls(**bind(PARAMS, given, "run"))
+        """Validate raw values (text or native) against PARAMS.
+
+        A plan (dataset_size and batch_size, with devices, grad_accum, drop_last)
+        gives steps_per_epoch; a steps_per_epoch given too must agree with it."""
+        values = bind(PARAMS, given, "run")
+        plan = Plan.from_values(values, given)
+        own = {k: v for k, v in values.items() if k not in plans.NAMES}
+        if plan is not None:
+            plans.check_steps_per_epoch(
+                plan, given.get("steps_per_epoch"), values["steps_per_epoch"]
+            )
+            own["steps_per_epoch"] = plan.steps_per_epoch
+        settings = cls(**own, plan=plan)
         if settings.total_steps > MAX_STEPS:
             raise LrplotError(
                 f"epochs * steps_per_epoch must be at most {MAX_STEPS}, "

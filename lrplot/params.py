@@ -73,6 +73,10 @@ class Param:
     # a further check of the converted value (e.g. an expression's whitelist): raises
     # LrplotError with a message that does not repeat the name (parse prefixes it)
     check: Callable[[Any], None] | None = None
+    # a number of scheduler steps (INT or INT_LIST): also takes 3ep and 10%, resolved
+    # against the run (plan.resolve); values are always whole scheduler steps
+    length: bool = False
+    flag: bool = False  # BOOL: a --name/--no-name switch on the command line
 
     @property
     def option(self) -> str:
@@ -91,14 +95,25 @@ class Param:
     def metavar(self) -> str:
         if self.kind == CHOICE:
             return "[" + "|".join(self.choices) + "]"
+        if self.length:
+            return "STEPS" if self.kind == INT else "STEPS,STEPS,..."
         return _METAVARS[self.kind]
 
     def allowed(self) -> str:
         """What the parameter accepts, in words: 'an integer >= 1'."""
+        text = self._allowed()
+        if self.length:  # a duration: also in epochs or a share of the run
+            many = self.kind == INT_LIST
+            text += f", or epochs ({'30ep' if many else '3ep'}) or "
+            text += "percentages of the run (30%)" if many else "a percentage of the run (10%)"
+        return text
+
+    def _allowed(self) -> str:
         if self.kind == CHOICE:
             return "one of " + ", ".join(self.choices)
         if self.kind == INT_LIST:
-            what = f"a comma list of integers >= {self.item_low}"
+            noun = "step counts" if self.length else "integers"
+            what = f"a comma list of {noun} >= {self.item_low}"
             return what + (f" (at least {self.min_items})" if self.min_items > 1 else "")
         if self.kind == BOOL:
             return "true or false"
@@ -107,6 +122,7 @@ class Param:
         if self.kind == TEXT:
             return "text"
         noun = "an integer" if self.kind == INT else "a number"
+        noun = "a step count" if self.length else noun
         bounds = []
         if self.low is not None:
             bounds.append(f"{'>' if self.low_open else '>='} {_num(self.low)}")
@@ -123,13 +139,19 @@ class Param:
             return "required"
         return format_value(self.default)
 
-    def _fail(self, value: Any) -> ParamError:
+    def _fail(self, value: Any, steps: Any = None) -> ParamError:
         shown = value if isinstance(value, str) else format_value(value)
-        return ParamError(self.name, f"{self.name} must be {self.allowed()}, got {shown!r}")
+        resolved = "" if steps is None else f" ({format_value(steps)} scheduler steps)"
+        return ParamError(
+            self.name, f"{self.name} must be {self.allowed()}, got {shown!r}{resolved}"
+        )
 
-    def parse(self, value: Any) -> Any:
-        """Check and convert a value from text (CLI, SPEC) or a config (native)."""
-        converted = self._convert(value)
+    def parse(self, value: Any, run: Any = None) -> Any:
+        """Check and convert a value from text (CLI, SPEC) or a config (native).
+
+        ``run`` (engine.RunSettings) resolves durations with units (3ep, 10%) of a
+        ``length`` parameter; without it they are an error naming the parameter."""
+        converted = self._convert(value, run)
         if self.check is not None:
             try:
                 self.check(converted)
@@ -137,17 +159,22 @@ class Param:
                 raise ParamError(self.name, f"{self.name}: {err}") from None
         return converted
 
-    def _convert(self, value: Any) -> Any:
+    def _convert(self, value: Any, run: Any = None) -> Any:
+        if self.kind == INT and self.length and _has_unit(value):
+            steps = self._resolve(value, run)
+            if not self._in_range(steps):
+                raise self._fail(value, steps)
+            return steps
         if self.kind == INT:
             return self._check_range(_to_int(value, self), value)
         if self.kind == FLOAT:
             return self._check_range(_to_float(value, self), value)
         if self.kind == INT_LIST:
-            return self._parse_list(value)
+            return self._parse_list(value, run)
         if self.kind == SCHEDULES:
             from .spec import parse_schedule_list  # lazily: spec imports the registry
 
-            return parse_schedule_list(value, self)
+            return parse_schedule_list(value, self, run)
         if self.kind == CHOICE:
             text = value.strip().lower() if isinstance(value, str) else value
             if text not in self.choices:
@@ -164,15 +191,25 @@ class Param:
         return value
 
     def _check_range(self, number: float, raw: Any) -> Any:
-        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
-            raise self._fail(raw)
-        if self.high is not None and (
-            number > self.high or (self.high_open and number == self.high)
-        ):
+        if not self._in_range(number):
             raise self._fail(raw)
         return number
 
-    def _parse_list(self, value: Any) -> tuple[int, ...]:
+    def _in_range(self, number: float) -> bool:
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            return False
+        return self.high is None or not (
+            number > self.high or (self.high_open and number == self.high)
+        )
+
+    def _resolve(self, value: str, run: Any, shown: Any = None) -> int:
+        from .plan import is_duration, resolve  # lazily: plan declares Params
+
+        if not is_duration(value):
+            raise self._fail(value if shown is None else shown)
+        return resolve(value, self.name, run)
+
+    def _parse_list(self, value: Any, run: Any = None) -> tuple[int, ...]:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("[") and text.endswith("]"):
@@ -188,6 +225,12 @@ class Param:
             raise self._fail(value)
         out = []
         for item in items:
+            if self.length and _has_unit(item):
+                number = self._resolve(item, run, value)
+                if number < self.item_low:
+                    raise self._fail(value, number)
+                out.append(number)
+                continue
             try:
                 number = _to_int(item, self)
             except ParamError:
@@ -198,6 +241,14 @@ class Param:
         if len(out) < self.min_items:
             raise self._fail(value)
         return tuple(out)
+
+
+def _has_unit(value: Any) -> bool:
+    """Text that ends in a duration unit (3ep, 10%): resolved, or rejected, by plan.resolve."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    return text.endswith(("%", "ep", "epoch", "epochs"))
 
 
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -267,10 +318,13 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def bind(params: Iterable[Param], given: Mapping[str, Any], owner: str) -> dict[str, Any]:
+def bind(
+    params: Iterable[Param], given: Mapping[str, Any], owner: str, run: Any = None
+) -> dict[str, Any]:
     """Check a mapping of raw values against declared params; fill defaults.
 
-    Unknown names and missing required ones are errors naming ``owner``.
+    Unknown names and missing required ones are errors naming ``owner``. ``run``
+    (engine.RunSettings) resolves durations (3ep, 10%) of length parameters.
     """
     params = tuple(params)
     by_name = {p.name: p for p in params}
@@ -280,7 +334,7 @@ def bind(params: Iterable[Param], given: Mapping[str, Any], owner: str) -> dict[
     values: dict[str, Any] = {}
     for p in params:
         if p.name in given and given[p.name] is not None:
-            values[p.name] = p.parse(given[p.name])
+            values[p.name] = p.parse(given[p.name], run)
         elif p.required:
             raise ParamError(p.name, f"{owner} needs {p.name} ({p.allowed()})")
         else:

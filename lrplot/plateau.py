@@ -29,7 +29,7 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "factor", FLOAT, "new_lr = lr * factor", 0.1, low=0, low_open=True, high=1, high_open=True
     ),
-    Param("patience", INT, "bad steps tolerated before the LR is reduced", 10, low=0),
+    Param("patience", INT, "bad steps tolerated before the LR is reduced", 10, low=0, length=True),
     Param("threshold", FLOAT, "how much better counts as an improvement", 1e-4, low=0),
     Param(
         "threshold_mode",
@@ -38,7 +38,14 @@ PARAMS: tuple[Param, ...] = (
         "rel",
         choices=("rel", "abs"),
     ),
-    Param("cooldown", INT, "steps to wait after a reduction before counting again", 0, low=0),
+    Param(
+        "cooldown",
+        INT,
+        "steps to wait after a reduction before counting again",
+        0,
+        low=0,
+        length=True,
+    ),
     Param("min_lr", FLOAT, "lower bound on the LR", 0.0, low=0),
     Param("eps", FLOAT, "reductions smaller than this are ignored", 1e-8, low=0),
 )

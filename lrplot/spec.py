@@ -49,11 +49,12 @@ class SpecError(LrplotError):
     pass
 
 
-def parse_spec(text: str, defaults: Mapping[str, Any] | None = None) -> Schedule:
+def parse_spec(text: str, defaults: Mapping[str, Any] | None = None, run: Any = None) -> Schedule:
     """Parse one SPEC string into a validated Schedule.
 
     ``defaults``: raw values for keys the SPEC does not give (the command line's
-    --warmup options for compare/run); never passed on to a composition's children."""
+    --warmup options for compare/run); never passed on to a composition's children.
+    ``run`` (engine.RunSettings) resolves durations (t_max=3ep, warmup=10%)."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty schedule SPEC (expected name[:key=value,...])")
     name, sep, rest = text.strip().partition(":")
@@ -78,14 +79,15 @@ def parse_spec(text: str, defaults: Mapping[str, Any] | None = None) -> Schedule
     if defaults:
         given = {**defaults, **given}
     try:
-        return definition.build(given, label or None)
+        return definition.build(given, label or None, run)
     except ParamError as err:
         raise SpecError(f"SPEC {text!r}: {err}") from None
 
 
-def parse_schedule_list(value: Any, param: Param) -> tuple[Schedule, ...]:
+def parse_schedule_list(value: Any, param: Param, run: Any = None) -> tuple[Schedule, ...]:
     """Child schedules (a SCHEDULES parameter): SPEC text ``[a:...; b:...]``, or a list
-    of SPEC strings / config tables / Schedules (repeated --schedule, config files)."""
+    of SPEC strings / config tables / Schedules (repeated --schedule, config files).
+    Durations in children (10%, 3ep) count the whole run's steps, like the parent's."""
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("[") and text.endswith("]"):
@@ -104,7 +106,7 @@ def parse_schedule_list(value: Any, param: Param) -> tuple[Schedule, ...]:
     out = []
     for i, item in enumerate(items):
         try:
-            out.append(item if isinstance(item, Schedule) else schedule_from_entry(item))
+            out.append(item if isinstance(item, Schedule) else schedule_from_entry(item, run=run))
         except LrplotError as err:
             raise ParamError(param.name, f"{param.name}[{i}]: {err}") from None
     if len(out) < param.min_items:
@@ -165,48 +167,28 @@ class RunConfig:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def load_config(path: Path, defaults: Mapping[str, Any] | None = None) -> RunConfig:
+def load_config(
+    path: Path,
+    defaults: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> RunConfig:
     """Read a TOML/JSON/YAML config. Errors name the file and the key.
 
-    ``defaults``: raw values for keys a schedule entry does not give (--warmup...);
-    top-level warmup keys are defaults too, below the command line's."""
+    ``defaults``: raw values for keys a schedule entry does not give (the command
+    line's --warmup...); top-level warmup keys are defaults too, below the command
+    line's. ``overrides``: run keys from the command line (the plan options:
+    dataset_size, batch_size, ...); they win over the file's, and when one is given
+    the file's steps_per_epoch gives way to the plan. Durations (3ep, 10%) count the
+    run's steps."""
     data = _read_config(path)
     where = str(path)
     if not isinstance(data, dict):
         raise LrplotError(f"{where}: the top level must be a table of keys")
     data = dict(data)
     ramp = {p.name: data.pop(p.name) for p in WARMUP_PARAMS if p.name in data}
-    try:
-        Warmup.from_values(ramp)
-    except ParamError as err:
-        raise LrplotError(f"{where}: {err.name}: {err}") from None
-    defaults = {**ramp, **(defaults or {})}
     raw = data.pop("schedules", None)
     single = data.pop("schedule", None)
-    if raw is not None and single is not None:
-        raise LrplotError(f"{where}: give 'schedule' or 'schedules', not both")
-    if raw is None:
-        raw = [single] if single is not None else None
-    if raw is None:
-        raise LrplotError(f"{where}: no 'schedule' (or 'schedules' list) found")
-    if not isinstance(raw, list) or not raw:
-        raise LrplotError(f"{where}: 'schedules' must be a non-empty list")
-    schedules = [
-        _schedule_entry(entry, f"{where}: schedules[{i}]", defaults) for i, entry in enumerate(raw)
-    ]
-
     metric_raw = data.pop("metric", {})
-    if not isinstance(metric_raw, dict):
-        raise LrplotError(f"{where}: 'metric' must be a table")
-    metric_given = {_metric_key(k): v for k, v in metric_raw.items()}
-    try:
-        metric_values = bind(metrics.PARAMS, metric_given, "metric")
-    except ParamError as err:
-        raise LrplotError(f"{where}: metric.{_short(err.name)}: {err}") from None
-    try:
-        metric = metrics.from_values(metric_values, base_dir=path.parent)
-    except LrplotError as err:
-        raise LrplotError(f"{where}: metric: {err}") from None
 
     run_names = [p.name for p in engine.PARAMS]
     out_names = [p.name for p in OUTPUT_PARAMS]
@@ -218,13 +200,54 @@ def load_config(path: Path, defaults: Mapping[str, Any] | None = None) -> RunCon
                 "the config",
             )
             raise LrplotError(f"{where}: {msg}")
+    run_given = {k: data[k] for k in run_names if k in data}
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if overrides:  # the command line's plan keys win, and the plan gives steps_per_epoch
+        run_given.update(overrides)
+        if run_given.get("dataset_size") is not None:
+            run_given.pop("steps_per_epoch", None)
     try:
-        settings = engine.RunSettings.from_values({k: data[k] for k in run_names if k in data})
+        settings = engine.RunSettings.from_values(run_given)
         outputs = bind(OUTPUT_PARAMS, {k: data[k] for k in out_names if k in data}, "output")
     except ParamError as err:
         raise LrplotError(f"{where}: {err.name}: {err}") from None
     except LrplotError as err:
         raise LrplotError(f"{where}: {err}") from None
+
+    try:
+        Warmup.from_values(ramp, settings)
+    except ParamError as err:
+        raise LrplotError(f"{where}: {err.name}: {err}") from None
+    try:
+        Warmup.from_values(defaults or {}, settings)
+    except ParamError as err:
+        option = "--" + err.name.replace("_", "-")
+        raise LrplotError(f"invalid value for {option}: {err.bare}") from None
+    defaults = {**ramp, **(defaults or {})}
+    if raw is not None and single is not None:
+        raise LrplotError(f"{where}: give 'schedule' or 'schedules', not both")
+    if raw is None:
+        raw = [single] if single is not None else None
+    if raw is None:
+        raise LrplotError(f"{where}: no 'schedule' (or 'schedules' list) found")
+    if not isinstance(raw, list) or not raw:
+        raise LrplotError(f"{where}: 'schedules' must be a non-empty list")
+    schedules = [
+        _schedule_entry(entry, f"{where}: schedules[{i}]", defaults, settings)
+        for i, entry in enumerate(raw)
+    ]
+
+    if not isinstance(metric_raw, dict):
+        raise LrplotError(f"{where}: 'metric' must be a table")
+    metric_given = {_metric_key(k): v for k, v in metric_raw.items()}
+    try:
+        metric_values = bind(metrics.PARAMS, metric_given, "metric")
+    except ParamError as err:
+        raise LrplotError(f"{where}: metric.{_short(err.name)}: {err}") from None
+    try:
+        metric = metrics.from_values(metric_values, base_dir=path.parent)
+    except LrplotError as err:
+        raise LrplotError(f"{where}: metric: {err}") from None
     return RunConfig(schedules, settings, metric, outputs)
 
 
@@ -239,17 +262,23 @@ def _short(name: str) -> str:
     return name.removeprefix("metric_")
 
 
-def _schedule_entry(entry: Any, where: str, defaults: Mapping[str, Any] | None) -> Schedule:
+def _schedule_entry(
+    entry: Any, where: str, defaults: Mapping[str, Any] | None, run: Any = None
+) -> Schedule:
     try:
-        return schedule_from_entry(entry, defaults)
+        return schedule_from_entry(entry, defaults, run)
     except LrplotError as err:
         raise LrplotError(f"{where}: {err}") from None
 
 
-def schedule_from_entry(entry: Any, defaults: Mapping[str, Any] | None = None) -> Schedule:
-    """A schedule from a config entry: a SPEC string, or a table with 'type'."""
+def schedule_from_entry(
+    entry: Any, defaults: Mapping[str, Any] | None = None, run: Any = None
+) -> Schedule:
+    """A schedule from a config entry: a SPEC string, or a table with 'type'.
+
+    ``run`` resolves durations with units (see parse_spec)."""
     if isinstance(entry, str):
-        return parse_spec(entry, defaults)
+        return parse_spec(entry, defaults, run)
     if not isinstance(entry, Mapping):
         raise LrplotError("must be a SPEC string or a table with 'type'")
     entry = {str(k).lower().replace("-", "_"): v for k, v in entry.items()}
@@ -259,7 +288,14 @@ def schedule_from_entry(entry: Any, defaults: Mapping[str, Any] | None = None) -
     label = entry.pop("label", None)
     if label is not None and not isinstance(label, str):
         raise LrplotError("label must be text")
-    return lookup(name).build({**(defaults or {}), **entry}, label)
+    return lookup(name).build({**(defaults or {}), **entry}, label, run)
+
+
+def read_config_data(path: Path) -> Any:
+    """A config file's data (TOML, JSON or YAML), unchecked; errors name the file.
+
+    Data only: YAML is read with ``yaml.safe_load`` (no Python tags)."""
+    return _read_config(path)
 
 
 def _read_config(path: Path) -> Any:

@@ -29,6 +29,9 @@ ENV = {
 }
 
 ROW = re.compile(r"^\s*\d+\s")
+# the table's header rule; the terminal chart above the table has its own lines (y labels
+# end in ┤, the x axis starts with └), so they are never mistaken for it
+RULE = re.compile(r"^\s*─+\s*$")
 
 
 class Cli:
@@ -88,9 +91,10 @@ def csv_writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 
 def table_rows(output: str) -> list[list[str]]:
-    """The data rows of a printed table, split into cells (the gap rows dropped)."""
+    """The data rows of a printed table, split into cells (the gap rows dropped); the
+    terminal chart above it is skipped."""
     lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip().startswith("─")) + 1
+    start = next(i for i, line in enumerate(lines) if RULE.match(line)) + 1
     rows = []
     for line in lines[start:]:
         if not line.strip():
@@ -98,6 +102,14 @@ def table_rows(output: str) -> list[list[str]]:
         if ROW.match(line):
             rows.append(line.split())
     return rows
+
+
+def chart_lines(output: str) -> list[str]:
+    """The terminal chart(s) printed between the title line and the table (no blank
+    lines); [] when there is none."""
+    lines = output.splitlines()
+    rule = next(i for i, line in enumerate(lines) if RULE.match(line))
+    return [line for line in lines[1 : rule - 1] if line.strip()]
 
 
 def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
@@ -113,4 +125,5 @@ def trace(spec: str, **options: object) -> engine.Trace:
     metric_values = bind(
         metrics.PARAMS, {k: v for k, v in options.items() if k not in run_names}, "metric"
     )
-    return engine.simulate(parse_spec(spec), settings, metrics.from_values(metric_values))
+    schedule = parse_spec(spec, run=settings)  # durations (3ep, 10%) count this run's steps
+    return engine.simulate(schedule, settings, metrics.from_values(metric_values))

@@ -17,6 +17,8 @@ import lrplot.render.plot
 from lrplot.params import LrplotError
 from lrplot.schedules import REGISTRY
 
+UNITS = ", or epochs (3ep) or a percentage of the run (10%)"  # lengths take units too
+
 
 def cosine(n: int, t_max: int, lr: float = 0.1, eta_min: float = 0.0) -> float:
     return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * n / t_max)) / 2
@@ -416,7 +418,7 @@ def test_schedule_help_lists_declared_parameters(cli):
     assert "a number in (0, 1)" in out
     assert "--metric-file" in out and "--seed" in out
     out = cli.ok("cosine", "--help").stdout
-    assert "--t-max" in out and "an integer >= 1" in out and "[required]" in out
+    assert "--t-max" in out and "a step count >= 1" in out and "[required]" in out
     assert "--metric-file" not in out
 
 
@@ -429,7 +431,7 @@ BAD = [
     (["cosine", "--t-max", "5", "--bogus", "1"], ["No such option: --bogus"]),
     (["cosine", "--t-max"], ["--t-max", "requires an argument"]),
     # missing required parameters
-    (["cosine"], ["--t-max", "cosine needs t_max", "an integer >= 1"]),
+    (["cosine"], ["--t-max", "cosine needs t_max", "a step count >= 1"]),
     (["step"], ["--step-size", "step needs step_size"]),
     (["multistep"], ["--milestones", "multistep needs milestones"]),
     (["exponential"], ["--gamma", "exponential needs gamma", "a number > 0"]),
@@ -446,18 +448,18 @@ BAD = [
     (["compare", "cosine:label='x"], ["unclosed quote"]),
     (["compare", ":t_max=5"], ["has no schedule name"]),
     (["compare", " "], ["empty schedule SPEC"]),
-    (["compare", "cosine:t_max=0"], ["SPEC 'cosine:t_max=0'", "t_max must be an integer >= 1"]),
+    (["compare", "cosine:t_max=0"], ["SPEC 'cosine:t_max=0'", "t_max must be a step count >= 1"]),
     # out-of-range values
-    (["step", "--step-size", "0"], ["--step-size", "an integer >= 1", "got '0'"]),
-    (["step", "--step-size", "2.5"], ["--step-size", "an integer >= 1", "got '2.5'"]),
-    (["cosine", "--t-max", "0"], ["--t-max", "t_max must be an integer >= 1, got '0'"]),
+    (["step", "--step-size", "0"], ["--step-size", "a step count >= 1", "got '0'"]),
+    (["step", "--step-size", "2.5"], ["--step-size", "a step count >= 1", "got '2.5'"]),
+    (["cosine", "--t-max", "0"], ["--t-max", f"t_max must be a step count >= 1{UNITS}, got '0'"]),
     (["cosine", "--t-max", "ten"], ["--t-max", "got 'ten'"]),
     (["step", "--step-size", "3", "--gamma", "0"], ["--gamma", "a number > 0", "got '0'"]),
     (["step", "--step-size", "3", "--gamma", "-0.5"], ["--gamma", "a number > 0", "got '-0.5'"]),
     (["exponential", "--gamma", "nan"], ["--gamma", "got 'nan'"]),
     (["plateau", "--factor", "1"], ["--factor", "a number in (0, 1)", "got '1'"]),
     (["plateau", "--factor", "0"], ["--factor", "a number in (0, 1)", "got '0'"]),
-    (["plateau", "--patience", "-1"], ["--patience", "an integer >= 0", "got '-1'"]),
+    (["plateau", "--patience", "-1"], ["--patience", "a step count >= 0", "got '-1'"]),
     (["plateau", "--mode", "maximum"], ["--mode", "one of min, max", "got 'maximum'"]),
     (["plateau", "--threshold-mode", "x"], ["--threshold-mode", "one of rel, abs"]),
     (["plateau", "--metric-shape", "flatt"], ["--metric-shape", "one of decay, plateaus, flat"]),
@@ -465,7 +467,7 @@ BAD = [
     (["plateau", "--seed", "-1"], ["--seed", "got '-1'"]),
     (["cosine", "--t-max", "5", "--eta-min", "-1e-3"], ["--eta-min", "a number >= 0"]),
     (["multistep", "--milestones", "30,x"], ["--milestones", "got '30,x'"]),
-    (["multistep", "--milestones", "30,-1"], ["--milestones", "integers >= 0"]),
+    (["multistep", "--milestones", "30,-1"], ["--milestones", "step counts >= 0"]),
     (["multistep", "--milestones", ""], ["--milestones", "got ''"]),
     (["cosine", "--t-max", "5", "--epochs", "0"], ["--epochs", "in [1, 100000000]", "got '0'"]),
     (["cosine", "--t-max", "5", "--epochs", "1e9"], ["--epochs", "got '1e9'"]),

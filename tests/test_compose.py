@@ -242,7 +242,7 @@ TWO = ["--schedule", "exponential:gamma=0.5", "--schedule", "cosine:t_max=5"]
         (["cosine", "--t-max", "5", "--warmup", "2", "--warmup-shape", "exponential"],
          ["--warmup-start", "> 0"]),
         (["cosine", "--t-max", "5", "--warmup-mode", "both"], ["--warmup-mode", "prefix"]),
-        (["compare", "cosine:t_max=5", "--warmup", "x"], ["--warmup", "integer"]),
+        (["compare", "cosine:t_max=5", "--warmup", "x"], ["--warmup", "step count"]),
         (["compare", "sequential:schedulers=[cosine:t_max=5; ],milestones=[3]"],
          ["schedulers", "empty item"]),
         (["compare", "sequential:schedulers=[cosine:t_max=5,milestones=[3]"], ["unclosed '['"]),

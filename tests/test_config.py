@@ -15,6 +15,9 @@ from lrplot.metrics import FileMetric, SyntheticMetric
 from lrplot.params import LrplotError
 from lrplot.spec import load_config
 
+UNITS = ", or epochs (3ep) or a percentage of the run (10%)"  # lengths take units too
+LIST_UNITS = ", or epochs (30ep) or percentages of the run (30%)"
+
 
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
@@ -172,7 +175,7 @@ BAD_CONFIGS = [
     (
         "c.toml",
         'schedules = ["cosine:t_max=3", {type = "step", step_size = 0}]\n',
-        ["c.toml: schedules[1]: step: step_size must be an integer >= 1, got '0'"],
+        [f"c.toml: schedules[1]: step: step_size must be a step count >= 1{UNITS}, got '0'"],
     ),
     (
         "c.toml",
@@ -194,17 +197,17 @@ BAD_CONFIGS = [
     (
         "c.toml",
         '[schedule]\ntype = "cosine"\nt_max = 5.5\n',
-        ["schedules[0]: cosine: t_max must be an integer >= 1, got '5.5'"],
+        [f"schedules[0]: cosine: t_max must be a step count >= 1{UNITS}, got '5.5'"],
     ),
     (
         "c.toml",
         '[schedule]\ntype = "cosine"\nt_max = true\n',
-        ["t_max must be an integer >= 1, got 'true'"],
+        [f"t_max must be a step count >= 1{UNITS}, got 'true'"],
     ),
     (
         "c.toml",
         '[schedule]\ntype = "multistep"\nmilestones = [30, -80]\n',
-        ["milestones must be a comma list of integers >= 0, got '[30,-80]'"],
+        [f"milestones must be a comma list of step counts >= 0{LIST_UNITS}, got '[30,-80]'"],
     ),
     (
         "c.toml",

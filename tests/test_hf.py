@@ -284,7 +284,7 @@ def test_cli_table_title(cli):
     ("args", "fragments"),
     [
         (["hf-polynomial", "--lr-end", "0.5"], ["lr_end (0.5) must be smaller"]),
-        (["hf-linear", "--num-warmup-steps", "-1"], ["--num-warmup-steps", "integer >= 0"]),
+        (["hf-linear", "--num-warmup-steps", "-1"], ["--num-warmup-steps", "step count >= 0"]),
         (["hf-cosine-with-min-lr"], ["--min-lr", "min_lr_rate"]),
         (["hf-warmup-stable-decay", "--num-decay-steps", "10", "--decay-type", "x"], ["1-sqrt"]),
         (["timm-tanh", "--t-initial", "5", "--lb", "3", "--ub", "2"], ["--lb"]),

@@ -171,7 +171,7 @@ def test_param_names_options_and_metavars():
     assert COUNT.option == "--count"
     assert Param("step_size", INT, "x").option == "--step-size"
     t_max = REGISTRY["cosine"].param("t_max")
-    assert (t_max.torch_name, t_max.option, t_max.metavar) == ("T_max", "--t-max", "INT")
+    assert (t_max.torch_name, t_max.option, t_max.metavar) == ("T_max", "--t-max", "STEPS")
     assert MODE.metavar == "[min|max]"
     assert LIST.metavar == "INT,INT,..."
     assert COUNT.required and not SIZE.required

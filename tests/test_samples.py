@@ -18,7 +18,9 @@ from typer.testing import CliRunner
 from lrplot.cli import app
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_configs"
-CONFIGS = sorted([*SAMPLES.glob("*.toml"), *SAMPLES.glob("*.json")])
+CONFIGS = sorted([*SAMPLES.glob("*.toml"), *SAMPLES.glob("*.json"), *SAMPLES.glob("*.yaml")])
+# framework configs: traces recorded from the real libraries (tools/goldens_frameworks.py)
+FRAMEWORK_GOLDEN = Path(__file__).resolve().parent / "golden" / "frameworks"
 
 Rows = list[dict[str, str]]
 
@@ -181,7 +183,65 @@ def check_compare(rows: Rows) -> None:
     assert lr(rows, 99, "cosine t_max=100") == pytest.approx(cosine(99, 0.1, 100), rel=1e-12)
 
 
+def recorded(name: str) -> list[float]:
+    """The LR trace the framework itself gave for a sample (tests/golden/frameworks/)."""
+    with (FRAMEWORK_GOLDEN / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return [float(r["lr"]) for r in csv.DictReader(f)]
+
+
+def check_hf_trainer(rows: Rows) -> None:
+    # 25,000 samples / batch 32 = 782 batches, accumulate 2 -> 391 optimizer steps per
+    # epoch, 3 epochs -> 1173 steps; warmup_steps 0.1 -> ceil(117.3) = 118 steps
+    assert len(rows) == 1173
+    assert rows[391]["epoch"] == "1"
+    assert lr(rows, 0) == 0.0
+    assert lr(rows, 117) == 5e-5 * (117 / 118)  # HF: lr * step / warmup
+    assert lr(rows, 118) == 5e-5  # cosine progress 0
+    progress = (1172 - 118) / (1173 - 118)
+    assert lr(rows, 1172) == 5e-5 * (0.5 * (1.0 + math.cos(math.pi * 0.5 * 2.0 * progress)))
+    assert [lr(rows, i) for i in range(1173)] == recorded("hf_trainer")  # transformers 5.24
+
+
+def check_timm_train(rows: Rows) -> None:
+    # 50,000 // 128 = 390 updates per epoch (train.py's loader drops the last batch);
+    # 50 epochs of cosine + 5 cooldown epochs = 55 epochs; warmup 3 x 390 = 1170 updates
+    assert len(rows) == 55 * 390
+    assert lr(rows, 0) == 1e-4  # warmup_lr
+    assert lr(rows, 1) == 1e-4 + 1 * ((0.2 - 1e-4) / 1170)  # timm's warmup step
+    t = 1170  # warmup_prefix false: the cosine counts from update 0
+    want = 1e-5 + 0.5 * (0.2 - 1e-5) * (1 + math.cos(math.pi * t / 19500))
+    assert lr(rows, t) == want
+    assert {lr(rows, i) for i in range(19500, 21450)} == {1e-5}  # cooldown at min_lr
+    assert [lr(rows, i) for i in range(21450)] == recorded("timm_train")  # timm 1.0.31
+
+
+def check_lightning(rows: Rows) -> None:
+    # SequentialLR: LinearLR(0.1 -> 1, 5 epochs), then CosineAnnealingLR(45, 1e-5) per epoch
+    assert len(rows) == 50
+    assert lr(rows, 0) == 1e-3 * 0.1
+    assert lr(rows, 4) == pytest.approx(1e-3 * (0.1 + 0.9 * 4 / 5), rel=1e-15)
+    assert lr(rows, 5) == pytest.approx(1e-3, rel=1e-15)
+    assert lr(rows, 49) == pytest.approx(cosine(44, 1e-3, 45, 1e-5), rel=1e-12)
+    assert [lr(rows, i) for i in range(50)] == recorded("lightning")  # lightning 2.6
+
+
+def check_mmengine(rows: Rows) -> None:
+    # LinearLR [0, 5): 0.1 -> 1 over end - begin - 1 = 4 steps; CosineAnnealingLR [5, 100)
+    # with T_max 95 continues from there (mmengine's chainable form)
+    assert len(rows) == 100
+    assert lr(rows, 0) == 0.1 * 0.1
+    assert lr(rows, 4) == pytest.approx(0.1, rel=1e-15)
+    assert lr(rows, 5) == pytest.approx(0.1, rel=1e-15)  # the cosine's own step 0
+    assert lr(rows, 99) == pytest.approx(cosine(94, 0.1, 95, 1e-5), rel=1e-12)
+    want = recorded("mmengine")  # mmengine 0.10.7: the same up to float rounding
+    assert max(abs(lr(rows, i) - w) / w for i, w in enumerate(want)) < 1e-15
+
+
 CHECKS: dict[str, Callable[[Rows], None]] = {
+    "hf_trainer.json": check_hf_trainer,
+    "timm_train.yaml": check_timm_train,
+    "lightning.yaml": check_lightning,
+    "mmengine.json": check_mmengine,
     "step.toml": check_step,
     "multistep.toml": check_multistep,
     "exponential.json": check_exponential,

@@ -8,6 +8,9 @@ from lrplot.params import LrplotError
 from lrplot.schedules import REGISTRY, lookup
 from lrplot.spec import SpecError, parse_spec
 
+UNITS = ", or epochs (3ep) or a percentage of the run (10%)"  # lengths take units too
+LIST_UNITS = ", or epochs (30ep) or percentages of the run (30%)"
+
 
 @pytest.mark.parametrize(
     ("text", "name", "values"),
@@ -116,14 +119,14 @@ BAD_SPECS = [
     (":t_max=5", "has no schedule name"),
     ("cosin:t_max=5", "unknown schedule 'cosin'; did you mean 'cosine'?"),
     ("xyz", "unknown schedule 'xyz' (known: step, multistep, exponential, cosine, plateau"),
-    ("cosine", "cosine needs t_max (an integer >= 1)"),
+    ("cosine", f"cosine needs t_max (a step count >= 1{UNITS})"),
     ("cosine:", "empty item"),
     ("cosine:t_max", "'t_max' is not key=value"),
     ("cosine:=5", "'=5' is not key=value"),
     ("cosine:t_max=5,,eta_min=0", "empty item (two commas, or a trailing comma)"),
     ("cosine:t_max=5,", "empty item"),
     (",cosine", "unknown schedule ',cosine'"),
-    ("cosine:t_max=", "t_max must be an integer >= 1, got ''"),
+    ("cosine:t_max=", f"t_max must be a step count >= 1{UNITS}, got ''"),
     ("cosine:t_max=5,eta_min=", "eta_min must be a number >= 0, got ''"),
     (
         "cosine:t_maxx=5",
@@ -141,21 +144,24 @@ BAD_SPECS = [
     ("cosine:t_max='5", "unclosed quote"),
     ("cosine:t_max=5',", "unclosed quote"),
     ("cosine:t_max='5'x", "badly quoted value"),
-    ("cosine:t_max=0", "t_max must be an integer >= 1, got '0'"),
-    ("cosine:t_max=2.5", "t_max must be an integer >= 1, got '2.5'"),
+    ("cosine:t_max=0", f"t_max must be a step count >= 1{UNITS}, got '0'"),
+    ("cosine:t_max=2.5", f"t_max must be a step count >= 1{UNITS}, got '2.5'"),
     ("cosine:t_max=5,eta_min=-1", "eta_min must be a number >= 0, got '-1'"),
     ("cosine:t_max=5,eta_min=nan", "got 'nan'"),
-    ("step:step_size=0", "step_size must be an integer >= 1"),
+    ("step:step_size=0", "step_size must be a step count >= 1"),
     ("step:step_size=3,gamma=0", "gamma must be a number > 0"),
     ("step:step_size=3,gamma=-1", "gamma must be a number > 0"),
     ("exponential", "exponential needs gamma"),
     ("exponential:gamma=inf", "got 'inf'"),
-    ("multistep:milestones=[]", "milestones must be a comma list of integers >= 0, got '[]'"),
+    (
+        "multistep:milestones=[]",
+        f"milestones must be a comma list of step counts >= 0{LIST_UNITS}, got '[]'",
+    ),
     ("multistep:milestones=[30,-1]", "got '[30,-1]'"),
     ("multistep:milestones=[30,x]", "got '[30,x]'"),
     ("plateau:factor=1", "factor must be a number in (0, 1), got '1'"),
     ("plateau:factor=0", "factor must be a number in (0, 1)"),
-    ("plateau:patience=-1", "patience must be an integer >= 0"),
+    ("plateau:patience=-1", "patience must be a step count >= 0"),
     ("plateau:mode=up", "mode must be one of min, max, got 'up'"),
     ("plateau:threshold_mode=x", "threshold_mode must be one of rel, abs"),
 ]
@@ -177,7 +183,7 @@ def test_bad_value_error_names_spec_and_schedule():
     with pytest.raises(SpecError) as info:
         parse_spec("cosine:t_max=0")
     assert str(info.value) == (
-        "SPEC 'cosine:t_max=0': cosine: t_max must be an integer >= 1, got '0'"
+        f"SPEC 'cosine:t_max=0': cosine: t_max must be a step count >= 1{UNITS}, got '0'"
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from .. import engine, metrics
+from .. import engine, metrics, plan
 from ..params import SCHEDULES, LrplotError, Param, ParamError
 from ..schedules import Schedule, ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS, Warmup
@@ -18,6 +19,7 @@ from ..schedules.warmup import WARMUP_PARAMS, Warmup
 CHART_FORMATS = (".png", ".svg", ".pdf")
 PANEL_SCHEDULE = "Schedule parameters"
 PANEL_RUN = "Run"
+PANEL_PLAN = "Training plan (gives --steps-per-epoch)"
 PANEL_METRIC = "Metric (ReduceLROnPlateau)"
 PANEL_WARMUP = "Warmup (any schedule)"
 PANEL_OUTPUT = "Output"
@@ -71,6 +73,26 @@ QuietOption = Annotated[
         rich_help_panel=PANEL_OUTPUT,
     ),
 ]
+NoChartOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-chart",
+        help="Print no terminal chart above the table.",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
+
+EmitOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--emit",
+        help="Print Python code that builds this schedule, instead of the table: torch (a "
+        "runnable training loop printing each step's LR, to diff with --csv), hf "
+        "(transformers' get_*_schedule) or lightning (configure_optimizers).",
+        metavar="torch|hf|lightning",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
 
 OUTPUT_OPTIONS = [
     ("out", OutOption, None),
@@ -79,6 +101,8 @@ OUTPUT_OPTIONS = [
     ("show_all", AllOption, False),
     ("exact", ExactOption, False),
     ("quiet", QuietOption, False),
+    ("no_chart", NoChartOption, False),
+    ("emit", EmitOption, None),
 ]
 
 
@@ -100,6 +124,12 @@ def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
             rich_help_panel=panel,
         )  # fmt: skip
         return (p.name, Annotated[Optional[list[str]], option], None)  # noqa: UP045
+    if p.flag:  # --name/--no-name; None when not given (the declared default applies)
+        names = f"{p.option}/--no-{p.option[2:]}"
+        default = p.option if p.default else f"--no-{p.option[2:]}"
+        help_text = f"{p.help[:1].upper()}{p.help[1:]}. \\[default: {default}]"
+        option = typer.Option(names, help=help_text, show_default=False, rich_help_panel=panel)
+        return (p.name, Annotated[Optional[bool], option], None)  # noqa: UP045
     option = typer.Option(
         p.option, help=help_text, metavar=p.metavar, show_default=False, rich_help_panel=panel
     )
@@ -132,7 +162,14 @@ def make_command(
 
 
 def run_parts() -> list[tuple[str, Any, Any]]:
-    return [declared_option(p, PANEL_RUN) for p in engine.PARAMS]
+    return [
+        declared_option(p, PANEL_PLAN if p.name in plan.NAMES else PANEL_RUN) for p in engine.PARAMS
+    ]
+
+
+def plan_parts() -> list[tuple[str, Any, Any]]:
+    """`run`: the plan options, which replace a config file's."""
+    return [declared_option(p, PANEL_PLAN) for p in plan.PARAMS]
 
 
 def metric_parts() -> list[tuple[str, Any, Any]]:
@@ -149,11 +186,13 @@ def warmup_parts(definition: ScheduleDef | None = None) -> list[tuple[str, Any, 
     return [declared_option(p, PANEL_WARMUP) for p in warmup_params(definition)]
 
 
-def warmup_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """compare/run: the --warmup options, checked, as defaults for every schedule."""
+def warmup_defaults(kwargs: dict[str, Any], run: Any = None) -> dict[str, Any]:
+    """compare/run: the --warmup options, checked, as defaults for every schedule.
+
+    ``run`` (engine.RunSettings) resolves a warmup in epochs or percent (5ep, 10%)."""
     given = pick(kwargs, WARMUP_PARAMS)
     try:
-        Warmup.from_values(given)
+        Warmup.from_values(given, run)
     except ParamError as err:
         raise cli_error(err) from None
     return given
@@ -186,10 +225,12 @@ def metric_source(kwargs: dict[str, Any]) -> metrics.MetricSource:
     return metrics.from_values(values)
 
 
-def check_outputs(out: str | None, csv: str | None) -> None:
+def check_outputs(out: str | None, csv: str | None, emit: str | None = None) -> None:
     """Reject a bad output before doing any work."""
+    from ..emit import check_request
     from ..render.output import check_writable
 
+    check_request(emit, csv)
     if out is not None:
         if Path(out).suffix.lower() not in CHART_FORMATS:
             raise LrplotError(
@@ -212,13 +253,24 @@ def render_outputs(
     show_all: bool,
     exact: bool,
     quiet: bool,
+    chart: bool = True,
+    emit: str | None = None,
+    metric: metrics.MetricSource | None = None,
 ) -> None:
-    """Write the requested files, then show the table (unless the CSV is on stdout).
+    """Write the requested files, then show the table (unless the CSV is on stdout),
+    with the terminal chart above it when ``chart`` and no chart file is asked for.
+    With ``emit``, print the code of the schedule instead of the table (``metric``: the
+    plateau metric's source, so that the code reads the same file).
 
     Long work shows progress on stderr, only when stderr is a terminal.
     """
     from rich.console import Console
 
+    code = None
+    if emit is not None:  # first: a schedule the target cannot build writes no file
+        from ..emit import emit_traces
+
+        code = emit_traces(traces, emit, metric)
     err = Console(stderr=True)
     total = traces[0].settings.total_steps
     show_progress = err.is_terminal and total >= PROGRESS_MIN_ROWS
@@ -244,10 +296,20 @@ def render_outputs(
         else:
             save_chart(traces, out, log_y)
         err.print(f"wrote [bold]{out}[/bold]")
+    if code is not None:
+        sys.stdout.write(code)
+        sys.stdout.flush()
+        return
     if not quiet and csv != "-":
         from ..render.table import render_table
 
-        render_table(traces, Console(), show_all=show_all, exact=exact)
+        console = Console()
+        drawing = None
+        if chart and out is None:
+            from ..render.termchart import chart_traces
+
+            drawing = chart_traces(traces, console.width, log_y, exact)
+        render_table(traces, console, show_all=show_all, exact=exact, chart=drawing)
 
 
 def simulate_all(

@@ -27,10 +27,10 @@ from .common import (
 
 
 def _compare(kwargs: dict[str, Any]) -> None:
-    check_outputs(kwargs["out"], kwargs["csv"])
-    defaults = warmup_defaults(kwargs)
-    schedules = [parse_spec(text, defaults) for text in kwargs["specs"]]
-    settings = run_settings(kwargs)
+    check_outputs(kwargs["out"], kwargs["csv"], kwargs["emit"])
+    settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
+    defaults = warmup_defaults(kwargs, settings)
+    schedules = [parse_spec(text, defaults, settings) for text in kwargs["specs"]]
     metric = metric_source(kwargs) if any(s.needs_metric for s in schedules) else None
     traces = simulate_all(schedules, settings, metric)
     render_outputs(
@@ -41,6 +41,9 @@ def _compare(kwargs: dict[str, Any]) -> None:
         kwargs["show_all"],
         kwargs["exact"],
         kwargs["quiet"],
+        chart=not kwargs["no_chart"],
+        emit=kwargs["emit"],
+        metric=metric,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..engine import Trace
 from ..params import SCHEDULES, LrplotError, ParamError
 from ..schedules import REGISTRY, ScheduleDef
 from .app import app
@@ -30,17 +31,33 @@ from .common import (
 # --- lrplot <schedule> ------------------------------------------------------------
 
 
+def schedule_parts(definition: ScheduleDef) -> list[tuple[str, Any, Any]]:
+    """A schedule command's options, output options aside: its own parameters, the
+    warmup, the run and (plateau) the metric. ``lrplot check`` takes the same."""
+    parts = [declared_option(p, PANEL_SCHEDULE) for p in definition.params]
+    parts += warmup_parts(definition)
+    parts += run_parts()
+    if definition.needs_metric:
+        parts += metric_parts()
+    return parts
+
+
+def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[Trace]:
+    """The schedule and run given by a schedule command's options, simulated."""
+    params = (*definition.params, *warmup_params(definition))
+    settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
+    try:
+        schedule = definition.build(pick(kwargs, params), run=settings)
+    except ParamError as err:
+        raise cli_error(err, params) from None
+    metric = metric_source(kwargs) if definition.needs_metric else None
+    return simulate_all([schedule], settings, metric)
+
+
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
-        check_outputs(kwargs["out"], kwargs["csv"])
-        params = (*definition.params, *warmup_params(definition))
-        try:
-            schedule = definition.build(pick(kwargs, params))
-        except ParamError as err:
-            raise cli_error(err, params) from None
-        settings = run_settings(kwargs)
-        metric = metric_source(kwargs) if definition.needs_metric else None
-        traces = simulate_all([schedule], settings, metric)
+        check_outputs(kwargs["out"], kwargs["csv"], kwargs["emit"])
+        traces = simulate_schedule(definition, kwargs)
         render_outputs(
             traces,
             kwargs["out"],
@@ -49,18 +66,16 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
             kwargs["show_all"],
             kwargs["exact"],
             kwargs["quiet"],
+            chart=not kwargs["no_chart"],
+            emit=kwargs["emit"],
+            metric=metric_source(kwargs) if definition.needs_metric else None,
         )
 
     return run
 
 
 def _register_schedule(definition: ScheduleDef) -> None:
-    parts = [declared_option(p, PANEL_SCHEDULE) for p in definition.params]
-    parts += warmup_parts(definition)
-    parts += run_parts()
-    if definition.needs_metric:
-        parts += metric_parts()
-    parts += OUTPUT_OPTIONS
+    parts = schedule_parts(definition) + OUTPUT_OPTIONS
     example = f"lrplot {definition.name} {definition.example}".strip()
     epilog = (
         f"Examples:\n\n  {example}\n\n  {example} -o {definition.name}.png\n\n  {example} --csv -"

@@ -142,11 +142,14 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
         top.set_xlabel("epoch")
     ax.set_xlim(0, max(settings.total_steps - 1, 1))
     ax.grid(True, alpha=0.3)
+    run = settings.describe()
+    if settings.plan is not None:  # the training plan, on its own line(s)
+        run += "\n" + textwrap.fill(f"plan: {settings.plan.describe(settings.epochs)}", TITLE_CHARS)
     if len(traces) == 1:
         title = textwrap.fill(traces[0].schedule.title(), TITLE_CHARS)
-        ax.set_title(f"{title}\n{settings.describe()}", fontsize=11)
+        ax.set_title(f"{title}\n{run}", fontsize=11)
     else:
-        ax.set_title(f"LR schedules compared\n{settings.describe()}", fontsize=11)
+        ax.set_title(f"LR schedules compared\n{run}", fontsize=11)
     handles, labels = ax.get_legend_handles_labels()
     handles = [h for h, lab in zip(handles, labels, strict=True) if not lab.startswith("_")]
     labels = [lab for lab in labels if not lab.startswith("_")]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 
 from ..engine import Trace, summarize
@@ -32,8 +32,13 @@ def fmt(value: float, exact: bool) -> str:
 
 
 def render_table(
-    traces: Sequence[Trace], console: Console, show_all: bool = False, exact: bool = False
+    traces: Sequence[Trace],
+    console: Console,
+    show_all: bool = False,
+    exact: bool = False,
+    chart: RenderableType | None = None,
 ) -> None:
+    """The title line, then ``chart`` (the terminal chart) if given, the table, a summary."""
     first = traces[0]
     settings = first.settings
     total = settings.total_steps
@@ -46,6 +51,11 @@ def render_table(
 
     title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
     console.print(f"[bold]{title}[/bold]  [dim]{settings.describe()}[/dim]")
+    if settings.plan is not None:  # how the steps per epoch were worked out
+        console.print(f"[dim]plan: {settings.plan.describe(settings.epochs)}[/dim]")
+    if chart is not None:
+        console.print()
+        console.print(chart)
     table = Table(box=box.SIMPLE_HEAD)
     if settings.per_step:
         table.add_column("step", justify="right", style="cyan")

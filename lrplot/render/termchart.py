@@ -8,11 +8,14 @@ drop at a milestone or a noisy metric is drawn, never skipped, whatever the leng
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.console import Group
 from rich.text import Text
+
+from ..engine import Trace
 
 # braille dot bits, by [row 0..3][column 0..1] inside a cell
 _BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
@@ -37,7 +40,8 @@ def _columns(values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.3g}"
+    """The table's format: 6 significant digits, so a label reads as the table's min/max."""
+    return f"{v:.6g}"
 
 
 def render(
@@ -47,20 +51,26 @@ def render(
     log_y: bool = False,
     x_label: str = "epoch",
     x_last: int = 0,
+    fmt: Callable[[float], str] = _fmt,
+    title: str = "",
 ) -> Text:
-    """The chart as rich Text: y labels on the left, an x axis and a legend below."""
+    """The chart as rich Text: a title, y labels on the left, an x axis and a legend below.
+
+    The y labels are the highest and lowest value drawn (the lowest positive one on a
+    log axis), formatted by ``fmt``; infinite values are drawn at the edge, NaN at the bottom.
+    """
     all_values = np.concatenate([s.values for s in series])
+    finite = all_values[np.isfinite(all_values)]
     if log_y:
-        positive = all_values[all_values > 0]
-        low, high = (float(positive.min()), float(positive.max())) if positive.size else (1, 1)
-    else:
-        low, high = float(all_values.min()), float(all_values.max())
-    labels = [_fmt(high), _fmt(low)]
+        finite = finite[finite > 0]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+    labels = [fmt(high), fmt(low)]
     pad = max(len(s) for s in labels) + 1
     cells_w = max(width - pad - 1, 10)
     dots_w, dots_h = cells_w * 2, height * 4
 
     def to_row(v: np.ndarray) -> np.ndarray:
+        v = np.clip(v, low, high)  # inf (and, on a log axis, 0) at the edge
         if log_y:
             v = np.log10(np.clip(v, low, None))
             lo, hi = math.log10(low), math.log10(high)
@@ -74,7 +84,10 @@ def render(
     grid = np.zeros((height, cells_w), dtype=np.int64)
     owner = np.full((height, cells_w), -1, dtype=np.int64)
     for k, s in enumerate(series):
-        col_lo, col_hi = _columns(s.values, dots_w)
+        values = s.values
+        if np.isnan(values).any():
+            values = np.where(np.isnan(values), low, values)
+        col_lo, col_hi = _columns(values, dots_w)
         top, bottom = to_row(col_hi), to_row(col_lo)
         prev_top, prev_bottom = np.roll(top, 1), np.roll(bottom, 1)
         prev_top[0], prev_bottom[0] = top[0], bottom[0]
@@ -87,6 +100,8 @@ def render(
                 owner[y // 4, x // 2] = k
 
     text = Text()
+    if title:
+        text.append(" " * (pad + 1) + title + "\n", style="bold")
     for r in range(height):
         label = labels[0] if r == 0 else labels[1] if r == height - 1 else ""
         text.append(label.rjust(pad) + "┤" if label else " " * pad + "│", style="dim")
@@ -104,9 +119,60 @@ def render(
         " " * (pad + 1) + "0" + " " * (gap // 2) + middle + " " * (gap - gap // 2) + end,
         style="dim",
     )
-    if len(series) > 1:
-        text.append("\n" + " " * (pad + 1))
+    if len(series) > 1:  # the legend, wrapped at the chart's width
+        used = width
         for s in series:
+            entry = len(s.label) + 6
+            if used + entry > width and used > pad + 1:
+                text.append("\n" + " " * (pad + 1))
+                used = pad + 1
             text.append("━━ ", style=s.color)
             text.append(f"{s.label}   ")
+            used += entry
     return text
+
+
+LR_HEIGHT = 10  # rows of the LR chart
+SIDE_HEIGHT = 4  # rows of the momentum and metric charts below it
+MAX_WIDTH = 80  # the charts never get wider than this, however wide the terminal
+
+
+def _per_row(trace: Trace, values: np.ndarray) -> np.ndarray:
+    """A per-scheduler-step array (momentum, metric) at every row, like ``Trace.lr``."""
+    settings = trace.settings
+    if settings.interval == "epoch" and settings.steps_per_epoch > 1:
+        return np.repeat(values, settings.steps_per_epoch)
+    return values
+
+
+def chart_traces(
+    traces: Sequence[Trace], width: int, log_y: bool = False, exact: bool = False
+) -> Group:
+    """The LR of every trace, one chart; below it, smaller, the momentum of schedules
+    that cycle it and the metric of plateau schedules (each on its own y axis).
+
+    The x axis is the table's first column (the optimizer step, or the epoch)."""
+    settings = traces[0].settings
+    width = min(width, MAX_WIDTH)
+    x_label = "step" if settings.per_step else "epoch"
+    x_last = settings.total_steps - 1
+    fmt: Callable[[float], str] = repr if exact else _fmt
+    single = len(traces) == 1
+
+    def color(i: int, own: str) -> str:
+        return own if single else COLORS[i % len(COLORS)]
+
+    lr = [Series(t.lr, t.label, color(i, "cyan")) for i, t in enumerate(traces)]
+    charts = [render(lr, width, LR_HEIGHT, log_y, x_label, x_last, fmt, "lr")]
+    for title, own in (("momentum", "green"), ("metric", "magenta")):
+        series = [
+            Series(_per_row(t, values), t.label, color(i, own))
+            for i, t in enumerate(traces)
+            if (values := getattr(t, f"sched_{title}")) is not None
+        ]
+        if series:
+            if len(series) == 1 and not single:  # no legend: the title names the schedule
+                title = f"{title}: {series[0].label}"
+            charts.append(Text())
+            charts.append(render(series, width, SIDE_HEIGHT, False, x_label, x_last, fmt, title))
+    return Group(*charts)

@@ -163,18 +163,24 @@ class ScheduleDef:
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
 
-    def build(self, given: Mapping[str, Any], label: str | None = None) -> Schedule:
+    def build(
+        self, given: Mapping[str, Any], label: str | None = None, run: Any = None
+    ) -> Schedule:
         """Validate raw values (text or native) and return a bound Schedule.
 
-        The warmup keys (warmup.WARMUP_PARAMS) are accepted by every schedule."""
+        The warmup keys (warmup.WARMUP_PARAMS) are accepted by every schedule.
+        ``run`` (engine.RunSettings) resolves durations with units (``t_max=3ep``,
+        ``warmup=5%``, in children too) to scheduler steps; without it only plain
+        step counts are accepted. The Schedule holds the resolved step counts (its
+        spec(), label and title show them), so it no longer depends on the run."""
         own = {p.name for p in self.params}
         rest = {k: v for k, v in given.items() if k in own or k not in WARMUP_NAMES}
         ramp = {k: v for k, v in given.items() if k not in rest}
         try:
-            values = bind(self.params, rest, self.name)
+            values = bind(self.params, rest, self.name, run)
             if self.check is not None:
                 self.check(values)
-            warmup = Warmup.from_values(ramp) if ramp else None
+            warmup = Warmup.from_values(ramp, run) if ramp else None
         except ParamError as err:
             raise err.within(self.name) from None
         return Schedule(self, values, label, warmup)

@@ -55,6 +55,7 @@ MILESTONES = Param(
     "non-decreasing",
     (),
     min_items=0,
+    length=True,
 )
 
 

@@ -33,7 +33,7 @@ from .base import schedule
 
 
 def _warmup(help: str = "steps of linear warmup from 0 up to lr") -> Param:
-    return Param("num_warmup_steps", INT, help, 0, low=0)
+    return Param("num_warmup_steps", INT, help, 0, low=0, length=True)
 
 
 _TRAINING = Param(
@@ -42,6 +42,7 @@ _TRAINING = Param(
     "total number of training (scheduler) steps; default: the run's own number of scheduler steps",
     None,
     low=1,
+    length=True,
 )
 
 
@@ -273,6 +274,7 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
             "time scale of the decay; default: num_warmup_steps, or 10000 without warmup",
             None,
             low=1,
+            length=True,
         ),
     ),
     example="--num-warmup-steps 10 --epochs 100",
@@ -393,7 +395,7 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     "decay 1-sqrt: 1 - sqrt(x)",
     (
         _warmup("steps of warmup from lr * min_lr_ratio up to lr"),
-        Param("num_decay_steps", INT, "steps of the final decay", REQUIRED, low=0),
+        Param("num_decay_steps", INT, "steps of the final decay", REQUIRED, low=0, length=True),
         Param(
             "num_training_steps",
             INT,
@@ -401,6 +403,7 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
             "num_decay_steps; default: the run's own number of scheduler steps",
             None,
             low=1,
+            length=True,
         ),
         Param(
             "num_stable_steps",
@@ -408,6 +411,7 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
             "steps at lr between warmup and decay (if given, num_training_steps is not used)",
             None,
             low=0,
+            length=True,
         ),
         Param("warmup_type", CHOICE, "shape of the warmup", "linear", choices=_SHAPES),
         Param("decay_type", CHOICE, "shape of the decay", "cosine", choices=_SHAPES),

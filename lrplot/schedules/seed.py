@@ -153,7 +153,7 @@ class CosineAnnealingLR(TorchScheduler):
     "decay the LR by gamma every step_size steps",
     "lr = lr0 * gamma ** (n // step_size)",
     (
-        Param("step_size", INT, "period of LR decay, in scheduler steps", low=1),
+        Param("step_size", INT, "period of LR decay, in scheduler steps", low=1, length=True),
         _gamma(),
     ),
     example="--step-size 30 --gamma 0.1 --epochs 100",
@@ -175,6 +175,7 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
             "milestones",
             INT_LIST,
             "scheduler steps at which to decay, e.g. 30,80 (a repeated one decays twice)",
+            length=True,
         ),
         _gamma(),
     ),
@@ -209,7 +210,14 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
     "cosine from lr0 down to eta_min over t_max steps, then back up (PyTorch keeps going)",
     "lr = eta_min + (lr0 - eta_min) * (1 + cos(pi * n / t_max)) / 2",
     (
-        Param("t_max", INT, "half-period: steps from lr0 down to eta_min", low=1, torch="T_max"),
+        Param(
+            "t_max",
+            INT,
+            "half-period: steps from lr0 down to eta_min",
+            low=1,
+            torch="T_max",
+            length=True,
+        ),
         Param("eta_min", FLOAT, "minimum learning rate", 0.0, low=0),
     ),
     aliases=("cos",),

@@ -33,7 +33,9 @@ Curve = Callable[..., Any]  # (t, lr, ...) -> np.ndarray
 
 def _params(extra: tuple[Param, ...] = ()) -> tuple[Param, ...]:
     return (
-        Param("t_initial", INT, "length of the first cycle, in scheduler steps", low=1),
+        Param(
+            "t_initial", INT, "length of the first cycle, in scheduler steps", low=1, length=True
+        ),
         *extra,
         Param("lr_min", FLOAT, "the LR at the end of each cycle", 0.0, low=0),
         Param(
@@ -59,7 +61,7 @@ def _params(extra: tuple[Param, ...] = ()) -> tuple[Param, ...]:
             1,
             low=0,
         ),
-        Param("warmup_t", INT, "steps of linear warmup from warmup_lr_init", 0, low=0),
+        Param("warmup_t", INT, "steps of linear warmup from warmup_lr_init", 0, low=0, length=True),
         Param("warmup_lr_init", FLOAT, "the LR at the start of the warmup", 0.0, low=0),
         Param(
             "warmup_prefix",

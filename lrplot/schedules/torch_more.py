@@ -78,7 +78,7 @@ def _fraction(name: str, help: str, default: float, low_open: bool = False) -> P
 
 
 def _total_iters(help: str) -> Param:
-    return Param("total_iters", INT, help, 5, low=1)
+    return Param("total_iters", INT, help, 5, low=1, length=True)
 
 
 def _momentum(name: str, help: str, default: float) -> Param:
@@ -299,7 +299,15 @@ class CosineAnnealingWarmRestarts(TorchScheduler):
     "period t_mult times longer than the last (SGDR)",
     "lr = eta_min + (lr0 - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2, t_i = t_0 * t_mult**k",
     (
-        Param("t_0", INT, "steps until the first restart", low=1, high=LONGEST, torch="T_0"),
+        Param(
+            "t_0",
+            INT,
+            "steps until the first restart",
+            low=1,
+            high=LONGEST,
+            torch="T_0",
+            length=True,
+        ),
         Param(
             "t_mult",
             INT,
@@ -440,7 +448,15 @@ class CyclicLR(TorchScheduler):
 _CYCLIC_PARAMS = (
     Param("base_lr", FLOAT, "the lower LR of the cycle (replaces the run's --lr)", low=0),
     Param("max_lr", FLOAT, "the upper LR of the cycle", low=0, low_open=True),
-    Param("step_size_up", INT, "steps from base_lr up to max_lr", 2000, low=1, high=LONGEST),
+    Param(
+        "step_size_up",
+        INT,
+        "steps from base_lr up to max_lr",
+        2000,
+        low=1,
+        high=LONGEST,
+        length=True,
+    ),
     Param(
         "step_size_down",
         INT,
@@ -448,6 +464,7 @@ _CYCLIC_PARAMS = (
         None,
         low=1,
         high=LONGEST,
+        length=True,
     ),
     Param(
         "mode",
@@ -664,6 +681,7 @@ def _onecycle_momentum(
             None,
             low=1,
             high=LONGEST,
+            length=True,
         ),
         Param(
             "pct_start",

@@ -39,7 +39,7 @@ SHAPES = ("linear", "cosine", "exponential")
 MODES = ("prefix", "overlap")
 
 WARMUP_PARAMS: tuple[Param, ...] = (
-    Param("warmup", INT, "warmup length in scheduler steps (0: no warmup)", 0, low=0),
+    Param("warmup", INT, "warmup length in scheduler steps (0: no warmup)", 0, low=0, length=True),
     Param(
         "warmup_start",
         FLOAT,
@@ -75,9 +75,11 @@ class Warmup:
     mode: str = "prefix"
 
     @classmethod
-    def from_values(cls, given: Mapping[str, Any]) -> Warmup | None:
-        """Parse and check the warmup keys (raw text or native); None without warmup."""
-        values = bind(WARMUP_PARAMS, given, "warmup")
+    def from_values(cls, given: Mapping[str, Any], run: Any = None) -> Warmup | None:
+        """Parse and check the warmup keys (raw text or native); None without warmup.
+
+        ``run`` resolves a warmup given in epochs or percent (5ep, 10%)."""
+        values = bind(WARMUP_PARAMS, given, "warmup", run)
         warmup = cls(
             values["warmup"], values["warmup_start"], values["warmup_shape"], values["warmup_mode"]
         )

@@ -1,0 +1,118 @@
+"""`lrplot explain NAME`: one schedule explained, from its declaration and lrplot.explain."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..schedules import lookup
+from .app import app
+from .common import option_names, warmup_params
+
+if TYPE_CHECKING:
+    from rich.console import Group
+
+    from ..schedules import ScheduleDef
+
+# --- lrplot explain ---------------------------------------------------------------
+
+
+def library_of(definition: ScheduleDef) -> str:
+    """Where the class (or function) it reproduces lives, e.g. torch.optim.lr_scheduler."""
+    from ..explain import LIBRARIES
+
+    module = definition.lr_fn.__module__.rsplit(".", 1)[-1]
+    return f"{LIBRARIES[module]}.{definition.torch_class}"
+
+
+def explanation(definition: ScheduleDef) -> Group:
+    """The page: class, formula, parameters, when to step it, mistakes, examples."""
+    from rich import box
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..explain import ENTRIES, LOOPS, STEPPING
+
+    d = definition
+    entry = ENTRIES[d.name]
+    parts: list = []
+
+    head = Text.assemble((d.name, "bold cyan"))
+    if d.aliases:
+        head.append(f"  (also: {', '.join(d.aliases)})", style="dim")
+    parts.append(head)
+    parts.append(Text.assemble("reproduces ", (library_of(d), "bold")))
+    parts.append(Text(f"{d.summary[:1].upper()}{d.summary[1:]}."))
+
+    def section(title: str) -> None:
+        parts.append(Text())
+        parts.append(Text(title, style="bold"))
+
+    def body(renderable: Any, indent: int = 2) -> None:
+        parts.append(Padding(renderable, (0, 0, 0, indent)))
+
+    section("Formula (lr after n scheduler steps)")
+    body(Text(d.formula))
+
+    section("Parameters")
+    if d.params:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
+        table.add_column("option", style="cyan", no_wrap=True)
+        table.add_column("default", no_wrap=True)
+        table.add_column("meaning; allowed values", ratio=1)
+        for p in d.params:
+            table.add_row(
+                option_names(p)[0],
+                "-" if p.default is None else p.default_text(),
+                f"{escape(p.help)}; [dim]{escape(p.allowed())}[/dim]",
+            )
+        body(table)
+    else:
+        body(Text("none (only the run's --lr)"))
+    warmups = ", ".join(option_names(p)[0] for p in warmup_params(d))
+    body(Text(f"Every schedule also takes {warmups} (lrplot {d.name} --help).", style="dim"))
+
+    section("When to step it")
+    body(Text(STEPPING[entry.step]))
+    parts.append(Text())
+    body(Text(LOOPS[entry.step]), 4)
+
+    section("Common mistakes")
+    mistakes = Table.grid(padding=(0, 1))
+    mistakes.add_column(no_wrap=True)
+    mistakes.add_column(ratio=1)
+    for text in entry.mistakes:
+        mistakes.add_row("•", Text(text))
+    body(mistakes)
+
+    section("Try it")
+    example = f"{d.name} {d.example}".strip()
+    body(Text(f"lrplot {example}\nlrplot check {example}", style="green"))
+    return Group(*parts)
+
+
+@app.command(
+    "explain",
+    help="Explain a schedule: its formula, parameters, the class it matches, when to "
+    "step it in the training loop, and the usual mistakes.",
+    epilog="Examples:\n\n  lrplot explain cosine\n\n  lrplot explain OneCycleLR\n\n"
+    "  lrplot explain wsd",
+    rich_help_panel="Commands",
+)
+def explain_schedule(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="A schedule: its name, an alias or its class, in any case (lrplot list).",
+            metavar="NAME",
+        ),
+    ],
+) -> None:
+    from rich.console import Console
+
+    definition = lookup(name)  # an unknown name: exit 2, with the nearest name
+    Console().print(explanation(definition))

@@ -1,0 +1,903 @@
+"""``--emit``: Python code that builds the same schedule in PyTorch, transformers or Lightning.
+
+:func:`emit` turns one simulated run (a :class:`~lrplot.engine.Trace`) into a snippet:
+
+* ``torch``: a dummy parameter, SGD (with momentum when the schedule cycles it), the
+  scheduler built from ``torch.optim.lr_scheduler``, and the seed's training loop:
+  ``optimizer.step()`` then ``scheduler.step()`` after every batch or every epoch,
+  ``scheduler.step(metric)`` after validation for ReduceLROnPlateau. Run as it is, it
+  prints ``optimizer.param_groups[0]["lr"]`` before every optimizer step, one ``repr``
+  a line: the ``lr`` column of lrplot's CSV, to diff against.
+* ``hf``: the same loop around transformers' ``get_*_schedule*`` function, for the
+  ``hf-*`` schedules, ReduceLROnPlateau (``get_reduce_on_plateau_schedule``), and the
+  PyTorch schedules that a transformers schedule reproduces (cosine, cosine with
+  eta_min, linear decay to 0, polynomial, cosine restarts): lrplot's model of that
+  transformers schedule must give the run's LRs within ``RTOL``, or it is not offered.
+* ``lightning``: a ``LightningModule`` whose ``configure_optimizers`` returns the
+  optimizer and ``{"scheduler", "interval", "frequency"}`` (plus ``"monitor"`` for
+  ReduceLROnPlateau), with the torch scheduler (or the transformers one).
+
+timm's schedulers are not ``torch.optim`` objects: ``--emit torch`` writes them as a
+``LambdaLR`` over timm's own ``_get_lr(t)``, transliterated (exact up to LambdaLR's one
+rounding: it multiplies ``lr * (lr_t / lr)``).
+
+Warmup (lrplot's ``warmup=N``, any schedule):
+
+* ``prefix``: ``SequentialLR([warmup, main], milestones=[N])``. The warmup child is a
+  ``LinearLR`` (a linear ramp from a start > 0) when lrplot's step-by-step model of
+  SequentialLR (the composition emulators) shows that it gives the run's LRs bit for bit
+  (LinearLR's recurrence often rounds differently); else a ``LambdaLR`` with lrplot's
+  ramp formula in lrplot's operation order, so the same bits (the whole run checked the
+  same way, within ``RTOL``: PyTorch restarts the main schedule at the milestone; exact
+  by construction when the main schedule is itself a LambdaLR, as transformers' and the
+  timm formulas are). transformers' own warmup
+  (``num_warmup_steps``) is lrplot's linear prefix warmup from 0, used when it fits.
+* otherwise (``overlap`` mode; ReduceLROnPlateau or a composition as the main schedule;
+  a main schedule that SequentialLR would not restart at its own step 0) the training
+  loop sets the warmup LR itself and keeps the schedule's own LR aside meanwhile. This
+  needs a hand-written loop, so Lightning cannot take it.
+
+ReduceLROnPlateau's metric: read from the user's metric file (the same rules as
+lrplot's reader), else the values lrplot used, as a list literal, or packed into a
+base85 string of float64s beyond ``LIST_MAX`` values (exact, and short).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import contextlib
+import dataclasses
+import keyword
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import np
+
+from . import expr as expressions
+from .engine import Trace
+from .metrics import FileMetric, MetricSource
+from .params import LrplotError
+from .schedules import REGISTRY, Schedule
+from .schedules.warmup import Warmup
+
+TARGETS = ("torch", "hf", "lightning")
+RTOL = 1e-12  # "the same LRs": relative tolerance of every equivalence this module checks
+WIDTH = 88  # line length of the emitted code
+LIST_MAX = 200  # metric values written as a list literal up to this many; packed beyond
+
+_COMPOSITES = ("sequential", "chained")
+_MATH_NAMES = frozenset(expressions.FUNCTIONS) - {"min", "max", "abs"} | set(expressions.CONSTANTS)
+_RESERVED = frozenset(
+    {"optimizer", "scheduler", "param", "group", "epoch", "batch", "t", "warmup", "f", "lines"}
+)
+
+
+class _Unavailable(Exception):
+    """This target cannot build this schedule (the message says why)."""
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+def check_request(target: str | None, csv: str | None = None) -> None:
+    """Reject a bad --emit before any work: an unknown target, or two outputs on stdout."""
+    if target is None:
+        return
+    if target not in TARGETS:
+        raise LrplotError(
+            f"invalid value for --emit: {target!r} is not a target; use one of {', '.join(TARGETS)}"
+        )
+    if csv == "-":
+        raise LrplotError(
+            "--emit and --csv - both write to stdout: write the CSV to a file (--csv FILE)"
+        )
+
+
+def emit_traces(traces: Sequence[Trace], target: str, metric: MetricSource | None = None) -> str:
+    """The snippet of a run of one schedule (compare and run may hold several: refused)."""
+    check_request(target)
+    if len(traces) != 1:
+        labels = ", ".join(t.label for t in traces[:3]) + (", ..." if len(traces) > 3 else "")
+        raise LrplotError(
+            f"--emit writes the code of one schedule, but this run has {len(traces)} "
+            f"({labels}): give one schedule, e.g. lrplot compare '{traces[0].schedule.spec()}' "
+            f"--emit {target}"
+        )
+    return emit(traces[0], target, metric)
+
+
+def emit(trace: Trace, target: str, metric: MetricSource | None = None) -> str:
+    """The ``target`` snippet that builds ``trace``'s schedule in its run."""
+    check_request(target)
+    try:
+        return _emit(trace, target, metric)
+    except _Unavailable as err:
+        others = [t for t in targets(trace, metric) if t != target]
+        where = ", ".join(others) if others else "none (lrplot cannot write it as code)"
+        raise LrplotError(f"--emit {target}: {err}; targets for this schedule: {where}") from None
+
+
+def targets(trace: Trace, metric: MetricSource | None = None) -> list[str]:
+    """The targets that can build ``trace``'s schedule."""
+    out = []
+    for target in TARGETS:
+        try:
+            _emit(trace, target, metric)
+        except _Unavailable:
+            continue
+        out.append(target)
+    return out
+
+
+# --- pieces of code ------------------------------------------------------------------------
+
+
+@dataclass
+class _Code:
+    """Statements (at indent 0; the last assigns the scheduler), with what they need."""
+
+    lines: list[str] = field(default_factory=list)
+    imports: set[tuple[str, str]] = field(default_factory=set)  # (module, name or "")
+    helpers: dict[str, list[str]] = field(default_factory=dict)  # top-level blocks, by name
+
+    def add(self, other: _Code) -> None:
+        self.lines += other.lines
+        self.imports |= other.imports
+        self.helpers.update(other.helpers)
+
+
+@dataclass
+class _Main:
+    """The code of the main schedule, and how it steps."""
+
+    code: _Code
+    kind: str  # "class": a torch class; "lambda": a LambdaLR; "plateau"; "composite"
+    emulated: Schedule | None = None  # lrplot's model of it (to check a SequentialLR)
+
+
+def _py(value: Any) -> str:
+    """A value as Python source (floats by repr: the same number)."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = repr(value)
+        if text.startswith("'") and '"' not in value and "\\" not in text:
+            text = '"' + text[1:-1] + '"'
+        return text
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_py(v) for v in value) + "]"
+    return repr(value)
+
+
+def _call(target: str, func: str, args: Sequence[str], indent: int = 0) -> str:
+    """``target = func(args)``: on one line if it fits, else one argument a line."""
+    one = f"{target} = {func}({', '.join(args)})"
+    if indent + len(one) <= WIDTH:
+        return one
+    pad = " " * 4
+    return f"{target} = {func}(\n" + "".join(f"{pad}{a},\n" for a in args) + ")"
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line else line for line in text.split("\n"))
+
+
+def _var(name: str, taken: set[str]) -> str:
+    """A Python variable named after a schedule, unique among ``taken``."""
+    base = name.replace("-", "_")
+    if keyword.iskeyword(base) or base in _RESERVED:
+        base += "_"
+    var, n = base, 2
+    while var in taken:
+        var, n = f"{base}{n}", n + 1
+    taken.add(var)
+    return var
+
+
+def _expression(text: str, code: _Code) -> str:
+    """lrplot's expression in ``epoch`` as Python source (it is Python's syntax and
+    semantics, checked by lrplot's whitelist), importing the math names it uses."""
+    tree = ast.parse(text.strip(), mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _MATH_NAMES:
+            code.imports.add(("math", node.id))
+    return ast.unparse(tree)
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same LRs: equal length, within RTOL relative (no absolute slack)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=0.0, equal_nan=True))
+
+
+def _same_lrs(schedule: Schedule, count: int, base_lr: float, lr: np.ndarray) -> bool:
+    """Does ``schedule`` (lrplot's model of it) give these LRs?"""
+    try:
+        return _close(schedule.lr(count, base_lr), lr)
+    except (LrplotError, ArithmeticError):
+        return False
+
+
+def _resolved(schedule: Schedule, count: int) -> Schedule:
+    """The schedule with the run-dependent defaults written out (count scheduler steps):
+    OneCycleLR's total_steps, transformers' num_training_steps."""
+    values = dict(schedule.values)
+    for name in ("total_steps", "num_training_steps"):
+        if name in values and values[name] is None:
+            values[name] = count
+    return dataclasses.replace(schedule, values=values)
+
+
+# --- PyTorch -------------------------------------------------------------------------------
+
+
+def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
+    """``var = <torch scheduler>(optimizer, ...)`` (children first for a composition)."""
+    d = schedule.definition
+    if d.name.startswith("hf-"):
+        raise _Unavailable(
+            f"{schedule.label} is transformers' {d.torch_class}, not a torch.optim.lr_scheduler "
+            "class"
+        )
+    if d.name.startswith("timm-"):
+        return _timm_main(schedule, var)
+    if d.name in _COMPOSITES:
+        return _composite(schedule, count, var)
+    if d.emulator is None and not d.needs_metric:  # pragma: no cover - every torch class has one
+        raise _Unavailable(f"lrplot has no PyTorch form of {schedule.label}")
+    schedule = _resolved(schedule, count)
+    code = _Code()
+    code.imports.add(("torch.optim.lr_scheduler", d.torch_class))
+    args = ["optimizer"]
+    for p in d.params:
+        value = schedule.values[p.name]
+        if value is None:  # not given: PyTorch's own default (scale_mode, step_size_down)
+            continue
+        if p.name == "expr":
+            args.append(f"{p.torch_name}=lambda epoch: {_expression(value, code)}")
+        else:
+            args.append(f"{p.torch_name}={_py(value)}")
+    code.lines.append(_call(var, d.torch_class, args))
+    if d.needs_metric:
+        return _Main(code, "plateau")
+    return _Main(code, "lambda" if d.name == "lambda" else "class", emulated=schedule)
+
+
+def _composite(schedule: Schedule, count: int, var: str) -> _Main:
+    d = schedule.definition
+    code = _Code()
+    code.imports.add(("torch.optim.lr_scheduler", d.torch_class))
+    taken = {var}
+    names = []
+    for child in schedule.values["schedulers"]:
+        name = _var(child.name, taken)
+        code.add(_torch_main(child, count, name).code)
+        names.append(name)
+    children = "[" + ", ".join(names) + "]"
+    if d.name == "sequential":
+        args = [
+            "optimizer",
+            f"schedulers={children}",
+            f"milestones={_py(schedule.values['milestones'])}",
+        ]
+    else:
+        args = [children, "optimizer=optimizer"]
+    code.lines.append(_call(var, d.torch_class, args))
+    return _Main(code, "composite")
+
+
+# timm's _get_lr(t) (timm/scheduler/cosine_lr.py, tanh_lr.py), for one param group
+_TIMM_WARMUP = {
+    "timm-cosine": """\
+    if t < WARMUP_T:
+        return WARMUP_LR_INIT + t * ((LR - WARMUP_LR_INIT) / WARMUP_T)""",
+    "timm-tanh": """\
+    if t < WARMUP_T:  # without warmup_prefix, the warmup climbs to the LR at WARMUP_T
+        target = LR if WARMUP_PREFIX else timm_lr(WARMUP_T)
+        return WARMUP_LR_INIT + t * ((target - WARMUP_LR_INIT) / WARMUP_T)""",
+}
+_TIMM_CYCLES = """\
+    if WARMUP_PREFIX:
+        t = t - WARMUP_T
+    if CYCLE_MUL != 1:
+        i = floor(log(1 - t / T_INITIAL * (1 - CYCLE_MUL), CYCLE_MUL))
+        t_i = CYCLE_MUL**i * T_INITIAL
+        t_curr = t - (1 - CYCLE_MUL**i) / (1 - CYCLE_MUL) * T_INITIAL
+    else:
+        i = t // T_INITIAL
+        t_i = T_INITIAL
+        t_curr = t - (T_INITIAL * i)"""
+_TIMM_CURVE = {
+    "timm-cosine": """\
+    lr_max = LR * CYCLE_DECAY**i
+    if i >= CYCLE_LIMIT:
+        return LR_MIN
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + cos(pi * t_curr**K_DECAY / t_i**K_DECAY))""",
+    "timm-tanh": """\
+    if i >= CYCLE_LIMIT:
+        return LR_MIN
+    lr_max = LR * CYCLE_DECAY**i
+    tr = t_curr / t_i
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 - tanh(LB * (1.0 - tr) + UB * tr))""",
+}
+_TIMM_IMPORTS = {
+    "timm-cosine": ("cos", "floor", "log", "pi"),
+    "timm-tanh": ("floor", "log", "tanh"),
+}
+
+
+def _timm_main(schedule: Schedule, var: str) -> _Main:
+    """timm's scheduler as a LambdaLR: after t steps timm sets the LR to _get_lr(t)."""
+    d = schedule.definition
+    values = schedule.values
+    args = ", ".join(f"{p.name}={_py(values[p.name])}" for p in d.params)
+    constants = [f"{p.name.upper()} = {_py(values[p.name])}" for p in d.params]
+    body = "\n".join((_TIMM_WARMUP[d.name], _TIMM_CYCLES, _TIMM_CURVE[d.name]))
+    helper = [
+        *_comment(
+            f"timm's {d.torch_class}({args}) as a LambdaLR: after t scheduler steps, timm "
+            "sets the LR to its _get_lr(t), this function (timm.scheduler, noise off). With "
+            "timm installed you can use timm's class instead, with scheduler.step(epoch + 1) "
+            "after each epoch (or, with t_in_epochs=False, scheduler.step_update(steps) after "
+            "each optimizer step)."
+        ),
+        *constants,
+        "",
+        "",
+        "def timm_lr(t):",
+        f'    """{d.torch_class}._get_lr(t), for one param group."""',
+        body,
+    ]
+    code = _Code()
+    code.imports.add(("torch.optim.lr_scheduler", "LambdaLR"))
+    code.imports |= {("math", name) for name in _TIMM_IMPORTS[d.name]}
+    code.helpers["timm_lr"] = helper
+    code.lines.append(_call(var, "LambdaLR", ["optimizer", "lr_lambda=lambda t: timm_lr(t) / LR"]))
+    return _Main(code, "lambda")
+
+
+# --- transformers ----------------------------------------------------------------------------
+
+
+def _hf_type(name: str) -> str:
+    """transformers' SchedulerType of an hf-* schedule (get_scheduler's name)."""
+    return name.removeprefix("hf-").replace("-", "_")
+
+
+def _hf_main(schedule: Schedule, count: int, var: str, base_lr: float) -> _Main:
+    """``var = get_..._schedule...(optimizer, ...)``: an hf-* schedule, ReduceLROnPlateau,
+    or a PyTorch schedule that a transformers schedule reproduces (checked)."""
+    d = schedule.definition
+    code = _Code()
+    if d.needs_metric:
+        fn = "get_reduce_on_plateau_schedule"
+        given = {p.torch_name: schedule.values[p.name] for p in d.params}
+        code.imports.add(("transformers", fn))
+        code.lines += _get_scheduler_comment("reduce_lr_on_plateau", given)
+        code.lines.append(
+            _call(var, fn, ["optimizer", *(f"{k}={_py(v)}" for k, v in given.items())])
+        )
+        return _Main(code, "plateau")
+    if not d.name.startswith("hf-"):
+        equivalent = _hf_equivalent(schedule, 0, count)
+        if equivalent is None or not _same_lrs(
+            equivalent, count, base_lr, schedule.lr(count, base_lr)
+        ):
+            raise _Unavailable(f"no transformers schedule gives the LRs of {schedule.label}")
+        schedule = equivalent
+        d = schedule.definition
+    schedule = _resolved(schedule, count)
+    given = {
+        p.name: schedule.values[p.name] for p in d.params if schedule.values[p.name] is not None
+    }
+    code.imports.add(("transformers", d.torch_class))
+    code.lines += _get_scheduler_comment(_hf_type(d.name), given)
+    code.lines.append(
+        _call(var, d.torch_class, ["optimizer", *(f"{k}={_py(v)}" for k, v in given.items())])
+    )
+    return _Main(code, "lambda")
+
+
+def _get_scheduler_comment(kind: str, given: dict[str, Any]) -> list[str]:
+    """The same schedule through transformers' get_scheduler (what the Trainer calls)."""
+    args = ["optimizer"]
+    specific = dict(given)
+    for key in ("num_warmup_steps", "num_training_steps"):
+        if key in specific:
+            args.append(f"{key}={_py(specific.pop(key))}")
+    if specific:
+        items = ", ".join(f'"{k}": {_py(v)}' for k, v in specific.items())
+        args.append(f"scheduler_specific_kwargs={{{items}}}")
+    return _comment(f'= get_scheduler("{kind}", {", ".join(args)})', indent="  ")
+
+
+def _hf_equivalent(schedule: Schedule, warmup: int, count: int) -> Schedule | None:
+    """The transformers schedule with ``warmup`` steps of HF's linear warmup, then the
+    PyTorch ``schedule`` (no warmup of its own), if there is one (to be checked)."""
+    d, p = schedule.definition, schedule.values
+    w = warmup
+    given: dict[str, Any] | None = None
+    if d.name == "cosine":
+        given = {"num_warmup_steps": w, "num_training_steps": w + p["t_max"]}
+        if p["eta_min"] != 0.0:
+            given["min_lr"] = p["eta_min"]
+        name = "hf-cosine" if p["eta_min"] == 0.0 else "hf-cosine-with-min-lr"
+    elif d.name == "polynomial":
+        name = "hf-polynomial"
+        given = {
+            "num_warmup_steps": w,
+            "num_training_steps": w + p["total_iters"],
+            "lr_end": 0.0,
+            "power": p["power"],
+        }
+    elif d.name == "linear" and p["start_factor"] == 1.0 and p["end_factor"] == 0.0:
+        name = "hf-linear"
+        given = {"num_warmup_steps": w, "num_training_steps": w + p["total_iters"]}
+    elif d.name == "cosine-restarts" and p["t_mult"] == 1 and p["eta_min"] == 0.0:
+        name = "hf-cosine-with-restarts"
+        cycles = max(1, math.ceil((count - w) / p["t_0"]))  # enough cycles for the run
+        given = {
+            "num_warmup_steps": w,
+            "num_training_steps": w + cycles * p["t_0"],
+            "num_cycles": cycles,
+        }
+    if given is None:
+        return None
+    try:
+        return REGISTRY[name].build(given)
+    except LrplotError:
+        return None
+
+
+# --- warmup ----------------------------------------------------------------------------------
+
+
+def _ramp(warmup: Warmup, x: str, steps: str) -> str:
+    """lrplot's ramp factor at warmup step ``x`` of ``steps``, in lrplot's operation order
+    (so ``lr * factor`` is lrplot's LR bit for bit); s = 0 drops exact no-ops."""
+    s, frac = warmup.start, f"({x} / {steps})"
+    if warmup.shape == "linear":
+        return f"{x} / {steps}" if s == 0.0 else f"{s!r} + (1 - {s!r}) * {frac}"
+    if warmup.shape == "cosine":
+        wave = f"(1 - cos(pi * {frac})) / 2"
+        return wave if s == 0.0 else f"{s!r} + (1 - {s!r}) * {wave}"
+    return f"{s!r} ** (1 - {x} / {steps})"
+
+
+def _ramp_imports(warmup: Warmup) -> set[tuple[str, str]]:
+    return {("math", "cos"), ("math", "pi")} if warmup.shape == "cosine" else set()
+
+
+def _sequential_warmup(trace: Trace, warmup: Warmup, main: _Main, main_var: str) -> _Code | None:
+    """``SequentialLR([warmup, main], milestones=[N])`` if it gives the run's LRs."""
+    n = warmup.steps
+    count = trace.settings.scheduler_steps
+    base_lr = trace.settings.lr
+    candidates: list[tuple[str, dict[str, Any]]] = []
+    if warmup.shape == "linear" and warmup.start > 0.0:
+        candidates.append(
+            ("linear", {"start_factor": warmup.start, "end_factor": 1.0, "total_iters": n})
+        )
+    candidates.append(("lambda", {"expr": _ramp(warmup, "epoch", str(n))}))
+    for name, values in candidates:
+        if main.emulated is not None:  # lrplot's model of PyTorch's SequentialLR decides
+            child = REGISTRY[name].build(values)
+            p = {"schedulers": (child, main.emulated), "milestones": (n,)}
+            try:
+                lr = REGISTRY["sequential"].lr_fn(count, base_lr, p, None)
+            except (LrplotError, ArithmeticError):
+                continue
+            # LinearLR only where it rounds as lrplot's ramp does (bit for bit): LambdaLR
+            # computes the ramp itself, so it is the exact form otherwise
+            same = np.array_equal if name == "linear" else _close
+            if not same(lr, trace.sched_lr):
+                continue
+        elif not (main.kind == "lambda" and name == "lambda"):
+            continue  # a LambdaLR main restarts exactly at the milestone: base_lr * f(0)
+        code = _Code()
+        if name == "linear":
+            code.imports.add(("torch.optim.lr_scheduler", "LinearLR"))
+            args = ["optimizer", *(f"{k}={_py(v)}" for k, v in values.items())]
+            line = _call("warmup", "LinearLR", args)
+        else:
+            code.imports.add(("torch.optim.lr_scheduler", "LambdaLR"))
+            code.imports |= _ramp_imports(warmup)
+            line = _call(
+                "warmup", "LambdaLR", ["optimizer", f"lr_lambda=lambda epoch: {values['expr']}"]
+            )
+        code.lines += _comment(
+            f"{warmup.describe()}: {n} scheduler steps, then the schedule from its step 0"
+        )
+        code.lines.append(line)
+        code.add(main.code)
+        code.imports.add(("torch.optim.lr_scheduler", "SequentialLR"))
+        args = ["optimizer", f"schedulers=[warmup, {main_var}]", f"milestones=[{n}]"]
+        code.lines.append(_call("scheduler", "SequentialLR", args))
+        return code
+    return None
+
+
+# --- the plan: what builds the scheduler, and how the loop steps it ------------------------
+
+
+@dataclass
+class _Plan:
+    code: _Code
+    plateau: bool = False  # scheduler.step(metric)
+    manual: Warmup | None = None  # the loop sets the warmup LR itself
+    flavour: str = "torch"
+    reason: str = ""  # why the warmup is set by hand
+
+
+def _plan(trace: Trace, flavour: str) -> _Plan:
+    """How ``flavour`` ("torch" or "hf") builds the run's schedule."""
+    schedule = trace.schedule
+    settings = trace.settings
+    count, base_lr = settings.scheduler_steps, settings.lr
+    warmup = schedule.warmup
+
+    def main_of(s: Schedule, n: int, var: str) -> _Main:
+        if flavour == "torch":
+            return _torch_main(s, n, var)
+        return _hf_main(s, n, var, base_lr)
+
+    if warmup is None:
+        main = main_of(schedule, count, "scheduler")
+        return _Plan(main.code, main.kind == "plateau", flavour=flavour)
+    core = dataclasses.replace(schedule, warmup=None, label_given=None)
+    if flavour == "hf" and not core.name.startswith("hf-") and not core.needs_metric:
+        native = _hf_native(trace, core, warmup)
+        if native is not None:
+            return _Plan(_hf_main(native, count, "scheduler", base_lr).code, flavour=flavour)
+    torch_class = core.definition.torch_class
+    if warmup.mode == "prefix":
+        main_count = max(count - warmup.steps, 1)
+        var = _var(core.name, set())
+        main = main_of(core, main_count, var)
+        if main.kind in ("class", "lambda"):
+            code = _sequential_warmup(trace, warmup, main, var)
+            if code is not None:
+                return _Plan(code, flavour=flavour)
+            reason = (
+                f"SequentialLR([warmup, {torch_class}]) would not give these LRs (it restarts "
+                f"{torch_class} on the warmup's last LR or from its closed form)"
+            )
+        elif main.kind == "plateau":
+            reason = "ReduceLROnPlateau cannot be a child of SequentialLR"
+        else:
+            reason = f"{torch_class} would have to be nested in a SequentialLR"
+    else:
+        main_count = count
+        reason = "in overlap mode the schedule runs from step 0 under the warmup"
+    main = main_of(core, main_count, "scheduler")
+    return _Plan(main.code, main.kind == "plateau", warmup, flavour, reason)
+
+
+def _hf_native(trace: Trace, core: Schedule, warmup: Warmup) -> Schedule | None:
+    """A transformers schedule whose own warmup is the run's (linear from 0, prefix)."""
+    if warmup.shape != "linear" or warmup.start != 0.0 or warmup.mode != "prefix":
+        return None
+    count = trace.settings.scheduler_steps
+    equivalent = _hf_equivalent(core, warmup.steps, count)
+    if equivalent is None or not _same_lrs(equivalent, count, trace.settings.lr, trace.sched_lr):
+        return None
+    return equivalent
+
+
+def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
+    if target == "lightning":  # the torch scheduler, else transformers': one that fits
+        try:
+            plan = _plan(trace, "torch")
+        except _Unavailable:
+            plan = _plan(trace, "hf")
+        if plan.manual is not None and plan.flavour == "torch":
+            with contextlib.suppress(_Unavailable):
+                plan = _plan(trace, "hf")
+        if plan.manual is not None:
+            raise _Unavailable(
+                f"configure_optimizers cannot hold {plan.manual.describe()} + "
+                f"{trace.schedule.definition.torch_class}: the training loop must set that "
+                f"warmup by hand ({plan.reason})"
+            )
+        return _lightning(trace, plan)
+    return _script(trace, _plan(trace, target), metric)
+
+
+# --- writing the snippet ---------------------------------------------------------------------
+
+
+def _imports(imports: set[tuple[str, str]], first: Sequence[str] = ()) -> list[str]:
+    """Import lines, sorted as isort does: the standard library, then the rest."""
+    stdlib = {"base64", "csv", "math", "struct"}
+    froms: dict[str, list[str]] = {}
+    plain = set()
+    for module, name in imports:
+        if name:
+            froms.setdefault(module, []).append(name)
+        else:
+            plain.add(module)
+
+    def section(modules: set[str]) -> list[str]:
+        lines = [f"import {m}" for m in sorted(plain & modules)]
+        for m in sorted(set(froms) & modules):
+            names = sorted(set(froms[m]), key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+            line = f"from {m} import {', '.join(names)}"
+            if len(line) > WIDTH:
+                line = f"from {m} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+            lines.append(line)
+        return lines
+
+    every = plain | set(froms)
+    std = section(every & stdlib)
+    rest = [*first, *section(every - stdlib)]
+    return [*std, *([""] if std and rest else []), *rest]
+
+
+def _comment(text: str, indent: str = "") -> list[str]:
+    """A comment wrapped to the emitted code's width."""
+    return textwrap.wrap(
+        text,
+        WIDTH - len(indent),
+        initial_indent="# ",
+        subsequent_indent="# " + indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _header(trace: Trace, target: str) -> list[str]:
+    settings = trace.settings
+    schedule = _resolved(trace.schedule, settings.scheduler_steps)
+    note = f"Written by lrplot --emit {target}."
+    if target != "lightning":
+        note += (
+            " Run as it is, it prints the LR of every optimizer step, one a line: the lr "
+            "column of lrplot's CSV."
+        )
+    return [
+        *_comment(schedule.title()),
+        f"# {settings.describe()}: {settings.scheduler_steps} scheduler steps",
+        *_comment(note),
+    ]
+
+
+def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
+    """The torch/hf snippet: the scheduler in the seed's training loop, printing each LR."""
+    settings = trace.settings
+    code = plan.code
+    out = _header(trace, plan.flavour)
+    metric_lines = _metric(trace, metric, code) if plan.plateau else []
+    if plan.manual is not None:
+        code.imports |= _ramp_imports(plan.manual)
+    out += ["", *_imports(code.imports | {("torch", "")})]
+    out += ["", f"LR = {settings.lr!r}", f"EPOCHS = {settings.epochs}"]
+    out.append(f"STEPS_PER_EPOCH = {settings.steps_per_epoch}")
+    if plan.manual is not None:
+        out.append(f"WARMUP = {plan.manual.steps}  # {plan.manual.describe()}: scheduler steps")
+    for helper in code.helpers.values():
+        out += ["", *helper]
+    if plan.manual is not None:
+        out += [
+            "",
+            "",
+            "def warmup_factor(t):",
+            f"    return {_ramp(plan.manual, 't', 'WARMUP')}",
+        ]
+    if code.helpers or plan.manual is not None:
+        out.append("")
+    if metric_lines:
+        out += ["", *metric_lines]
+    momentum = ", momentum=0.9" if trace.sched_momentum is not None else ""
+    out += [
+        "",
+        "param = torch.nn.Parameter(torch.zeros(1))  # stands in for model.parameters()",
+        f"optimizer = torch.optim.SGD([param], lr=LR{momentum})",
+        *code.lines,
+    ]
+    lr = 'optimizer.param_groups[0]["lr"]'
+    if plan.manual is not None:
+        lr = 'group["lr"]'
+        what = "at its step 0" if plan.manual.mode == "prefix" else "kept aside under the warmup"
+        out += [
+            "",
+            *_comment(f"{plan.manual.describe()}, set by hand: {plan.reason}."),
+            "group = optimizer.param_groups[0]",
+            f'schedule_lr = group["lr"]  # the schedule\'s own LR, {what}',
+            'group["lr"] = LR * warmup_factor(0)',
+            "t = 0  # scheduler steps so far",
+        ]
+    per_step = settings.interval == "step"
+    out += [
+        "",
+        "for epoch in range(EPOCHS):",
+        "    for batch in range(STEPS_PER_EPOCH):",
+        f"        print({lr})  # the LR of this optimizer step",
+        "        optimizer.step()  # after loss.backward()",
+    ]
+    index = "epoch * STEPS_PER_EPOCH + batch" if per_step else "epoch"
+    step = _scheduler_step(plan, index)
+    if per_step:
+        out += _indented(step, 8)
+    else:
+        if plan.plateau:
+            out.append("    # ... validation: its metric goes to ReduceLROnPlateau")
+        out += _indented(step, 4)
+    return "\n".join(out) + "\n"
+
+
+def _indented(lines: list[str], spaces: int) -> list[str]:
+    return [(" " * spaces + line) if line else line for line in lines]
+
+
+def _scheduler_step(plan: _Plan, index: str) -> list[str]:
+    """The loop's scheduler step: plain, with the metric, or around a hand-set warmup."""
+    if plan.manual is None:
+        if plan.plateau:
+            return [f"scheduler.step(VAL_METRIC[{index}])"]
+        return ["scheduler.step()"]
+    step = "scheduler.step(VAL_METRIC[t - 1])" if plan.plateau else "scheduler.step()"
+    if plan.manual.mode == "prefix":
+        return [
+            "t += 1",
+            "if t < WARMUP:",
+            '    group["lr"] = LR * warmup_factor(t)',
+            "elif t == WARMUP:  # the warmup is over: the schedule starts at its step 0",
+            '    group["lr"] = schedule_lr',
+            "else:",
+            f"    {step}",
+        ]
+    return [
+        "t += 1",
+        "if t <= WARMUP:  # the schedule steps on its own LR, under the warmup",
+        '    group["lr"] = schedule_lr',
+        step,
+        "if t < WARMUP:",
+        '    schedule_lr = group["lr"]',
+        '    group["lr"] = LR * warmup_factor(t)',
+    ]
+
+
+def _lightning(trace: Trace, plan: _Plan) -> str:
+    """A LightningModule whose configure_optimizers returns this scheduler."""
+    settings = trace.settings
+    code = plan.code
+    out = _header(trace, "lightning")
+    out += ["", *_imports(code.imports | {("torch", "")}, first=["import lightning as L"])]
+    out += ["", f"LR = {settings.lr!r}"]
+    for helper in code.helpers.values():
+        out += ["", *helper]
+    momentum = ", momentum=0.9" if trace.sched_momentum is not None else ""
+    entries = [
+        '"scheduler": scheduler,',
+        f'"interval": "{settings.interval}",  # scheduler.step() after every '
+        + ("optimizer step" if settings.interval == "step" else "epoch"),
+        '"frequency": 1,',
+    ]
+    if plan.plateau:
+        entries.append('"monitor": "val_loss",  # the metric for ReduceLROnPlateau')
+    build = [_indent(line, 8) for line in code.lines]
+    out += [
+        "",
+        "",
+        "class LitModel(L.LightningModule):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        "        self.param = torch.nn.Parameter(torch.zeros(1))  # stands in for your layers",
+        "",
+        "    def configure_optimizers(self):",
+        f"        optimizer = torch.optim.SGD(self.parameters(), lr=LR{momentum})",
+        *build,
+        "        return {",
+        '            "optimizer": optimizer,',
+        '            "lr_scheduler": {',
+        *(" " * 16 + entry for entry in entries),
+        "            },",
+        "        }",
+    ]
+    if plan.plateau:
+        out += [
+            "",
+            "    # ReduceLROnPlateau steps on the logged metric:",
+            '    # in validation_step, self.log("val_loss", loss)',
+        ]
+    batches = f"of {settings.steps_per_epoch} batches " if settings.steps_per_epoch > 1 else ""
+    out += [
+        "",
+        "",
+        f"# L.Trainer(max_epochs={settings.epochs}).fit(LitModel(), train_loader)  "
+        f"# a loader {batches}per epoch",
+    ]
+    return "\n".join(out) + "\n"
+
+
+# --- the metric of ReduceLROnPlateau ---------------------------------------------------------
+
+
+def _metric(trace: Trace, metric: MetricSource | None, code: _Code) -> list[str]:
+    """``VAL_METRIC``: one value per scheduler step, the ones lrplot used."""
+    if isinstance(metric, FileMetric):
+        return _metric_file(metric, code)
+    values = [] if trace.sched_metric is None else trace.sched_metric.tolist()
+    what = trace.metric_source or "the metric"
+    lines = [f"# {what}: one value per scheduler step", "# (in training: your validation metric)"]
+    if len(values) <= LIST_MAX:
+        lines.append("VAL_METRIC = [")
+        row = ""
+        for text in (repr(float(v)) + "," for v in values):
+            if row and 4 + len(row) + 1 + len(text) > WIDTH:
+                lines.append("    " + row)
+                row = ""
+            row = f"{row} {text}" if row else text
+        if row:
+            lines.append("    " + row)
+        return [*lines, "]"]
+    # long: float64s packed in base85 (exact, about half the length of their reprs)
+    code.imports |= {("base64", ""), ("struct", "")}
+    blob = base64.b85encode(np.asarray(values, dtype="<f8").tobytes()).decode("ascii")
+    chunk = WIDTH - 12
+    parts = [blob[i : i + chunk] for i in range(0, len(blob), chunk)]
+    return [
+        *lines,
+        f"# ({len(values)} float64 values, packed: print(VAL_METRIC[:5]) to see them)",
+        "VAL_METRIC = struct.unpack(",
+        f'    "<{len(values)}d",',
+        "    base64.b85decode(",
+        *(f'        "{part}"' for part in parts),
+        "    ),",
+        ")",
+    ]
+
+
+def _metric_file(metric: FileMetric, code: _Code) -> list[str]:
+    """Read the user's metric file, with lrplot's rules (blank and # lines skipped;
+    one number a line, or a CSV with a header row)."""
+    path = str(metric.path)
+    lines = [
+        f"# the metric: {metric.describe().removeprefix('metric from ')}, one value per "
+        "scheduler step",
+        f'with open({_py(path)}, encoding="utf-8-sig") as f:',
+        "    lines = f.read().splitlines()",
+        'lines = [s for s in lines if s.strip() and not s.lstrip().startswith("#")]',
+    ]
+    if not _is_csv(metric):
+        return [*lines, "VAL_METRIC = [float(s) for s in lines]"]
+    code.imports.add(("csv", ""))
+    index = "0"
+    if metric.column is not None:
+        index = f"[h.strip() for h in rows[0]].index({_py(metric.column)})"
+    return [
+        *lines,
+        "rows = list(csv.reader(lines))",
+        f"column = {index}",
+        "VAL_METRIC = [float(row[column]) for row in rows[1:]]",
+    ]
+
+
+def _is_csv(metric: FileMetric) -> bool:
+    """lrplot's reader's choice (metrics.read_metric_file): a CSV when a column is named,
+    or the first value line has a comma or is not a number."""
+    if metric.column is not None:
+        return True
+    try:
+        text = Path(metric.path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):  # pragma: no cover - lrplot has just read it
+        return True
+    first = next((s for s in text.splitlines() if s.strip() and not s.lstrip().startswith("#")), "")
+    if "," in first:
+        return True
+    try:
+        float(first.strip())
+    except ValueError:
+        return True
+    return False

@@ -1,0 +1,323 @@
+"""Lightning: an ``lr_scheduler`` config, as ``configure_optimizers`` returns it or as
+a LightningCLI YAML holds it, -> the lrplot schedule of its torch class.
+
+Accepted shapes (YAML or JSON)::
+
+    lr_scheduler:                       # configure_optimizers' dict
+      scheduler: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 30}}
+      interval: epoch                   # or step
+      frequency: 1
+    lr_scheduler: {class_path: ..., init_args: ...}   # LightningCLI: interval epoch
+    optimizer: {class_path: torch.optim.SGD, init_args: {lr: 0.1}}
+    trainer: {max_epochs: 90, max_steps: -1, accumulate_grad_batches: 1}
+
+A list of schedulers on the one optimizer is stepped in order each time: lrplot's
+``chained``. How Lightning steps them (lightning 2.6,
+``_TrainingEpochLoop._update_learning_rates``): after each epoch, or after each
+optimizer step, when ``(index + 1) % frequency == 0``, where index is the epoch, or
+the batch index *within the epoch*. A frequency above 1 steps the scheduler every
+``frequency`` epochs/steps; that is modelled exactly where it is a torch schedule
+again (StepLR, MultiStepLR, ExponentialLR, ConstantLR with their step counts times
+the frequency) and refused otherwise (the LR would be a staircase).
+
+Class paths are names: only torch.optim.lr_scheduler's classes (as
+``torch.optim.lr_scheduler.X``, ``lightning.pytorch.cli.X`` or just ``X``) are
+known; nothing is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..params import LrplotError
+from ..schedules import REGISTRY, Schedule
+from .common import FLOAT, INT, TEXT, Config, Converted, Given, build, plan_steps, settings
+
+NAME = "Lightning"
+TORCH_CLASSES = (
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "ReduceLROnPlateau",
+    "LinearLR",
+    "ConstantLR",
+    "PolynomialLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "OneCycleLR",
+    "LambdaLR",
+    "MultiplicativeLR",
+    "SequentialLR",
+    "ChainedScheduler",
+)
+MODULES = (
+    "torch.optim.lr_scheduler.",
+    "lightning.pytorch.cli.",
+    "pytorch_lightning.cli.",
+    "lightning.cli.",
+)
+CONFIG_KEYS = (
+    "scheduler",
+    "interval",
+    "frequency",
+    "monitor",
+    "strict",
+    "name",
+    "reduce_on_plateau",
+)
+SETS_LR = ("cyclic", "onecycle")  # these set the LR themselves: the optimizer's lr is unused
+SIGNS = frozenset({"lr_scheduler"})
+_CODE = "is Python code; lrplot reads configs as data and never runs code"
+
+
+def convert(cfg: Config, given: Given) -> Converted:
+    notes: list[str] = []
+    raw = cfg.raw("lr_scheduler")
+    if raw is None:
+        raise cfg.error("lr_scheduler", "missing: the scheduler config is needed")
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise cfg.error("lr_scheduler", "is an empty list")
+    trainer = cfg.table("trainer", None)
+    accum = trainer.value("accumulate_grad_batches", INT, 1, low=1) if trainer else 1
+
+    entries = []
+    for i, item in enumerate(items):
+        key = "lr_scheduler" if not isinstance(raw, list) else f"lr_scheduler[{i}]"
+        entries.append(_entry(cfg, key, item))
+    intervals = {e[1] for e in entries}
+    if len(intervals) > 1:
+        raise cfg.error("lr_scheduler", "not supported: schedulers with different intervals")
+    interval = intervals.pop()
+
+    per_epoch, how = _steps_per_epoch(cfg, given, accum)
+    if how:
+        notes.append(how)
+    if interval == "step" and per_epoch is None:
+        raise cfg.error(
+            "lr_scheduler.interval",
+            "interval step needs the optimizer steps per epoch: give --steps-per-epoch, or "
+            "--dataset-size with --batch-size",
+        )
+    schedules = []
+    for where, _, frequency, schedule in entries:
+        if frequency > 1:
+            schedule = _every(cfg, where, schedule, frequency, interval, per_epoch, accum)
+        schedules.append(schedule)
+    schedule = (
+        schedules[0]
+        if len(schedules) == 1
+        else build("chained", {"schedulers": schedules}, cfg, "lr_scheduler")
+    )
+
+    epochs, steps = _length(cfg, trainer, given, per_epoch, notes)
+    lr = _lr(cfg, given, schedule)
+    run = settings(cfg, lr, epochs, steps, interval)
+    return Converted(NAME, [schedule], run, notes=notes)
+
+
+def _entry(cfg: Config, key: str, item: Any) -> tuple[str, str, int, Schedule]:
+    """(key, interval, frequency, schedule) of one lr_scheduler item."""
+    if not isinstance(item, Mapping):
+        raise cfg.error(key, "must be a table: {scheduler: {class_path, init_args}, interval, ...}")
+    item = {str(k): v for k, v in item.items()}
+    if "class_path" in item:  # LightningCLI: the scheduler itself, interval epoch
+        return key, "epoch", 1, _scheduler(cfg, key, item)
+    entry = Config(cfg.path, item, f"{key}.")
+    entry.typos(CONFIG_KEYS, CONFIG_KEYS)
+    if "scheduler" not in entry:
+        raise cfg.error(f"{key}.scheduler", "missing: Lightning needs the scheduler")
+    interval = entry.choice("interval", ("epoch", "step"), "epoch")
+    frequency = entry.value("frequency", INT, 1, low=1)
+    sched = entry.raw("scheduler")
+    if not isinstance(sched, Mapping) or "class_path" not in sched:
+        raise cfg.error(f"{key}.scheduler", "must be a table with class_path and init_args")
+    return key, interval, frequency, _scheduler(cfg, f"{key}.scheduler", dict(sched))
+
+
+def _scheduler(cfg: Config, key: str, item: Mapping[str, Any]) -> Schedule:
+    """A {class_path, init_args} table -> the lrplot schedule of that torch class."""
+    item = {str(k): v for k, v in item.items()}
+    node = Config(cfg.path, item, f"{key}.")
+    node.typos(("class_path", "init_args", "dict_kwargs"), ("class_path", "init_args"))
+    path = node.value("class_path", TEXT)
+    name = _class_name(node, path)
+    definition = next(d for d in REGISTRY.values() if d.torch_class == name)
+    args = node.table("init_args", None)
+    given: dict[str, Any] = {}
+    data = dict(args.data) if args else {}
+    for arg in ("lr_lambda", "scale_fn"):
+        if arg in data:
+            raise node.error(f"init_args.{arg}", _CODE)
+    data.pop("optimizer", None)  # LightningCLI links the optimizer in
+    data.pop("verbose", None)
+    data.pop("monitor", None)  # lightning.pytorch.cli.ReduceLROnPlateau's metric name
+    if data.get("last_epoch", -1) != -1:
+        raise node.error("init_args.last_epoch", "not supported: a resumed scheduler (not -1)")
+    data.pop("last_epoch", None)
+    if definition.name == "onecycle" and ("epochs" in data or "steps_per_epoch" in data):
+        assert args is not None
+        if data.get("total_steps") is None:
+            epochs = args.value("epochs", INT, low=1)
+            per_epoch = args.value("steps_per_epoch", INT, low=1)
+            data["total_steps"] = epochs * per_epoch
+        data.pop("epochs", None)
+        data.pop("steps_per_epoch", None)
+    if definition.name in ("sequential", "chained"):
+        children = data.pop("schedulers", None)
+        if not isinstance(children, list):
+            raise node.error("init_args.schedulers", "must be a list of {class_path, init_args}")
+        given["schedulers"] = [
+            _scheduler(cfg, f"{key}.init_args.schedulers[{i}]", c)
+            if isinstance(c, Mapping)
+            else _not_table(node, f"init_args.schedulers[{i}]")
+            for i, c in enumerate(children)
+        ]
+    by_torch = {p.torch_name: p.name for p in definition.params}
+    by_torch.update({p.name: p.name for p in definition.params})
+    for arg, value in data.items():
+        if arg not in by_torch:
+            known = ", ".join(p.torch_name for p in definition.params)
+            raise node.error(
+                f"init_args.{arg}", f"{name} takes no argument {arg!r} (it takes: {known})"
+            )
+        given[by_torch[arg]] = value
+    return build(definition.name, given, node, "init_args" if data else "class_path")
+
+
+def _not_table(node: Config, key: str) -> Schedule:
+    raise node.error(key, "must be a table with class_path and init_args")
+
+
+def _class_name(node: Config, path: str) -> str:
+    name = path.strip()
+    for module in MODULES:
+        if name.startswith(module):
+            name = name[len(module) :]
+            break
+    if name in TORCH_CLASSES:
+        return name
+    if "." in name or "(" in name or not name.isidentifier():
+        raise node.error(
+            "class_path",
+            f"not supported: {path!r} is not a torch.optim.lr_scheduler class (lrplot "
+            "reads configs as data: it never imports a class)",
+        )
+    from .common import unknown_message
+
+    raise node.error("class_path", unknown_message(name, list(TORCH_CLASSES), "scheduler class"))
+
+
+def _every(
+    cfg: Config,
+    key: str,
+    schedule: Schedule,
+    frequency: int,
+    interval: str,
+    per_epoch: int | None,
+    accum: int,
+) -> Schedule:
+    """The schedule stepped every ``frequency`` epochs/steps, as one stepped every time."""
+    where = f"{key}.frequency"
+    if interval == "step":
+        if accum > 1:
+            raise cfg.error(
+                where,
+                "not supported with accumulate_grad_batches > 1 (Lightning counts batches, "
+                "not optimizer steps, for the frequency)",
+            )
+        assert per_epoch is not None
+        if per_epoch % frequency:
+            raise cfg.error(
+                where,
+                f"not supported: {per_epoch} steps per epoch are not a multiple of {frequency} "
+                "(Lightning restarts the count every epoch)",
+            )
+    p = dict(schedule.values)
+    if schedule.name == "step":
+        p["step_size"] *= frequency
+    elif schedule.name == "multistep":
+        p["milestones"] = [m * frequency for m in p["milestones"]]
+    elif schedule.name == "exponential":
+        return build("step", {"step_size": frequency, "gamma": p["gamma"]}, cfg, where)
+    elif schedule.name == "constant":
+        p["total_iters"] *= frequency
+    else:
+        raise cfg.error(
+            where,
+            f"not supported: {schedule.definition.torch_class} stepped every {frequency} "
+            f"{interval}s is a staircase lrplot does not model (frequency 1 is; so are "
+            "StepLR, MultiStepLR, ExponentialLR and ConstantLR at any frequency)",
+        )
+    return build(schedule.name, p, cfg, where)
+
+
+def _steps_per_epoch(cfg: Config, given: Given, accum: int) -> tuple[int | None, str | None]:
+    if given.steps_per_epoch is not None:
+        return given.steps_per_epoch, None
+    try:
+        return plan_steps(given, {"grad_accum": accum})
+    except LrplotError as err:
+        raise cfg.fail(str(err)) from None
+
+
+def _length(
+    cfg: Config, trainer: Config | None, given: Given, per_epoch: int | None, notes: list[str]
+) -> tuple[int, int]:
+    """(epochs, steps per epoch) the Trainer runs: max_epochs (Lightning's default 1000
+    when neither it nor max_steps is set), cut at max_steps optimizer steps."""
+    max_epochs = trainer.value("max_epochs", INT, None, low=-1) if trainer else None
+    max_steps = trainer.value("max_steps", INT, -1, low=-1) if trainer else -1
+    if given.epochs is not None:
+        max_epochs = given.epochs
+    if max_epochs == -1:
+        max_epochs = None
+    if max_epochs is None and max_steps == -1:
+        if trainer is None or "max_epochs" not in trainer:
+            notes.append("trainer.max_epochs not given: Lightning's default, 1000 epochs")
+            max_epochs = 1000
+        else:
+            raise cfg.error("trainer.max_epochs", "-1 (endless) is not a run lrplot can show")
+    steps = per_epoch or 1
+    if max_steps > 0:
+        if per_epoch is None:
+            raise cfg.error(
+                "trainer.max_steps",
+                "needs the optimizer steps per epoch: give --steps-per-epoch, or "
+                "--dataset-size with --batch-size",
+            )
+        total = max_steps if max_epochs is None else min(max_steps, max_epochs * per_epoch)
+        if total % per_epoch:
+            raise cfg.error(
+                "trainer.max_steps",
+                f"not supported: {max_steps} steps end inside an epoch of {per_epoch} steps",
+            )
+        return total // per_epoch, steps
+    assert max_epochs is not None
+    if max_epochs < 1:
+        raise cfg.error("trainer.max_epochs", "must be at least 1")
+    return max_epochs, steps
+
+
+def _lr(cfg: Config, given: Given, schedule: Schedule) -> float:
+    if given.lr is not None:
+        return given.lr
+    optimizer = cfg.table("optimizer", None)
+    lr = None
+    if optimizer is not None:
+        args = optimizer.table("init_args", None)
+        lr = (args or optimizer).value("lr", FLOAT, None, low=0, low_open=True)
+    if lr is None:
+        children = schedule.values.get("schedulers", ())
+        if schedule.name in SETS_LR or (children and all(c.name in SETS_LR for c in children)):
+            return 0.1  # not used: the schedule sets the LR itself
+        raise cfg.error(
+            "optimizer.init_args.lr",
+            "missing: the optimizer's lr is needed (or give --lr)",
+        )
+    return lr
+
+
+__all__ = ["NAME", "SIGNS", "convert"]

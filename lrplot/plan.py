@@ -1,0 +1,216 @@
+"""The training plan (dataset, batch, devices, accumulation -> steps per epoch) and
+durations with units (``500``, ``3ep``, ``10%``).
+
+Steps per epoch from a plan, with N samples, batch B per device, D devices and A
+batches accumulated per optimizer step:
+
+* batches per device per epoch: ``ceil(N / (B*D))``, or ``floor(N / (B*D))`` with
+  drop_last. This is what each process's DataLoader yields under PyTorch's
+  DistributedSampler when the sampler and the DataLoader get the same drop_last
+  (without it, the sampler pads the dataset by repeating samples so that every
+  process gets ``ceil(N / D)``; with it, it drops the tail so every process gets
+  ``floor(N / D)``), and what accelerate's sharded DataLoader (HF Trainer) yields.
+* optimizer steps per epoch: ``ceil(batches / A)``, HF Trainer's
+  ``num_update_steps_per_epoch``: the last, partial accumulation window of an epoch
+  still makes an optimizer step.
+
+A duration is a number of scheduler steps (``500``), of epochs (``3ep``: one
+scheduler step per epoch with interval epoch, steps_per_epoch with interval step;
+it must come to a whole number of scheduler steps) or a percentage of the run's
+scheduler steps (``10%``, rounded to the nearest step, halves up).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Protocol
+
+from .params import BOOL, INT, LrplotError, Param, ParamError
+
+PARAMS: tuple[Param, ...] = (
+    Param(
+        "dataset_size",
+        INT,
+        "training samples per epoch; with --batch-size it gives --steps-per-epoch",
+        None,
+        low=1,
+    ),
+    Param("batch_size", INT, "samples per batch on each device", None, low=1),
+    Param(
+        "devices",
+        INT,
+        "data-parallel devices (processes), each with its own batch",
+        1,
+        low=1,
+    ),
+    Param(
+        "grad_accum",
+        INT,
+        "batches accumulated per optimizer step (gradient_accumulation_steps)",
+        1,
+        low=1,
+    ),
+    Param(
+        "drop_last",
+        BOOL,
+        "drop each epoch's last partial batch (DataLoader and DistributedSampler drop_last)",
+        False,
+        flag=True,
+    ),
+)
+NAMES = tuple(p.name for p in PARAMS)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A training plan: how many optimizer steps one epoch has."""
+
+    dataset_size: int
+    batch_size: int
+    devices: int = 1
+    grad_accum: int = 1
+    drop_last: bool = False
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], given: Mapping[str, Any]) -> Plan | None:
+        """The plan from bound run values; None when no plan key was given.
+
+        ``given``: the raw keys (a default is not 'given')."""
+        # a key at its default (devices 1, no accumulation, keep the last batch) changes
+        # nothing: it may be given without a plan
+        named = [
+            p.name for p in PARAMS if given.get(p.name) is not None and values[p.name] != p.default
+        ]
+        if not named:
+            return None
+        missing = [n for n in ("dataset_size", "batch_size") if values[n] is None]
+        if missing:
+            raise LrplotError(
+                f"{', '.join(named)} needs {' and '.join(missing)} too: a plan is "
+                "dataset_size and batch_size, with devices, grad_accum and drop_last "
+                "(or give steps_per_epoch alone)"
+            )
+        plan = cls(*(values[n] for n in NAMES))
+        if plan.batches_per_epoch == 0:
+            raise LrplotError(
+                f"dataset_size {plan.dataset_size:,} is less than one batch of "
+                f"{plan.global_batch:,} samples ({plan._batch_text()}) with drop_last: "
+                "an epoch would have no batch"
+            )
+        return plan
+
+    @property
+    def global_batch(self) -> int:
+        """Samples per batch over all devices."""
+        return self.batch_size * self.devices
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Batches each device takes per epoch."""
+        whole, rest = divmod(self.dataset_size, self.global_batch)
+        return whole if self.drop_last or rest == 0 else whole + 1
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Optimizer steps per epoch: HF's ceil(batches / grad_accum)."""
+        return -(-self.batches_per_epoch // self.grad_accum)
+
+    def _batch_text(self) -> str:
+        if self.devices == 1:
+            return f"batch {self.batch_size:,}"
+        return f"batch {self.batch_size:,} x {self.devices:,} devices"
+
+    def describe(self, epochs: int) -> str:
+        """``50,000 samples / (batch 64 x 2 devices) = 391 batches/epoch, accumulate 4
+        -> 98 steps/epoch (last step: 3 batches), 9,800 steps``."""
+        return f"{self.per_epoch()}, {epochs * self.steps_per_epoch:,} steps"
+
+    def per_epoch(self) -> str:
+        """The plan of one epoch (describe() without the run's total)."""
+        batch = self._batch_text()
+        if self.devices > 1:
+            batch = f"({batch})"
+        text = f"{self.dataset_size:,} samples / {batch} = {self.batches_per_epoch:,} batches/epoch"
+        rest = self.dataset_size % self.global_batch
+        if rest:
+            samples = "sample" if rest == 1 else "samples"
+            text += f" (last {rest:,} {samples} {'dropped' if self.drop_last else 'kept'})"
+        if self.grad_accum > 1:
+            text += f", accumulate {self.grad_accum:,} -> {self.steps_per_epoch:,} steps/epoch"
+            partial = self.batches_per_epoch % self.grad_accum
+            if partial:
+                text += f" (last step: {partial} batches)"
+        return text
+
+
+# --- durations ----------------------------------------------------------------------
+
+
+class Run(Protocol):
+    """What a duration needs of a run (engine.RunSettings)."""
+
+    @property
+    def scheduler_steps(self) -> int: ...
+
+    steps_per_epoch: int
+    interval: str
+
+
+FORMS = "scheduler steps (500), epochs (3ep) or a percentage of the run (10%)"
+# a plain decimal number (no sign, no exponent, at most 20 digits a side) and a unit
+_UNIT = re.compile(r"^\s*(\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})\s*(ep|epochs?|%)\s*$", re.IGNORECASE)
+MAX_STEPS = 2**53  # a resolved duration beyond this is not a number of steps
+
+
+def is_duration(value: Any) -> bool:
+    """True for text with a unit: '3ep', '10%'."""
+    return isinstance(value, str) and _UNIT.match(value) is not None
+
+
+def resolve(value: str, name: str, run: Run | None) -> int:
+    """'3ep' / '10%' as scheduler steps of ``run``. Raises ParamError naming ``name``."""
+    match = _UNIT.match(value)
+    if match is None:
+        raise ParamError(name, f"{name}={value!r} is not a duration: give {FORMS}")
+    number, unit = Fraction(match.group(1)), match.group(2).lower()
+    shown = value.strip()
+    if run is None:
+        raise ParamError(
+            name,
+            f"{name}={shown} needs a run to count scheduler steps (epochs, steps per epoch, "
+            "interval): give a plain number of scheduler steps, or build the schedule with "
+            "run=RunSettings(...)",
+        )
+    if unit == "%":
+        exact = number * run.scheduler_steps / 100
+        steps = int(exact + Fraction(1, 2))  # nearest step, halves up (exact arithmetic)
+    else:
+        per_epoch = run.steps_per_epoch if run.interval == "step" else 1
+        exact = number * per_epoch
+        if exact.denominator != 1:
+            one = (
+                "1 epoch = 1 scheduler step with interval epoch"
+                if run.interval == "epoch"
+                else f"1 epoch = {per_epoch} scheduler steps"
+            )
+            raise ParamError(
+                name,
+                f"{name}={shown} is {float(exact):g} scheduler steps ({one}): "
+                "give a whole number of steps",
+            )
+        steps = int(exact)
+    if steps >= MAX_STEPS:
+        raise ParamError(name, f"{name}={shown} is too long ({steps} scheduler steps)")
+    return steps
+
+
+def check_steps_per_epoch(plan: Plan, given: Any, steps_per_epoch: int) -> None:
+    """steps_per_epoch given together with a plan: they must agree."""
+    if given is not None and steps_per_epoch != plan.steps_per_epoch:
+        raise LrplotError(
+            f"steps_per_epoch {steps_per_epoch:,} disagrees with the plan "
+            f"({plan.per_epoch()}): give one or the other"
+        )

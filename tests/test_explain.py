@@ -1,0 +1,84 @@
+"""`lrplot explain NAME`: declarations plus lrplot.explain's texts, for every schedule."""
+
+from __future__ import annotations
+
+import pytest
+
+from lrplot.cli.explain import library_of
+from lrplot.explain import ENTRIES, LIBRARIES, LOOPS, STEPPING
+from lrplot.params import LrplotError
+from lrplot.schedules import REGISTRY, lookup
+
+
+def _flat(text: str) -> str:
+    """Whitespace-insensitive: wrapped lines and table cells read as one line."""
+    return " ".join(text.split())
+
+
+def test_every_registered_schedule_has_an_entry():
+    """A new schedule must come with its stepping and its common mistakes."""
+    assert set(ENTRIES) == set(REGISTRY)
+    for name, entry in ENTRIES.items():
+        assert entry.step in STEPPING and entry.step in LOOPS, name
+        assert entry.mistakes and all(m.endswith(".") for m in entry.mistakes), name
+
+
+def test_every_schedule_module_has_a_library():
+    for d in REGISTRY.values():
+        assert library_of(d).endswith("." + d.torch_class)
+    assert library_of(REGISTRY["cosine"]) == "torch.optim.lr_scheduler.CosineAnnealingLR"
+    assert library_of(REGISTRY["hf-linear"]) == "transformers.get_linear_schedule_with_warmup"
+    assert library_of(REGISTRY["timm-cosine"]) == "timm.scheduler.CosineLRScheduler"
+    assert set(LIBRARIES.values()) >= {"torch.optim.lr_scheduler", "transformers"}
+
+
+def test_loops_fit_in_80_columns():
+    assert max(len(line) for loop in LOOPS.values() for line in loop.splitlines()) <= 76
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_explain_shows_the_declaration_and_the_entry(cli, name):
+    d = REGISTRY[name]
+    out = cli.ok("explain", name).stdout
+    flat = _flat(out)
+    assert out.splitlines()[0].split()[0] == name
+    assert f"reproduces {library_of(d)}" in flat
+    assert _flat(d.formula) in flat
+    for p in d.params:  # from the declaration: option, default, allowed range
+        row = next(line for line in out.splitlines() if line.split()[:1] == [p.option]
+                   or (p.kind == "schedules" and line.split()[:1] == ["--schedule"]))  # fmt: skip
+        assert ("-" if p.default is None else p.default_text()) == row.split()[1]
+        assert _flat(p.allowed()) in flat
+    entry = ENTRIES[name]
+    assert _flat(STEPPING[entry.step]) in flat
+    assert all(_flat(line) in flat for line in LOOPS[entry.step].splitlines())
+    for mistake in entry.mistakes:
+        assert _flat(mistake) in flat
+    assert f"lrplot check {name}" in out
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_explain_is_readable_at_80_columns(cli, name):
+    out = cli("explain", name, env={"COLUMNS": "80"}).stdout
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+
+
+def test_aliases_and_classes_explain_the_same_schedule(cli):
+    cosine = cli.ok("explain", "cosine").stdout
+    assert cli.ok("explain", "cos").stdout == cosine
+    assert cli.ok("explain", "CosineAnnealingLR").stdout == cosine
+    assert cli.ok("explain", "wsd").stdout == cli.ok("explain", "hf-warmup-stable-decay").stdout
+
+
+def test_plateau_is_stepped_with_the_metric_after_validation(cli):
+    out = cli.ok("explain", "plateau").stdout
+    assert "scheduler.step(val_loss)" in out
+    assert "after validation" in out
+
+
+def test_unknown_name_exits_2_with_the_nearest_name(cli):
+    line = cli.fail("explain", "cosin", fragments=["did you mean 'cosine'?"])
+    with pytest.raises(LrplotError) as err:
+        lookup("cosin")
+    assert line == f"Error: {err.value}"
+    cli.fail("explain", "nothing-like-it", fragments=["unknown schedule 'nothing-like-it'"])
