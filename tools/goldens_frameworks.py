@@ -9,10 +9,10 @@ every file, without any of these libraries.
 The libraries need not share an environment: give each one's Python::
 
     python tools/goldens_frameworks.py \\
-        --hf-python /tmp/hfenv/bin/python        # torch, transformers, accelerate
-        --lightning-python /tmp/plenv/bin/python # torch, lightning
-        --mmengine-python /tmp/mmenv/bin/python  # torch, mmengine
-        --timm-src /tmp/timm                     # an unpacked timm wheel (torch: this Python)
+        --hf-python ENV1/bin/python          # torch, transformers 5.24, accelerate
+        --lightning-python ENV2/bin/python   # torch, lightning 2.6
+        --mmengine-python ENV3/bin/python    # torch, mmengine 0.10.7
+        --timm-src DIR                       # an unpacked timm 1.0.31 wheel (torch: this Python)
         [NAME ...]                               # only these cases
 
 A library left out is skipped (its files are kept). The runners are in

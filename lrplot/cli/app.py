@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
 import typer
 from typer import _click as click
@@ -13,11 +16,70 @@ from .. import __version__
 from ..params import LrplotError
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A subcommand built only when it is run or its own help is asked for.
+
+    lrplot has a subcommand per schedule (and per schedule under ``check``), each
+    with dozens of generated options: building them all would make every start,
+    ``--help`` included, pay for all of them.
+    """
+
+    help: str
+    panel: str
+    build: Callable[[], click.Command]
+
+
+def typer_command(name: str, fn: Callable[..., Any], **settings: Any) -> click.Command:
+    """One Typer command, converted to a click command on its own."""
+    single = typer.Typer(rich_markup_mode="rich", add_completion=False)
+    single.command(name, **settings)(fn)
+    return typer.main.get_command(single)
+
+
 class LrplotGroup(typer.core.TyperGroup):
-    """Turns every user error into one line on stderr and exit code 2."""
+    """Turns every user error into one line on stderr and exit code 2, and builds
+    lazy subcommands (``lazy``, set by :func:`lazy_group`) on first use."""
+
+    lazy: ClassVar[dict[str, LazyCommand]] = {}
+    alias: ClassVar[Callable[[str], str | None] | None] = None  # other name -> lazy name
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)  # declaration order, not alphabetical
+        # declaration order, not alphabetical
+        return [*self.commands, *(n for n in self.lazy if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name not in self.lazy and self.alias is not None:
+            cmd_name = self.alias(cmd_name) or cmd_name  # e.g. wsd, cos, CosineAnnealingLR
+            command = self.commands.get(cmd_name)
+        lazy = self.lazy.get(cmd_name)
+        if command is None and lazy is not None:
+            if self._listing:  # the group's help needs only the name, help and panel
+                return typer.core.TyperCommand(cmd_name, help=lazy.help, rich_help_panel=lazy.panel)
+            command = self.commands[cmd_name] = lazy.build()
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.UsageError as err:
+            if args and "Did you mean" not in err.message:  # lazy names count too
+                close = difflib.get_close_matches(args[0], self.list_commands(ctx))
+                if close:
+                    names = ", ".join(repr(name) for name in close)
+                    err.message = f"{err.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
@@ -53,6 +115,24 @@ class LrplotGroup(typer.core.TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def lazy_group(
+    commands: dict[str, LazyCommand], alias: Callable[[str], str | None] | None = None
+) -> type[LrplotGroup]:
+    """A group class whose lazy subcommands are ``commands`` (filled in later);
+    ``alias`` maps another name of a command to its own (or None)."""
+    return type("LazyLrplotGroup", (LrplotGroup,), {"lazy": commands, "alias": staticmethod(alias)})
+
+
+def schedule_alias(name: str) -> str | None:
+    """A schedule's alias or PyTorch class name -> its command (``wsd``, ``cos``)."""
+    from ..schedules import lookup
+
+    try:
+        return lookup(name).name
+    except LrplotError:
+        return None
+
+
 def _fail(message: str, code: int) -> None:
     sys.stderr.write(f"Error: {message}\n")
     sys.stderr.flush()
@@ -70,8 +150,10 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+SCHEDULE_COMMANDS: dict[str, LazyCommand] = {}  # filled by cli/schedules.py
+
 app = typer.Typer(
-    cls=LrplotGroup,
+    cls=lazy_group(SCHEDULE_COMMANDS, schedule_alias),
     name="lrplot",
     help="See what a PyTorch learning-rate scheduler does, step by step, before you train."
     "\n\nEvery LR equals what torch.optim.lr_scheduler gives for the same parameters.",

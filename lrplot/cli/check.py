@@ -8,19 +8,23 @@ there is a finding, 0 when there is none.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import typer
+from typer import _click as click
 
 from ..schedules import REGISTRY, ScheduleDef
-from .app import LrplotGroup, app
+from .app import LazyCommand, app, lazy_group, schedule_alias, typer_command
 from .common import make_command
 from .schedules import schedule_parts, simulate_schedule
 
 # --- lrplot check <schedule> ------------------------------------------------------
 
+CHECK_COMMANDS: dict[str, LazyCommand] = {}
+
 check_app = typer.Typer(
-    cls=LrplotGroup,
+    cls=lazy_group(CHECK_COMMANDS, schedule_alias),
     help="Check a schedule against its run: one line per problem, each with a fix. "
     "Exit code 1 when there is a problem, 0 when there is none.",
     epilog="Examples:\n\n"
@@ -54,15 +58,20 @@ def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     return run
 
 
-def _register_check(definition: ScheduleDef) -> None:
+def _build_check(definition: ScheduleDef) -> click.Command:
     example = f"lrplot check {definition.name} {definition.example}".strip()
-    check_app.command(
+    return typer_command(
         definition.name,
+        make_command(_check_runner(definition), schedule_parts(definition)),
         help=f"Check {definition.torch_class} against the run.",
         epilog=f"Examples:\n\n  {example}",
         rich_help_panel="Schedules",
-    )(make_command(_check_runner(definition), schedule_parts(definition)))
+    )
 
 
 for _definition in REGISTRY.values():
-    _register_check(_definition)
+    CHECK_COMMANDS[_definition.name] = LazyCommand(
+        f"Check {_definition.torch_class} against the run.",
+        "Schedules",
+        partial(_build_check, _definition),
+    )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
+
+from typer import _click as click
 
 from ..engine import Trace
 from ..params import SCHEDULES, LrplotError, ParamError
 from ..schedules import REGISTRY, ScheduleDef
-from .app import app
+from .app import SCHEDULE_COMMANDS, LazyCommand, typer_command
 from .common import (
     OUTPUT_OPTIONS,
     PANEL_SCHEDULE,
@@ -74,7 +77,7 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
     return run
 
 
-def _register_schedule(definition: ScheduleDef) -> None:
+def _build_command(definition: ScheduleDef) -> click.Command:
     parts = schedule_parts(definition) + OUTPUT_OPTIONS
     example = f"lrplot {definition.name} {definition.example}".strip()
     epilog = (
@@ -82,13 +85,20 @@ def _register_schedule(definition: ScheduleDef) -> None:
     )
     if any(p.kind == SCHEDULES for p in definition.params):
         epilog += _composite_epilog(definition)
-    app.command(
+    return typer_command(
         definition.name,
-        help=f"{definition.torch_class}: {definition.summary}.\n\n"
-        f"lr after n scheduler steps: {definition.formula}",
+        make_command(_schedule_runner(definition), parts),
+        help=_help(definition),
         epilog=epilog,
         rich_help_panel="Schedules",
-    )(make_command(_schedule_runner(definition), parts))
+    )
+
+
+def _help(definition: ScheduleDef) -> str:
+    return (
+        f"{definition.torch_class}: {definition.summary}.\n\n"
+        f"lr after n scheduler steps: {definition.formula}"
+    )
 
 
 def _composite_epilog(definition: ScheduleDef) -> str:
@@ -115,4 +125,6 @@ def _composite_epilog(definition: ScheduleDef) -> str:
 
 
 for _definition in REGISTRY.values():
-    _register_schedule(_definition)
+    SCHEDULE_COMMANDS[_definition.name] = LazyCommand(
+        _help(_definition), "Schedules", partial(_build_command, _definition)
+    )

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..engine import MAX_STEPS
 from ..params import LrplotError
 from ..schedules import REGISTRY, Schedule
 from .common import FLOAT, INT, TEXT, Config, Converted, Given, build, plan_steps, settings
@@ -130,7 +131,7 @@ def _entry(cfg: Config, key: str, item: Any) -> tuple[str, str, int, Schedule]:
     if "scheduler" not in entry:
         raise cfg.error(f"{key}.scheduler", "missing: Lightning needs the scheduler")
     interval = entry.choice("interval", ("epoch", "step"), "epoch")
-    frequency = entry.value("frequency", INT, 1, low=1)
+    frequency = entry.value("frequency", INT, 1, low=1, high=MAX_STEPS)
     sched = entry.raw("scheduler")
     if not isinstance(sched, Mapping) or "class_path" not in sched:
         raise cfg.error(f"{key}.scheduler", "must be a table with class_path and init_args")

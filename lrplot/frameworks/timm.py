@@ -146,7 +146,12 @@ def convert(cfg: Config, given: Given) -> Converted:
         cycle_decay = cfg.value("lr_cycle_decay", FLOAT, DEFAULTS["lr_cycle_decay"], low=0)
         cycle_limit = cfg.value("lr_cycle_limit", INT, 1, low=0)
         k_decay = cfg.value("lr_k_decay", FLOAT, 1.0, low=0, low_open=True)
-        length = _cycle_length(t_initial, cycle_mul, cycle_limit, warmup_t, warmup_prefix)
+        try:
+            length = _cycle_length(t_initial, cycle_mul, cycle_limit, warmup_t, warmup_prefix)
+        except OverflowError:
+            raise cfg.error(
+                "lr_cycle_limit", "the cycles add up to more steps than a float holds"
+            ) from None
         total = length + cooldown_t
         num_epochs = total if not on_updates else total // per_epoch
         if sched == "poly":
