@@ -254,28 +254,30 @@ def _has_unit(value: Any) -> bool:
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
+MAX_INT = 2**53  # integers beyond this are no step count (and overflow numpy's int64)
+
+
 def _to_int(value: Any, param: Param) -> int:
+    """An integer from an int, an integral float or text ('10', '1e3'), |n| <= 2**53."""
     if isinstance(value, bool):
         raise param._fail(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return int(value)
-        raise param._fail(value)
+    number: Any = value
     if isinstance(value, str):
         text = value.strip()
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
-            pass
-        try:
-            number = float(text)
-        except ValueError:
-            raise param._fail(value) from None
-        if math.isfinite(number) and number.is_integer() and abs(number) < 2**53:
-            return int(number)
-    raise param._fail(value)
+            try:
+                number = float(text)
+            except ValueError:
+                raise param._fail(value) from None
+    if isinstance(number, float):
+        if not (math.isfinite(number) and number.is_integer()):
+            raise param._fail(value)
+        number = int(number)
+    if not isinstance(number, int) or abs(number) > MAX_INT:
+        raise param._fail(value)
+    return number
 
 
 def _to_float(value: Any, param: Param) -> float:

@@ -65,7 +65,7 @@ def test_allowed(param, allowed):
         (COUNT, "1e3", 1000),
         (COUNT, 5, 5),
         (COUNT, 5.0, 5),
-        (COUNT, "12345678901234567890", 12345678901234567890),
+        (COUNT, "9007199254740992", 2**53),  # the largest accepted integer
         (SIZE, "0", 0),
         (SIZE, "10", 10),
         (RATE, "1e-4", 1e-4),
@@ -119,6 +119,9 @@ def test_parse_accepts(param, value, expected):
         (COUNT, math.nan, "'nan'"),
         (COUNT, [1], "'[1]'"),
         (COUNT, None, "'None'"),
+        (COUNT, "9007199254740993", "'9007199254740993'"),  # beyond 2**53
+        (COUNT, 1e308, "'1e+308'"),
+        (LIST, "99999999999999999999", "'99999999999999999999'"),
         (SIZE, "11", "'11'"),
         (RATE, "0", "'0'"),
         (RATE, "-0.0", "'-0.0'"),
