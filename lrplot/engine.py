@@ -92,8 +92,9 @@ class RunSettings:
         """True when rows are optimizer steps rather than epochs (x axis: step)."""
         return self.steps_per_epoch > 1
 
-    def describe(self) -> str:
-        text = f"lr={self.lr:g}, {self.epochs} epochs"
+    def describe(self, with_lr: bool = True) -> str:
+        """'lr=0.1, 100 epochs x 10 steps, ...' (without lr for schedules that set their own)."""
+        text = (f"lr={self.lr:g}, " if with_lr else "") + f"{self.epochs} epochs"
         if self.steps_per_epoch > 1:
             text += f" x {self.steps_per_epoch} steps, stepped per {self.interval}"
         return text
@@ -113,6 +114,10 @@ class Trace:
     @property
     def label(self) -> str:
         return self.schedule.label
+
+    def describe_run(self) -> str:
+        """The run's settings as the title shows them (no lr where the schedule sets it)."""
+        return self.settings.describe(with_lr=not self.schedule.definition.sets_lr)
 
     def __len__(self) -> int:
         return self.settings.total_steps

@@ -142,7 +142,7 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
         top.set_xlabel("epoch")
     ax.set_xlim(0, max(settings.total_steps - 1, 1))
     ax.grid(True, alpha=0.3)
-    run = settings.describe()
+    run = traces[0].describe_run() if len(traces) == 1 else settings.describe()
     if settings.plan is not None:  # the training plan, on its own line(s)
         run += "\n" + textwrap.fill(f"plan: {settings.plan.describe(settings.epochs)}", TITLE_CHARS)
     if len(traces) == 1:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from rich import box
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.table import Table
 
 from ..engine import Trace, summarize
@@ -49,10 +50,12 @@ def render_table(
     rows = select_rows(total, changes, show_all)
     change_set = set(changes.tolist()) if few and len(changes) * 2 < total else set()
 
+    # labels, titles and file names are text, not rich markup: '[linear:...]' must show
     title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
-    console.print(f"[bold]{title}[/bold]  [dim]{settings.describe()}[/dim]")
+    run = first.describe_run() if len(traces) == 1 else settings.describe()
+    console.print(f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]")
     if settings.plan is not None:  # how the steps per epoch were worked out
-        console.print(f"[dim]plan: {settings.plan.describe(settings.epochs)}[/dim]")
+        console.print(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")
     if chart is not None:
         console.print()
         console.print(chart)
@@ -61,16 +64,16 @@ def render_table(
         table.add_column("step", justify="right", style="cyan")
     table.add_column("epoch", justify="right", style="cyan")
     for t in traces:
-        table.add_column("lr" if len(traces) == 1 else t.label, justify="right")
+        table.add_column("lr" if len(traces) == 1 else escape(t.label), justify="right")
         if t.sched_momentum is not None:
             table.add_column(
-                "momentum" if len(traces) == 1 else f"{t.label} momentum",
+                "momentum" if len(traces) == 1 else escape(f"{t.label} momentum"),
                 justify="right",
                 style="green",
             )
         if t.sched_metric is not None:
             table.add_column(
-                "metric" if len(traces) == 1 else f"{t.label} metric",
+                "metric" if len(traces) == 1 else escape(f"{t.label} metric"),
                 justify="right",
                 style="magenta",
             )
@@ -97,7 +100,7 @@ def render_table(
                 cells.append(fmt(float(metrics[j][i]), exact))
             if row in change_set and lrs[j][i] != prev[j][i]:
                 arrow = "↓" if lrs[j][i] < prev[j][i] else "↑"
-                marks.append(arrow if len(traces) == 1 else f"{arrow} {t.label}")
+                marks.append(arrow if len(traces) == 1 else escape(f"{arrow} {t.label}"))
         cells.append("[yellow]" + ", ".join(marks) + "[/yellow]" if marks else "")
         table.add_row(*cells)
         last = row
@@ -106,11 +109,11 @@ def render_table(
         console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
     for t in traces:
         s = summarize(t)
-        name = "" if len(traces) == 1 else f"{t.label}: "
+        name = "" if len(traces) == 1 else escape(f"{t.label}: ")
         line = (
             f"{name}initial {fmt(s.initial, exact)}  final {fmt(s.final, exact)}  "
             f"min {fmt(s.low, exact)}  max {fmt(s.high, exact)}  changes {s.changes}"
         )
         if t.metric_source:
-            line += f"  [dim]({t.metric_source})[/dim]"
+            line += f"  [dim]({escape(t.metric_source)})[/dim]"
         console.print(line)

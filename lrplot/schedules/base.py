@@ -159,6 +159,7 @@ class ScheduleDef:
     momentum_fn: LrFunction | None = None  # schedules that also cycle momentum
     emulator: type[TorchScheduler] | None = None  # step-by-step replay (compositions)
     check: Check | None = None  # cross-parameter check after parsing
+    sets_lr: bool = False  # sets the LR itself (CyclicLR, OneCycleLR): the run's lr is unused
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -278,6 +279,7 @@ def schedule(
     momentum: LrFunction | None = None,
     emulator: type[TorchScheduler] | None = None,
     check: Check | None = None,
+    sets_lr: bool = False,
 ) -> Callable[[LrFunction], LrFunction]:
     """Register a schedule. The decorated function computes its LR array.
 
@@ -299,6 +301,7 @@ def schedule(
             momentum,
             emulator,
             check,
+            sets_lr,
         )
         return fn
 

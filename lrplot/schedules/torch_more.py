@@ -512,6 +512,7 @@ def _cyclic_momentum(
     momentum=_cyclic_momentum,
     emulator=CyclicLR,
     check=_check_cyclic,
+    sets_lr=True,
 )
 @_quiet
 def _cyclic(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -730,6 +731,7 @@ def _onecycle_momentum(
     example="--max-lr 0.1 --epochs 10 --steps-per-epoch 100 --interval step",
     momentum=_onecycle_momentum,
     emulator=OneCycleLR,
+    sets_lr=True,
 )
 @_quiet
 def _onecycle(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
