@@ -6,10 +6,12 @@ import dataclasses
 import inspect
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
 from .. import engine, metrics, plan
 from ..params import SCHEDULES, LrplotError, Param, ParamError
@@ -225,91 +227,108 @@ def metric_source(kwargs: dict[str, Any]) -> metrics.MetricSource:
     return metrics.from_values(values)
 
 
-def check_outputs(out: str | None, csv: str | None, emit: str | None = None) -> None:
-    """Reject a bad output before doing any work."""
-    from ..emit import check_request
-    from ..render.output import check_writable
-
-    check_request(emit, csv)
-    if out is not None:
-        if Path(out).suffix.lower() not in CHART_FORMATS:
-            raise LrplotError(
-                f"invalid value for --out: {out!r} has an unknown extension; "
-                f"use {', '.join(CHART_FORMATS)}"
-            )
-        check_writable(Path(out), "--out")
-    if csv is not None and csv != "-":
-        check_writable(Path(csv), "--csv")
-
-
 PROGRESS_MIN_ROWS = 500_000  # show progress on a TTY for runs at least this long
 
 
-def render_outputs(
-    traces: Sequence[engine.Trace],
-    out: str | None,
-    csv: str | None,
-    log_y: bool,
-    show_all: bool,
-    exact: bool,
-    quiet: bool,
-    chart: bool = True,
-    emit: str | None = None,
-    metric: metrics.MetricSource | None = None,
-) -> None:
-    """Write the requested files, then show the table (unless the CSV is on stdout),
-    with the terminal chart above it when ``chart`` and no chart file is asked for.
-    With ``emit``, print the code of the schedule instead of the table (``metric``: the
-    plateau metric's source, so that the code reads the same file).
+@dataclass(frozen=True)
+class Outputs:
+    """What the output options ask for (OUTPUT_OPTIONS), checked before any work."""
 
-    Long work shows progress on stderr, only when stderr is a terminal.
-    """
-    from rich.console import Console
+    out: str | None = None
+    csv: str | None = None
+    log_y: bool = False
+    show_all: bool = False
+    exact: bool = False
+    quiet: bool = False
+    chart: bool = True
+    emit: str | None = None
 
-    code = None
-    if emit is not None:  # first: a schedule the target cannot build writes no file
-        from ..emit import emit_traces
+    @classmethod
+    def from_options(cls, kwargs: dict[str, Any]) -> Outputs:
+        return cls(
+            kwargs["out"],
+            kwargs["csv"],
+            kwargs["log_y"],
+            kwargs["show_all"],
+            kwargs["exact"],
+            kwargs["quiet"],
+            not kwargs["no_chart"],
+            kwargs["emit"],
+        )
 
-        code = emit_traces(traces, emit, metric)
-    err = Console(stderr=True)
-    total = traces[0].settings.total_steps
-    show_progress = err.is_terminal and total >= PROGRESS_MIN_ROWS
-    if csv is not None:
-        from ..render.export import write_csv
+    def check(self) -> None:
+        """Reject a bad output before doing any work."""
+        from ..emit import check_request
+        from ..render.output import check_writable
 
-        if show_progress:
-            from rich.progress import Progress
+        check_request(self.emit, self.csv)
+        if self.out is not None:
+            if Path(self.out).suffix.lower() not in CHART_FORMATS:
+                raise LrplotError(
+                    f"invalid value for --out: {self.out!r} has an unknown extension; "
+                    f"use {', '.join(CHART_FORMATS)}"
+                )
+            check_writable(Path(self.out), "--out")
+        if self.csv is not None and self.csv != "-":
+            check_writable(Path(self.csv), "--csv")
 
-            with Progress(console=err, transient=True) as progress:
-                task = progress.add_task(f"writing {csv}", total=total)
-                write_csv(traces, csv, lambda n: progress.advance(task, n))
-        else:
-            write_csv(traces, csv)
-        if csv != "-":
-            err.print(f"wrote [bold]{csv}[/bold] ({total} rows)")
-    if out is not None:
-        from ..render.plot import save_chart
+    def render(
+        self, traces: Sequence[engine.Trace], metric: metrics.MetricSource | None = None
+    ) -> None:
+        """Write the requested files, then show the table (unless the CSV is on stdout),
+        with the terminal chart above it when ``chart`` and no chart file is asked for.
+        With ``emit``, print the code of the schedule instead of the table (``metric``:
+        the plateau metric's source, so that the code reads the same file).
 
-        if show_progress:
-            with err.status(f"drawing {out}"):
+        Long work shows progress on stderr, only when stderr is a terminal.
+        """
+        from rich.console import Console
+
+        out, csv, log_y, exact = self.out, self.csv, self.log_y, self.exact
+        code = None
+        if self.emit is not None:  # first: a schedule the target cannot build writes no file
+            from ..emit import emit_traces
+
+            code = emit_traces(traces, self.emit, metric)
+        err = Console(stderr=True)
+        total = traces[0].settings.total_steps
+        show_progress = err.is_terminal and total >= PROGRESS_MIN_ROWS
+        if csv is not None:
+            from ..render.export import write_csv
+
+            if show_progress:
+                from rich.progress import Progress
+
+                with Progress(console=err, transient=True) as progress:
+                    task = progress.add_task(f"writing {csv}", total=total)
+                    write_csv(traces, csv, lambda n: progress.advance(task, n))
+            else:
+                write_csv(traces, csv)
+            if csv != "-":
+                err.print(f"wrote [bold]{escape(csv)}[/bold] ({total} rows)")
+        if out is not None:
+            from ..render.plot import save_chart
+
+            if show_progress:
+                with err.status(f"drawing {escape(out)}"):
+                    save_chart(traces, out, log_y)
+            else:
                 save_chart(traces, out, log_y)
-        else:
-            save_chart(traces, out, log_y)
-        err.print(f"wrote [bold]{out}[/bold]")
-    if code is not None:
-        sys.stdout.write(code)
-        sys.stdout.flush()
-        return
-    if not quiet and csv != "-":
-        from ..render.table import render_table
+            err.print(f"wrote [bold]{escape(out)}[/bold]")
+        if code is not None:
+            sys.stdout.write(code)
+            sys.stdout.flush()
+            return
+        if not self.quiet and csv != "-":
+            from ..render.table import render_table
 
-        console = Console()
-        drawing = None
-        if chart and out is None:
-            from ..render.termchart import chart_traces
+            console = Console()
+            drawing = None
+            if self.chart and out is None:
+                from ..render.termchart import chart_traces
 
-            drawing = chart_traces(traces, console.width, log_y, exact)
-        render_table(traces, console, show_all=show_all, exact=exact, chart=drawing)
+                drawing = chart_traces(traces, console.width, log_y, exact)
+            render_table(traces, console, show_all=self.show_all, exact=exact, chart=drawing)
 
 
 def simulate_all(

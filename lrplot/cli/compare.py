@@ -11,11 +11,10 @@ from ..spec import parse_spec
 from .app import app
 from .common import (
     OUTPUT_OPTIONS,
-    check_outputs,
+    Outputs,
     make_command,
     metric_parts,
     metric_source,
-    render_outputs,
     run_parts,
     run_settings,
     simulate_all,
@@ -27,24 +26,14 @@ from .common import (
 
 
 def _compare(kwargs: dict[str, Any]) -> None:
-    check_outputs(kwargs["out"], kwargs["csv"], kwargs["emit"])
+    outputs = Outputs.from_options(kwargs)
+    outputs.check()
     settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
     defaults = warmup_defaults(kwargs, settings)
     schedules = [parse_spec(text, defaults, settings) for text in kwargs["specs"]]
     metric = metric_source(kwargs) if any(s.needs_metric for s in schedules) else None
     traces = simulate_all(schedules, settings, metric)
-    render_outputs(
-        traces,
-        kwargs["out"],
-        kwargs["csv"],
-        kwargs["log_y"],
-        kwargs["show_all"],
-        kwargs["exact"],
-        kwargs["quiet"],
-        chart=not kwargs["no_chart"],
-        emit=kwargs["emit"],
-        metric=metric,
-    )
+    outputs.render(traces, metric)
 
 
 SpecsArgument = Annotated[

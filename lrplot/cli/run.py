@@ -3,6 +3,7 @@ training framework's (HuggingFace, timm, Lightning, mmengine; see lrplot.framewo
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import sys
 from pathlib import Path
@@ -17,12 +18,11 @@ from ..spec import RunConfig, load_config, read_config_data
 from .app import app
 from .common import (
     OUTPUT_OPTIONS,
-    check_outputs,
+    Outputs,
     cli_error,
     make_command,
     pick,
     plan_parts,
-    render_outputs,
     simulate_all,
     warmup_parts,
 )
@@ -32,9 +32,14 @@ from .common import (
 
 def _run_config(kwargs: dict[str, Any]) -> None:
     cfg, header = _load(kwargs)
-    out = kwargs["out"] if kwargs["out"] is not None else cfg.outputs["out"]
-    csv = kwargs["csv"] if kwargs["csv"] is not None else cfg.outputs["csv"]
-    check_outputs(out, csv, kwargs["emit"])
+    given = Outputs.from_options(kwargs)  # the command line wins over the config
+    outputs = dataclasses.replace(
+        given,
+        out=given.out if given.out is not None else cfg.outputs["out"],
+        csv=given.csv if given.csv is not None else cfg.outputs["csv"],
+        log_y=given.log_y or cfg.outputs["log_y"],
+    )
+    outputs.check()
     try:
         traces = simulate_all(cfg.schedules, cfg.settings, cfg.metric)
     except LrplotError as err:
@@ -44,19 +49,7 @@ def _run_config(kwargs: dict[str, Any]) -> None:
     if header is not None:  # the equivalent compare command, once the run is known to work
         sys.stderr.write(header)
         sys.stderr.flush()
-    log_y = kwargs["log_y"] or cfg.outputs["log_y"]
-    render_outputs(
-        traces,
-        out,
-        csv,
-        log_y,
-        kwargs["show_all"],
-        kwargs["exact"],
-        kwargs["quiet"],
-        chart=not kwargs["no_chart"],
-        emit=kwargs["emit"],
-        metric=cfg.metric,
-    )
+    outputs.render(traces, cfg.metric)
 
 
 def _load(kwargs: dict[str, Any]) -> tuple[RunConfig, str | None]:

@@ -15,7 +15,7 @@ from .app import SCHEDULE_COMMANDS, LazyCommand, typer_command
 from .common import (
     OUTPUT_OPTIONS,
     PANEL_SCHEDULE,
-    check_outputs,
+    Outputs,
     cli_error,
     declared_option,
     make_command,
@@ -23,7 +23,6 @@ from .common import (
     metric_source,
     option_names,
     pick,
-    render_outputs,
     run_parts,
     run_settings,
     simulate_all,
@@ -59,20 +58,10 @@ def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[T
 
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
-        check_outputs(kwargs["out"], kwargs["csv"], kwargs["emit"])
+        outputs = Outputs.from_options(kwargs)
+        outputs.check()
         traces = simulate_schedule(definition, kwargs)
-        render_outputs(
-            traces,
-            kwargs["out"],
-            kwargs["csv"],
-            kwargs["log_y"],
-            kwargs["show_all"],
-            kwargs["exact"],
-            kwargs["quiet"],
-            chart=not kwargs["no_chart"],
-            emit=kwargs["emit"],
-            metric=metric_source(kwargs) if definition.needs_metric else None,
-        )
+        outputs.render(traces, metric_source(kwargs) if definition.needs_metric else None)
 
     return run
 
