@@ -66,9 +66,8 @@ def simulate(
 ) -> np.ndarray:
     """LR after j calls of ``scheduler.step(metric[j-1])``, for j = 0 .. len(metric)-1."""
     count = len(metric)
-    out = np.empty(count)
     if count == 0:
-        return out
+        return np.empty(0)
     # mode max is mode min on the negated metric: negation is exact, so
     # -a < (-best) * (threshold + 1.0) is PyTorch's a > best * (threshold + 1.0) bit
     # for bit (likewise best + threshold). The bar to beat changes only with best.
@@ -80,7 +79,7 @@ def simulate(
     lr = float(base_lr)
     bad = 0
     cooling = 0
-    out[0] = lr
+    starts, levels = [0], [lr]  # the LR holds from starts[i] on: few changes, a fast loop
     values = (metric * sign).tolist() if sign < 0 else metric.tolist()
     for j in range(1, count):
         current = values[j - 1]
@@ -97,7 +96,8 @@ def simulate(
             new_lr = max(lr * factor, min_lr)
             if lr - new_lr > eps:
                 lr = new_lr
+                starts.append(j)
+                levels.append(lr)
             cooling = cooldown
             bad = 0
-        out[j] = lr
-    return out
+    return np.repeat(np.array(levels), np.diff([*starts, count]))

@@ -19,12 +19,13 @@ so cases with children lrplot does not have yet are left out (and say so).
 
 from __future__ import annotations
 
-import json
 import math
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
+
+import golden_io
+from golden_io import Case, Columns, record
 
 try:
     import torch
@@ -36,7 +37,6 @@ except ImportError:  # pragma: no cover - depends on the machine
     )
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden"
 PREFIXES = ("sequential-", "chained-")
 
 # lrplot's parameter names -> PyTorch's, where they differ
@@ -112,51 +112,25 @@ def case(
     kind: str,
     children: list[Child],
     milestones: list[int] | None = None,
-    lr: float = 0.1,
-    epochs: int = 100,
-    steps_per_epoch: int = 1,
-    interval: str = "epoch",
     as_tables: bool = False,
-) -> dict[str, Any]:
-    """A composition; children written as SPEC strings (or as tables)."""
+    **run: Any,
+) -> Case:
+    """A composition; children written as SPEC strings (or as tables). ``run``: the
+    spec's lr, epochs, steps_per_epoch, interval (golden_io.case's defaults)."""
     kids: list[Any] = [{"type": n, **p} if as_tables else spec_text((n, p)) for n, p in children]
     params: dict[str, Any] = {"schedulers": kids}
     if kind == "sequential":
         params["milestones"] = list(milestones or [])
-    spec = {
-        "schedule": kind,
-        "params": params,
-        "lr": lr,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "interval": interval,
-    }
-    return {"name": f"{kind}-{name}", "spec": spec, "torch": (kind, children, milestones)}
+    return {**golden_io.case(name, kind, params, **run), "torch": (kind, children, milestones)}
 
 
-def warmup_case(
-    name: str,
-    main: Child,
-    steps: int,
-    start: float,
-    lr: float = 0.1,
-    epochs: int = 100,
-    steps_per_epoch: int = 1,
-    interval: str = "epoch",
-) -> dict[str, Any]:
+def warmup_case(name: str, main: Child, steps: int, start: float, **run: Any) -> Case:
     """lrplot's prefix linear warmup vs SequentialLR([LinearLR(s, N), main], [N])."""
-    spec = {
-        "schedule": main[0],
-        "params": {**main[1], "warmup": steps, "warmup_start": start},
-        "lr": lr,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "interval": interval,
-    }
+    params = {**main[1], "warmup": steps, "warmup_start": start}
     linear = ("linear", {"start_factor": start, "total_iters": steps})
     return {
+        **golden_io.case(name, main[0], params, **run),
         "name": f"sequential-warmup-{name}",
-        "spec": spec,
         "torch": ("sequential", [linear, main], [steps]),
     }
 
@@ -325,43 +299,20 @@ def cases(have: set[str] | None) -> list[dict[str, Any]]:
 # --- running PyTorch ------------------------------------------------------------------
 
 
-def run(c: dict[str, Any]) -> tuple[list[float], list[float] | None]:
+def run(c: Case) -> Columns:
     """The LR of every optimizer step, and its momentum when a child cycles it."""
-    spec = c["spec"]
     kind, children, milestones = c["torch"]
-    epochs, per_epoch, interval = spec["epochs"], spec["steps_per_epoch"], spec["interval"]
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=spec["lr"])
-    built = [torch_child(opt, name, params) for name, params in children]
-    if kind == "sequential":
-        sched = S.SequentialLR(opt, built, milestones=list(milestones or []))
-    else:
-        sched = S.ChainedScheduler(built, optimizer=opt)
-    lrs: list[float] = []
-    momentum: list[float] = []
-    for _epoch in range(epochs):
-        for _batch in range(per_epoch):
-            lrs.append(opt.param_groups[0]["lr"])
-            momentum.append(opt.param_groups[0]["momentum"])
-            opt.step()
-            if interval == "step":
-                sched.step()
-        if interval == "epoch":
-            sched.step()
-    return lrs, (momentum if any(m != 0.0 for m in momentum) else None)
 
+    def build(opt: torch.optim.Optimizer) -> Any:
+        built = [torch_child(opt, name, params) for name, params in children]
+        if kind == "sequential":
+            return S.SequentialLR(opt, built, milestones=list(milestones or []))
+        return S.ChainedScheduler(built, optimizer=opt)
 
-def write(path: Path, spec: dict[str, Any], lrs: list[float], momentum: list[float] | None) -> None:
-    """``step,lr``, plus a momentum column when a child cycles it (CyclicLR, OneCycleLR)."""
-    lines = ["# " + json.dumps(spec, separators=(", ", ": "))]
-    if momentum is None:
-        lines.append("step,lr")
-        lines += [f"{k},{float(lr)!r}" for k, lr in enumerate(lrs)]
-    else:
-        lines.append("step,lr,momentum")
-        rows = enumerate(zip(lrs, momentum, strict=True))
-        lines += [f"{k},{float(lr)!r},{float(m)!r}" for k, (lr, m) in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    columns = record(c["spec"], build, keys=("lr", "momentum"))
+    if not any(m != 0.0 for m in columns["momentum"]):  # no child cycles it
+        del columns["momentum"]
+    return columns
 
 
 def known_schedules() -> set[str] | None:
@@ -375,20 +326,7 @@ def known_schedules() -> set[str] | None:
 
 
 def main() -> int:
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    all_cases = cases(known_schedules())
-    names = [c["name"] for c in all_cases]
-    if len(set(names)) != len(names):
-        raise SystemExit("duplicate case names")
-    for old in GOLDEN.glob("*.csv"):
-        if old.name.startswith(PREFIXES):
-            old.unlink()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for c in all_cases:
-            write(GOLDEN / f"{c['name']}.csv", c["spec"], *run(c))
-    print(f"wrote {len(all_cases)} golden files to {GOLDEN} (torch {torch.__version__})")
-    return 0
+    return golden_io.main(cases(known_schedules()), run, PREFIXES)
 
 
 if __name__ == "__main__":

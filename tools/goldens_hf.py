@@ -24,20 +24,19 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 import types
-import warnings
 from pathlib import Path
 from typing import Any
+
+import golden_io
+from golden_io import Case, Columns, case, record, scheduler_steps
 
 try:
     import torch
     import transformers
 except ImportError as err:  # pragma: no cover - depends on the machine
     sys.exit(f"goldens_hf.py needs torch and transformers ({err}); install them, then rerun")
-
-GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 
 HF_TYPES = {
     "hf-linear": "linear",
@@ -53,26 +52,6 @@ HF_TYPES = {
     "wsd": "warmup_stable_decay",  # lrplot's alias
 }
 TIMM_CLASSES = {"timm-cosine": "CosineLRScheduler", "timm-tanh": "TanhLRScheduler"}
-
-
-def case(
-    name: str,
-    schedule: str,
-    params: dict[str, Any],
-    lr: float = 0.1,
-    epochs: int = 100,
-    steps_per_epoch: int = 1,
-    interval: str = "epoch",
-) -> dict[str, Any]:
-    spec = {
-        "schedule": schedule,
-        "params": params,
-        "lr": lr,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "interval": interval,
-    }
-    return {"name": f"{schedule}-{name}", "spec": spec}
 
 
 def hf_cases() -> list[dict[str, Any]]:
@@ -596,48 +575,22 @@ def load_timm(source: Path | None) -> types.ModuleType | None:
     return package
 
 
-def run(spec: dict[str, Any], timm: types.ModuleType | None) -> list[float]:
+def run(c: Case, timm: types.ModuleType | None) -> Columns:
     """The LR of every optimizer step, in the seed's training loop."""
-    epochs, per_epoch, interval = spec["epochs"], spec["steps_per_epoch"], spec["interval"]
-    count = epochs if interval == "epoch" else epochs * per_epoch
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=spec["lr"])
-    is_timm = spec["schedule"] in TIMM_CLASSES
-    if is_timm:
-        assert timm is not None
-        cls = getattr(timm, TIMM_CLASSES[spec["schedule"]])
-        sched = cls(opt, t_in_epochs=interval == "epoch", **spec["params"])
-    else:
-        sched = hf_scheduler(opt, spec, count)
+    spec = c["spec"]
+    if spec["schedule"] not in TIMM_CLASSES:
+        return record(spec, lambda opt: hf_scheduler(opt, spec, scheduler_steps(spec)))
+    assert timm is not None
+    cls = getattr(timm, TIMM_CLASSES[spec["schedule"]])
+    per_epoch = spec["interval"] == "epoch"
 
-    lrs: list[float] = []
-    j = 0  # scheduler steps taken
-
-    def step_scheduler() -> None:
-        nonlocal j
-        j += 1
-        if not is_timm:
-            sched.step()
-        elif interval == "epoch":
-            sched.step(j)  # timm's loop: lr_scheduler.step(epoch + 1)
+    def step(sched: Any, j: int) -> None:  # timm's loop, j scheduler steps taken before
+        if per_epoch:
+            sched.step(j + 1)  # lr_scheduler.step(epoch + 1)
         else:
-            sched.step_update(num_updates=j)
+            sched.step_update(num_updates=j + 1)
 
-    for _epoch in range(epochs):
-        for _batch in range(per_epoch):
-            lrs.append(opt.param_groups[0]["lr"])
-            opt.step()
-            if interval == "step":
-                step_scheduler()
-        if interval == "epoch":
-            step_scheduler()
-    return lrs
-
-
-def write(path: Path, spec: dict[str, Any], lrs: list[float]) -> None:
-    lines = ["# " + json.dumps(spec, separators=(", ", ": ")), "step,lr"]
-    lines += [f"{k},{float(lr)!r}" for k, lr in enumerate(lrs)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return record(spec, lambda opt: cls(opt, t_in_epochs=per_epoch, **spec["params"]), step=step)
 
 
 def main() -> int:
@@ -652,24 +605,9 @@ def main() -> int:
         prefixes.append("timm-")
     else:
         print("timm not found (no --timm-src): timm-* golden files left as they are")
-    names = [c["name"] for c in all_cases]
-    if len(set(names)) != len(names):
-        raise SystemExit("duplicate case names")
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    for old in GOLDEN.glob("*.csv"):
-        if old.name.startswith(tuple(prefixes)) and old.stem not in names:
-            old.unlink()  # a stale file of this script's own
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for c in all_cases:
-            write(GOLDEN / f"{c['name']}.csv", c["spec"], run(c["spec"], timm))
     source = "" if timm is None else f", timm from {Path(timm.__path__[0]).parent.parent}"
-    print(
-        f"wrote {len(all_cases)} golden files to {GOLDEN} (torch {torch.__version__}, "
-        f"transformers {transformers.__version__}{source})"
-    )
-    return 0
+    about = f", transformers {transformers.__version__}{source}"
+    return golden_io.main(all_cases, lambda c: run(c, timm), prefixes, about=about)
 
 
 if __name__ == "__main__":

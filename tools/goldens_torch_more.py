@@ -18,12 +18,12 @@ built here with Python's eval over math's functions (here only: lrplot never eva
 
 from __future__ import annotations
 
-import json
 import math
 import sys
-import warnings
-from pathlib import Path
 from typing import Any
+
+import golden_io
+from golden_io import Case, Columns, case, record, scheduler_steps
 
 try:
     import torch
@@ -33,7 +33,6 @@ except ImportError:  # pragma: no cover - depends on the machine
         "install torch into this Python, then run it again"
     )
 
-GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 S = torch.optim.lr_scheduler
 
 TORCH_CLASSES = {
@@ -66,26 +65,6 @@ NAMESPACE: dict[str, Any] = {
     "pi": math.pi,
     "e": math.e,
 }
-
-
-def case(
-    name: str,
-    schedule: str,
-    params: dict[str, Any],
-    lr: float = 0.1,
-    epochs: int = 100,
-    steps_per_epoch: int = 1,
-    interval: str = "epoch",
-) -> dict[str, Any]:
-    spec = {
-        "schedule": schedule,
-        "params": params,
-        "lr": lr,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "interval": interval,
-    }
-    return {"name": f"{schedule}-{name}", "spec": spec}
 
 
 def per_step(epochs: int, steps: int) -> dict[str, Any]:
@@ -336,60 +315,19 @@ def cycles_momentum(spec: dict[str, Any]) -> bool:
     return spec["schedule"] in MOMENTUM and spec["params"].get("cycle_momentum", True)
 
 
-def run(spec: dict[str, Any]) -> tuple[list[float], list[float] | None]:
+def run(c: Case) -> Columns:
     """The LR of every optimizer step (and the momentum, for cyclic/onecycle)."""
-    epochs, per_epoch, interval = spec["epochs"], spec["steps_per_epoch"], spec["interval"]
-    count = epochs if interval == "epoch" else epochs * per_epoch
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=spec["lr"], momentum=0.9)
-    sched = TORCH_CLASSES[spec["schedule"]](opt, **torch_kwargs(spec, count))
-    record_momentum = cycles_momentum(spec)
-    lrs: list[float] = []
-    momentum: list[float] = []
-    for _epoch in range(epochs):
-        for _batch in range(per_epoch):
-            lrs.append(opt.param_groups[0]["lr"])
-            if record_momentum:
-                momentum.append(opt.param_groups[0]["momentum"])
-            opt.step()
-            if interval == "step":
-                sched.step()
-        if interval == "epoch":
-            sched.step()
-    return lrs, (momentum if record_momentum else None)
-
-
-def write(path: Path, spec: dict[str, Any], lrs: list[float], momentum: list[float] | None) -> None:
-    lines = ["# " + json.dumps(spec, separators=(", ", ": "))]
-    if momentum is None:
-        lines.append("step,lr")
-        lines += [f"{k},{float(lr)!r}" for k, lr in enumerate(lrs)]
-    else:
-        lines.append("step,lr,momentum")
-        lines += [
-            f"{k},{float(lr)!r},{float(m)!r}"
-            for k, (lr, m) in enumerate(zip(lrs, momentum, strict=True))
-        ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = c["spec"]
+    kwargs = torch_kwargs(spec, scheduler_steps(spec))
+    keys = ("lr", "momentum") if cycles_momentum(spec) else ("lr",)
+    factory = TORCH_CLASSES[spec["schedule"]]
+    return record(spec, lambda opt: factory(opt, **kwargs), keys=keys, momentum=0.9)
 
 
 def main() -> int:
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    all_cases = cases()
-    names = [c["name"] for c in all_cases]
-    if len(set(names)) != len(names):
-        raise SystemExit("duplicate case names")
-    for schedule in TORCH_CLASSES:  # this script's own files only
-        for old in GOLDEN.glob(f"{schedule}-[0-9][0-9]-*.csv"):
-            old.unlink()
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for c in all_cases:
-            lrs, momentum = run(c["spec"])
-            write(GOLDEN / f"{c['name']}.csv", c["spec"], lrs, momentum)
-    print(f"wrote {len(all_cases)} golden files to {GOLDEN} (torch {torch.__version__})")
-    return 0
+    # this script's own files only: <schedule>-<number>... of its schedules
+    prefixes = [f"{schedule}-" for schedule in TORCH_CLASSES]
+    return golden_io.main(cases(), run, prefixes, numbered=True)
 
 
 if __name__ == "__main__":

@@ -25,18 +25,19 @@ The stepping model is the seed's training loop::
 
 The metric column of row k is the value passed to the scheduler step that row
 belongs to: metric[k // S] (interval epoch) or metric[k] (interval step).
+
+The case, the file, the loop and main() are tools/golden_io.py's, shared with the
+other generators; this script has the cases, the metric streams and the classes.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-import warnings
-from pathlib import Path
 from typing import Any
 
+import golden_io
 import numpy as np
+from golden_io import Case, Columns, case, record, scheduler_steps
 
 try:
     import torch
@@ -45,8 +46,6 @@ except ImportError:  # pragma: no cover - depends on the machine
         "make_goldens.py needs PyTorch (it is not a dependency of lrplot): "
         "install torch into this Python, then run it again"
     )
-
-GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 
 # lrplot's parameter names -> PyTorch's, where they differ
 TORCH_NAMES = {"t_max": "T_max"}
@@ -99,27 +98,9 @@ def metric_stream(shape: str, count: int, seed: int) -> list[float]:
 # --- the cases ------------------------------------------------------------------
 
 
-def case(
-    name: str,
-    schedule: str,
-    params: dict[str, Any],
-    lr: float = 0.1,
-    epochs: int = 100,
-    steps_per_epoch: int = 1,
-    interval: str = "epoch",
-    metric: tuple[str, int] | None = None,
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "schedule": schedule,
-        "params": params,
-        "lr": lr,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "interval": interval,
-    }
-    if metric is not None:
-        spec["metric"] = {"shape": metric[0], "seed": metric[1]}
-    return {"name": f"{schedule}-{name}", "spec": spec}
+def stream(shape: str, seed: int) -> dict[str, Any]:
+    """A plateau case's metric: the shape and seed of :func:`metric_stream`."""
+    return {"shape": shape, "seed": seed}
 
 
 def cases() -> list[dict[str, Any]]:
@@ -272,20 +253,20 @@ def cases() -> list[dict[str, Any]]:
     ]
     pl = "plateau"
     out += [
-        case("01-defaults-loss", pl, {}, epochs=200, metric=("loss", 1)),
+        case("01-defaults-loss", pl, {}, epochs=200, metric=stream("loss", 1)),
         case(
             "02-min-rel-p0",
             pl,
             {"mode": "min", "patience": 0, "factor": 0.5},
             epochs=150,
-            metric=("loss", 2),
+            metric=stream("loss", 2),
         ),
         case(
             "03-min-rel-p1-cd2",
             pl,
             {"patience": 1, "cooldown": 2, "factor": 0.5},
             epochs=200,
-            metric=("flat", 3),
+            metric=stream("flat", 3),
         ),
         case(
             "04-min-rel-p3-cd5",
@@ -293,21 +274,21 @@ def cases() -> list[dict[str, Any]]:
             {"patience": 3, "cooldown": 5, "factor": 0.1},
             lr=1.0,
             epochs=300,
-            metric=("loss", 4),
+            metric=stream("loss", 4),
         ),
         case(
             "05-min-abs-p3",
             pl,
             {"patience": 3, "threshold": 0.01, "threshold_mode": "abs", "factor": 0.5},
             epochs=200,
-            metric=("loss", 5),
+            metric=stream("loss", 5),
         ),
         case(
             "06-max-rel-p3",
             pl,
             {"mode": "max", "patience": 3, "factor": 0.5},
             epochs=200,
-            metric=("accuracy", 6),
+            metric=stream("accuracy", 6),
         ),
         case(
             "07-max-abs-p1-cd2",
@@ -321,35 +302,35 @@ def cases() -> list[dict[str, Any]]:
                 "factor": 0.5,
             },
             epochs=200,
-            metric=("accuracy", 7),
+            metric=stream("accuracy", 7),
         ),
         case(
             "08-min-rel-negative",
             pl,
             {"patience": 2, "factor": 0.5, "threshold": 0.01},
             epochs=200,
-            metric=("negative", 8),
+            metric=stream("negative", 8),
         ),
         case(
             "09-max-rel-negative",
             pl,
             {"mode": "max", "patience": 2, "factor": 0.5, "threshold": 0.01},
             epochs=200,
-            metric=("negative-rise", 9),
+            metric=stream("negative-rise", 9),
         ),
         case(
             "10-min-ties-p0",
             pl,
             {"patience": 0, "factor": 0.5, "threshold": 0.0},
             epochs=150,
-            metric=("ties", 10),
+            metric=stream("ties", 10),
         ),
         case(
             "11-min-abs-quarter-grid",
             pl,
             {"patience": 1, "threshold": 0.25, "threshold_mode": "abs", "factor": 0.5},
             epochs=200,
-            metric=("grid-quarter", 11),
+            metric=stream("grid-quarter", 11),
         ),
         case(
             "12-min-abs-steps-cd5",
@@ -362,14 +343,14 @@ def cases() -> list[dict[str, Any]]:
                 "factor": 0.5,
             },
             epochs=200,
-            metric=("steps", 12),
+            metric=stream("steps", 12),
         ),
         case(
             "13-min-lr-floor",
             pl,
             {"patience": 0, "factor": 0.1, "min_lr": 1e-4},
             epochs=100,
-            metric=("flat", 13),
+            metric=stream("flat", 13),
         ),
         case(
             "14-eps-skips",
@@ -377,7 +358,7 @@ def cases() -> list[dict[str, Any]]:
             {"patience": 1, "factor": 0.5, "eps": 1e-3},
             lr=1e-3,
             epochs=100,
-            metric=("flat", 14),
+            metric=stream("flat", 14),
         ),
         case(
             "15-eps-skips-after-some",
@@ -385,7 +366,7 @@ def cases() -> list[dict[str, Any]]:
             {"patience": 1, "factor": 0.5, "eps": 1e-4},
             lr=3e-3,
             epochs=150,
-            metric=("flat", 15),
+            metric=stream("flat", 15),
         ),
         case(
             "16-p10-step-s5",
@@ -394,7 +375,7 @@ def cases() -> list[dict[str, Any]]:
             epochs=60,
             steps_per_epoch=5,
             interval="step",
-            metric=("loss", 16),
+            metric=stream("loss", 16),
         ),
         case(
             "17-p3-epoch-s20",
@@ -403,14 +384,14 @@ def cases() -> list[dict[str, Any]]:
             lr=3e-4,
             epochs=40,
             steps_per_epoch=20,
-            metric=("loss", 17),
+            metric=stream("loss", 17),
         ),
         case(
             "18-max-ties-p1-cd2",
             pl,
             {"mode": "max", "patience": 1, "cooldown": 2, "threshold": 0.0, "factor": 0.5},
             epochs=150,
-            metric=("ties", 18),
+            metric=stream("ties", 18),
         ),
         case(
             "19-min-slow-p10",
@@ -418,14 +399,14 @@ def cases() -> list[dict[str, Any]]:
             {"patience": 10, "factor": 0.1, "threshold": 1e-3},
             lr=1.0,
             epochs=500,
-            metric=("loss-slow", 19),
+            metric=stream("loss-slow", 19),
         ),
         case(
             "20-min-lr-equal-steps",
             pl,
             {"patience": 0, "factor": 0.5, "min_lr": 0.025, "cooldown": 1},
             epochs=100,
-            metric=("steps", 20),
+            metric=stream("steps", 20),
         ),
         case(
             "21-max-abs-quarter-grid",
@@ -438,7 +419,7 @@ def cases() -> list[dict[str, Any]]:
                 "factor": 0.5,
             },
             epochs=120,
-            metric=("grid-quarter-up", 21),
+            metric=stream("grid-quarter-up", 21),
         ),
         case(
             "22-long-step-s10",
@@ -447,7 +428,7 @@ def cases() -> list[dict[str, Any]]:
             epochs=500,
             steps_per_epoch=10,
             interval="step",
-            metric=("flat", 22),
+            metric=stream("flat", 22),
         ),
         case(
             "23-min-lr-partial-clamp",
@@ -455,7 +436,7 @@ def cases() -> list[dict[str, Any]]:
             {"patience": 2, "factor": 0.1, "min_lr": 3e-4, "cooldown": 3},
             lr=1.0,
             epochs=120,
-            metric=("loss", 23),
+            metric=stream("loss", 23),
         ),
     ]
     return out
@@ -464,79 +445,22 @@ def cases() -> list[dict[str, Any]]:
 # --- running PyTorch ---------------------------------------------------------------
 
 
-def run(spec: dict[str, Any]) -> tuple[list[float], list[float] | None]:
+def run(c: Case) -> Columns:
     """The LR of every optimizer step (and the metric of each row, for plateau)."""
+    spec = c["spec"]
     name = spec["schedule"]
-    epochs, per_epoch, interval = spec["epochs"], spec["steps_per_epoch"], spec["interval"]
     kwargs = {TORCH_NAMES.get(k, k): v for k, v in spec["params"].items()}
-
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=spec["lr"])
-    sched = TORCH_CLASSES[name](opt, **kwargs)
-
     metric = None
     if name == "plateau":
-        count = epochs if interval == "epoch" else epochs * per_epoch
-        metric = metric_stream(spec["metric"]["shape"], count, spec["metric"]["seed"])
-
-    lrs: list[float] = []
-    row_metric: list[float] = []
-    j = 0  # scheduler steps taken
-
-    def step_scheduler() -> None:
-        nonlocal j
-        if metric is None:
-            sched.step()
-        else:
-            sched.step(metric[j])
-        j += 1
-
-    for _epoch in range(epochs):
-        for _batch in range(per_epoch):
-            lrs.append(opt.param_groups[0]["lr"])
-            if metric is not None:
-                row_metric.append(metric[j])
-            opt.step()
-            if interval == "step":
-                step_scheduler()
-        if interval == "epoch":
-            step_scheduler()
-    return lrs, (row_metric if metric is not None else None)
-
-
-def write(path: Path, spec: dict[str, Any], lrs: list[float], metric: list[float] | None) -> None:
-    lines = ["# " + json.dumps(spec, separators=(", ", ": "))]
-    if metric is None:
-        lines.append("step,lr")
-        lines += [f"{k},{float(lr)!r}" for k, lr in enumerate(lrs)]
-    else:
-        lines.append("step,lr,metric")
-        lines += [
-            f"{k},{float(lr)!r},{float(m)!r}"
-            for k, (lr, m) in enumerate(zip(lrs, metric, strict=True))
-        ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        shape, seed = spec["metric"]["shape"], spec["metric"]["seed"]
+        metric = metric_stream(shape, scheduler_steps(spec), seed)
+    return record(spec, lambda opt: TORCH_CLASSES[name](opt, **kwargs), metric=metric)
 
 
 def main() -> int:
-    GOLDEN.mkdir(parents=True, exist_ok=True)
     # only this script's own files (<schedule>-<number>...): other generators own the rest
-    own = re.compile(r"^(step|multistep|exponential|cosine|plateau)-\d")
-    for old in GOLDEN.glob("*.csv"):
-        if own.match(old.name):
-            old.unlink()
-    all_cases = cases()
-    names = [c["name"] for c in all_cases]
-    if len(set(names)) != len(names):
-        raise SystemExit("duplicate case names")
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for c in all_cases:
-            lrs, metric = run(c["spec"])
-            write(GOLDEN / f"{c['name']}.csv", c["spec"], lrs, metric)
-    print(f"wrote {len(all_cases)} golden files to {GOLDEN} (torch {torch.__version__})")
-    return 0
+    prefixes = [f"{name}-" for name in TORCH_CLASSES]
+    return golden_io.main(cases(), run, prefixes, numbered=True)
 
 
 if __name__ == "__main__":
