@@ -31,7 +31,11 @@ class ParamError(LrplotError):
 
     def within(self, context: str) -> ParamError:
         """The same error with a context prefix (a schedule, a SPEC, a file)."""
-        return ParamError(self.name, f"{context}: {self}", self.bare)
+        return type(self)(self.name, f"{context}: {self}", self.bare)
+
+
+class MissingParam(ParamError):
+    """A required parameter that was not given."""
 
 
 REQUIRED: Any = object()  # sentinel default: the user must give a value
@@ -338,7 +342,7 @@ def bind(
         if p.name in given and given[p.name] is not None:
             values[p.name] = p.parse(given[p.name], run)
         elif p.required:
-            raise ParamError(p.name, f"{owner} needs {p.name} ({p.allowed()})")
+            raise MissingParam(p.name, f"{owner} needs {p.name} ({p.allowed()})")
         else:
             values[p.name] = p.default
     return values

@@ -431,7 +431,7 @@ BAD = [
     (["cosine", "--t-max", "5", "--bogus", "1"], ["No such option: --bogus"]),
     (["cosine", "--t-max"], ["--t-max", "requires an argument"]),
     # missing required parameters
-    (["cosine"], ["--t-max", "cosine needs t_max", "a step count >= 1"]),
+    (["cosine"], ["missing option --t-max", "cosine needs t_max", "a step count >= 1"]),
     (["step"], ["--step-size", "step needs step_size"]),
     (["multistep"], ["--milestones", "multistep needs milestones"]),
     (["exponential"], ["--gamma", "exponential needs gamma", "a number > 0"]),

@@ -153,7 +153,7 @@ def test_bad_combinations(name, given, fragments):
     with pytest.raises(LrplotError) as info:
         lookup(name).build(given)
     message = str(info.value)
-    assert message.startswith(f"{name}: "), message
+    assert message.startswith(f"{name}"), message  # names the schedule
     for fragment in fragments:
         assert fragment in message
 

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from .. import engine, metrics, plan
-from ..params import SCHEDULES, LrplotError, Param, ParamError
+from ..params import SCHEDULES, LrplotError, MissingParam, Param, ParamError
 from ..schedules import Schedule, ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS, Warmup
 
@@ -207,6 +207,8 @@ def pick(kwargs: dict[str, Any], params: Sequence[Param]) -> dict[str, Any]:
 def cli_error(err: ParamError, params: Sequence[Param] = ()) -> LrplotError:
     option = "--" + err.name.replace("_", "-")
     option = next((option_names(p)[0] for p in params if p.name == err.name), option)
+    if isinstance(err, MissingParam):
+        return LrplotError(f"missing option {option}: {err.bare}")
     return LrplotError(f"invalid value for {option}: {err.bare}")
 
 

@@ -183,7 +183,8 @@ class ScheduleDef:
                 self.check(values)
             warmup = Warmup.from_values(ramp, run) if ramp else None
         except ParamError as err:
-            raise err.within(self.name) from None
+            # bind's own messages for missing/unknown names already start with the name
+            raise (err if str(err).startswith(f"{self.name} ") else err.within(self.name)) from None
         return Schedule(self, values, label, warmup)
 
 
