@@ -27,7 +27,8 @@ def cosine(n: int, t_max: int, lr: float = 0.1, eta_min: float = 0.0) -> float:
 # --- a single schedule: the table -------------------------------------------------
 
 
-def test_cosine_table_shows_selected_rows(cli):
+def test_headline_run_shows_every_epoch(cli):
+    """The README's first command: 100 epochs is a short run, every epoch is a row."""
     out = cli.ok("cosine", "--t-max", "50", "--epochs", "100").stdout
     assert out.splitlines()[0].split() == [
         "CosineAnnealingLR(T_max=50,",
@@ -37,18 +38,27 @@ def test_cosine_table_shows_selected_rows(cli):
         "epochs",
     ]
     rows = {int(r[0]): r[1] for r in table_rows(out)}
+    assert sorted(rows) == list(range(100))
     assert rows[0] == "0.1"
     assert rows[50] == "0"
     assert rows[25] == "0.05"
     assert rows[4] == "0.0984292"
-    assert rows[99] == f"{cosine(99, 50):.6g}"
-    assert len(rows) == 25  # a long smooth run: 25 evenly spaced rows, first and last
-    assert min(rows) == 0 and max(rows) == 99
     for epoch, text in rows.items():
         assert text == f"{cosine(epoch, 50):.6g}"
-    assert "showing 25 of 100 rows; --all shows every row" in out
+    assert "showing" not in out
     # PyTorch's cosine keeps going after t_max: back up towards lr0 by epoch 99
     assert "initial 0.1  final 0.0999013  min 0  max 0.1  changes 99" in out
+
+
+def test_cosine_long_table_shows_selected_rows(cli):
+    out = cli.ok("cosine", "--t-max", "150", "--epochs", "300").stdout
+    rows = {int(r[0]): r[1] for r in table_rows(out)}
+    assert len(rows) == 25  # a long smooth run: 25 evenly spaced rows, first and last
+    assert min(rows) == 0 and max(rows) == 299
+    assert rows[0] == "0.1"
+    for epoch, text in rows.items():
+        assert text == f"{cosine(epoch, 150):.6g}"
+    assert "showing 25 of 300 rows; --all shows every row" in out
 
 
 def test_all_shows_every_row(cli):
@@ -83,16 +93,16 @@ def test_short_run_shows_every_row_with_change_marks(cli):
 
 
 def test_piecewise_long_run_shows_first_last_and_changes(cli):
-    out = cli.ok("multistep", "--milestones", "30,80", "--epochs", "100").stdout
+    out = cli.ok("multistep", "--milestones", "60,160", "--epochs", "200").stdout
     assert table_rows(out) == [
         ["0", "0.1"],
-        ["29", "0.1"],
-        ["30", "0.01", "↓"],
-        ["79", "0.01"],
-        ["80", "0.001", "↓"],
-        ["99", "0.001"],
+        ["59", "0.1"],
+        ["60", "0.01", "↓"],
+        ["159", "0.01"],
+        ["160", "0.001", "↓"],
+        ["199", "0.001"],
     ]
-    assert "showing 6 of 100 rows" in out
+    assert "showing 6 of 200 rows" in out
 
 
 def test_step_and_exponential_tables(cli):

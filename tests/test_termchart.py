@@ -102,7 +102,7 @@ def test_cli_shows_the_chart_between_title_and_table(cli):
     assert chart[-1].split() == ["0", "epoch", "99"]  # the first and the last epoch
     assert len(chart) == 1 + 10 + 2  # title, 10 rows, axis and x labels
     assert max(len(line) for line in chart) <= 80  # a 220-column terminal: still 80
-    assert len(table_rows(out)) == 25  # the table is unchanged below it
+    assert len(table_rows(out)) == 100  # the table, every epoch, is below it
 
 
 def test_cli_chart_width_follows_a_narrow_terminal(cli):

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from ..engine import Trace, summarize
 
-MAX_ROWS = 60  # a run this short is shown whole
+MAX_ROWS = 100  # a run this short is shown whole (`lrplot cosine --epochs 100`: every epoch)
+FEW_ROWS = 60  # a longer run with changes this few shows them (and the rows before)
 PICK_ROWS = 25  # evenly spaced rows for a long, smooth run
 
 
@@ -22,7 +23,7 @@ def select_rows(total: int, changes: np.ndarray | None, show_all: bool = False) 
     else evenly spaced rows. ``changes`` is None when there are too many to list."""
     if show_all or total <= MAX_ROWS:
         return np.arange(total)
-    if changes is not None and 2 * len(changes) + 2 <= MAX_ROWS:  # each with the row before
+    if changes is not None and 2 * len(changes) + 2 <= FEW_ROWS:  # each with the row before
         return np.unique(np.concatenate(([0, total - 1], changes - 1, changes)))
     return np.unique(np.linspace(0, total - 1, PICK_ROWS).round().astype(np.int64))
 
