@@ -237,6 +237,129 @@ def check_mmengine(rows: Rows) -> None:
     assert max(abs(lr(rows, i) - w) / w for i, w in enumerate(want)) < 1e-15
 
 
+# values below recorded from torch 2.13.0 / transformers 5.24.0 running the same schedules
+
+
+def check_onecycle_cyclic(rows: Rows) -> None:
+    assert len(rows) == 1000
+    one, cyc = "onecycle", "cyclic triangular2"
+    # OneCycleLR(max_lr=0.1, total_steps=1000): starts at max_lr/25, peaks at step 299
+    assert (lr(rows, 0, one), lr(rows, 0, f"{one} momentum")) == (0.0040000000000000036, 0.95)
+    assert lr(rows, 1, one) == pytest.approx(0.00400264950421679, rel=1e-12)
+    assert (lr(rows, 299, one), lr(rows, 299, f"{one} momentum")) == (0.1, 0.85)
+    assert lr(rows, 500, one) == pytest.approx(0.08099881015401794, rel=1e-12)
+    assert lr(rows, 500, f"{one} momentum") == pytest.approx(0.8690012658510454, rel=1e-12)
+    assert lr(rows, 999, one) == pytest.approx(4e-07, rel=1e-12)
+    # CyclicLR triangular2: 0.001 -> 0.1 in 100 steps, each cycle's height halved
+    assert lr(rows, 0, cyc) == 0.001 and lr(rows, 100, cyc) == 0.1
+    assert lr(rows, 50, cyc) == pytest.approx(0.0505, rel=1e-12)
+    assert lr(rows, 100, f"{cyc} momentum") == pytest.approx(0.8, rel=1e-12)
+    assert lr(rows, 300, cyc) == pytest.approx(0.0505, rel=1e-12)
+    assert lr(rows, 999, cyc) == pytest.approx(0.0010618749999999988, rel=1e-12)
+
+
+def check_sequential_warmup(rows: Rows) -> None:
+    assert len(rows) == 100
+    torch_values = {
+        0: 0.010000000000000002,
+        1: 0.028000000000000004,
+        4: 0.082,
+        5: 0.1,
+        6: 0.09997266286704631,
+        50: 0.05412896727361661,
+        99: 2.7337132953697543e-05,
+    }
+    for row, want in torch_values.items():
+        assert lr(rows, row, "SequentialLR") == pytest.approx(want, rel=1e-12)
+        # the warmup option gives the same curve (formula vs PyTorch's multiplications)
+        assert lr(rows, row, "cosine + warmup") == pytest.approx(want, rel=1e-12)
+
+
+def check_lambda(rows: Rows) -> None:
+    assert len(rows) == 30
+    lam, mul = "lambda: warmup 5, then x0.9", "multiplicative: halve every 10"
+    torch_lambda = {
+        0: 0.020000000000000004,
+        1: 0.04000000000000001,
+        4: 0.1,
+        5: 0.09000000000000001,
+        6: 0.08100000000000002,
+        29: 0.00717897987691853,
+    }
+    for row, want in torch_lambda.items():
+        assert lr(rows, row, lam) == pytest.approx(want, rel=1e-12)
+    # MultiplicativeLR never applies the factor of epoch 0
+    assert [lr(rows, r, mul) for r in (0, 9, 10, 19, 20, 29)] == [
+        0.1,
+        0.1,
+        0.05,
+        0.05,
+        0.025,
+        0.025,
+    ]
+
+
+def check_hf_llm(rows: Rows) -> None:
+    assert len(rows) == 2000
+    at = (0, 1, 50, 100, 1000, 1599, 1600, 1800, 1999)
+    transformers_values = {
+        "cosine": [
+            0.0,
+            2.9999999999999997e-06,
+            0.00015,
+            0.0003,
+            0.00016238690182084986,
+            3.1781422659438386e-05,
+            3.162892359054098e-05,
+            8.127413744904804e-06,
+            2.050471361370043e-10,
+        ],
+        "wsd 1-sqrt": [
+            0.0,
+            2.9999999999999997e-06,
+            0.00015,
+            0.0003,
+            0.0003,
+            0.0003,
+            0.0003,
+            8.786796564403573e-05,
+            3.752346684273155e-07,
+        ],
+        "inverse sqrt": [
+            0.0,
+            2.9999999999999997e-06,
+            0.00015,
+            0.0003,
+            9.486832980505138e-05,
+            7.502344849205329e-05,
+            7.5e-05,
+            7.071067811865475e-05,
+            6.709881612638766e-05,
+        ],
+    }
+    for column, values in transformers_values.items():
+        for row, want in zip(at, values, strict=True):
+            assert lr(rows, row, column) == pytest.approx(want, rel=1e-12, abs=0)
+
+
+def check_timm_cosine(rows: Rows) -> None:
+    assert len(rows) == 70
+
+    def timm(t: int) -> float:  # timm's CosineLRScheduler._get_lr, this config
+        if t < 3:
+            return 1e-5 + t * (0.1 - 1e-5) / 3
+        cycle, t_i = divmod(t, 20)
+        if cycle >= 3:
+            return 1e-4
+        peak = 0.1 * 0.5**cycle
+        return 1e-4 + 0.5 * (peak - 1e-4) * (1 + math.cos(math.pi * t_i / 20))
+
+    for t in range(70):
+        assert lr(rows, t) == pytest.approx(timm(t), rel=1e-12)
+    assert lr(rows, 20) == pytest.approx(0.05, rel=1e-12)  # the second cycle's peak
+    assert lr(rows, 69) == 1e-4
+
+
 CHECKS: dict[str, Callable[[Rows], None]] = {
     "hf_trainer.json": check_hf_trainer,
     "timm_train.yaml": check_timm_train,
@@ -250,6 +373,11 @@ CHECKS: dict[str, Callable[[Rows], None]] = {
     "plateau.toml": check_plateau,
     "plateau_accuracy.toml": check_plateau_accuracy,
     "compare.toml": check_compare,
+    "onecycle_cyclic.toml": check_onecycle_cyclic,
+    "sequential_warmup.toml": check_sequential_warmup,
+    "lambda.toml": check_lambda,
+    "hf_llm.toml": check_hf_llm,
+    "timm_cosine.toml": check_timm_cosine,
 }
 
 
