@@ -18,12 +18,13 @@ built here with Python's eval over math's functions (here only: lrplot never eva
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import Any
 
 import golden_io
 from golden_io import Case, Columns, case, record, scheduler_steps
+
+from lrplot.expr import CONSTANTS, FUNCTIONS  # the names an expression may use
 
 try:
     import torch
@@ -48,23 +49,8 @@ TORCH_CLASSES = {
 TORCH_NAMES = {"t_0": "T_0", "t_mult": "T_mult"}
 MOMENTUM = ("cyclic", "onecycle")
 
-# what an expression may call or name, as Python functions (the lambda PyTorch runs)
-NAMESPACE: dict[str, Any] = {
-    "__builtins__": {},
-    "min": min,
-    "max": max,
-    "abs": abs,
-    "floor": math.floor,
-    "ceil": math.ceil,
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "cos": math.cos,
-    "sin": math.sin,
-    "tanh": math.tanh,
-    "pi": math.pi,
-    "e": math.e,
-}
+# the lambda PyTorch runs: the same names, as Python's own functions, nothing else
+NAMESPACE: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}
 
 
 def per_step(epochs: int, steps: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ package (tools/goldens_hf.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -102,6 +102,17 @@ def _linear_warmup(n: np.ndarray, warmup: int) -> np.ndarray:
     return n / float(max(1, warmup))
 
 
+def _warmed(count: int, w: int, after: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """The factor of every step: the linear warmup while n < w, then ``after(n)`` (for
+    the steps n >= w): the shape of every transformers schedule with warmup."""
+    n = _steps(count)
+    k = min(w, count)
+    f = np.empty(count)
+    f[:k] = _linear_warmup(n[:k], w)
+    f[k:] = after(n[k:])
+    return f
+
+
 def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
     """LambdaLR: ``base_lr * lmbda(last_epoch)``."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -122,11 +133,7 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
-    n = _steps(count)
-    k = min(w, count)
-    f = np.empty(count)
-    f[:k] = _linear_warmup(n[:k], w)
-    f[k:] = _positive((t - n[k:]) / float(max(1, t - w)))
+    f = _warmed(count, w, lambda n: _positive((t - n) / float(max(1, t - w))))
     return _lr(base_lr, f)
 
 
@@ -152,12 +159,8 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
-    n = _steps(count)
-    k = min(w, count)
-    f = np.empty(count)
-    f[:k] = _linear_warmup(n[:k], w)
     # transformers' lambda also does factor * (1 - 0.0) + 0.0 (min_lr_rate=0): no change
-    f[k:] = _positive(_cosine_factor(n[k:], w, t, p["num_cycles"]))
+    f = _warmed(count, w, lambda n: _positive(_cosine_factor(n, w, t, p["num_cycles"])))
     return _lr(base_lr, f)
 
 
@@ -177,14 +180,14 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
-    n = _steps(count)
-    k = min(w, count)
-    f = np.empty(count)
-    f[:k] = _linear_warmup(n[:k], w)
-    progress = (n[k:] - w) / float(max(1, t - w))
-    cosine = _positive(0.5 * (1.0 + np.cos(math.pi * ((float(p["num_cycles"]) * progress) % 1.0))))
-    f[k:] = np.where(progress >= 1.0, 0.0, cosine)
-    return _lr(base_lr, f)
+
+    def after(n: np.ndarray) -> np.ndarray:
+        progress = (n - w) / float(max(1, t - w))
+        wave = (float(p["num_cycles"]) * progress) % 1.0
+        cosine = _positive(0.5 * (1.0 + np.cos(math.pi * wave)))
+        return np.where(progress >= 1.0, 0.0, cosine)
+
+    return _lr(base_lr, _warmed(count, w, after))
 
 
 def _check_polynomial(values: Mapping[str, Any]) -> None:
@@ -282,12 +285,8 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
     timescale = p["timescale"] if p["timescale"] is not None else (w or 10_000)
-    n = _steps(count)
-    k = min(w, count)
-    f = np.empty(count)
-    f[:k] = _linear_warmup(n[:k], w)
     shift = timescale - w
-    f[k:] = 1.0 / np.sqrt((n[k:] + shift) / timescale)
+    f = _warmed(count, w, lambda n: 1.0 / np.sqrt((n + shift) / timescale))
     return _lr(base_lr, f)
 
 
@@ -309,14 +308,12 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
     rate = _min_lr_rate(p, base_lr)
-    n = _steps(count)
-    k = min(w, count)
-    f = np.empty(count)
-    f[:k] = _linear_warmup(n[:k], w)
-    with np.errstate(invalid="ignore"):
-        factor = _cosine_factor(n[k:], w, t, p["num_cycles"]) * (1 - rate) + rate
-    f[k:] = _positive(factor)
-    return _lr(base_lr, f)
+
+    def after(n: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return _positive(_cosine_factor(n, w, t, p["num_cycles"]) * (1 - rate) + rate)
+
+    return _lr(base_lr, _warmed(count, w, after))
 
 
 @schedule(
