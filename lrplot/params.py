@@ -14,29 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-
-class LrplotError(Exception):
-    """A user's mistake: shown as one line, exit code 2, never a traceback."""
-
-    exit_code = 2
-
-
-class ParamError(LrplotError):
-    """A value that a parameter does not accept."""
-
-    def __init__(self, name: str, message: str, bare: str | None = None) -> None:
-        super().__init__(message)
-        self.name = name
-        self.bare = bare or message  # the message without context prefixes
-
-    def within(self, context: str) -> ParamError:
-        """The same error with a context prefix (a schedule, a SPEC, a file)."""
-        return type(self)(self.name, f"{context}: {self}", self.bare)
-
-
-class MissingParam(ParamError):
-    """A required parameter that was not given."""
-
+from .errors import LrplotError, MissingParam, ParamError
 
 REQUIRED: Any = object()  # sentinel default: the user must give a value
 
