@@ -497,9 +497,18 @@ BAD = [
     # outputs
     (["cosine", "--t-max", "5", "-o", "x.jpg"], ["--out", "'x.jpg'", "unknown extension"]),
     (["cosine", "--t-max", "5", "-o", "x"], ["--out", "unknown extension", ".png, .svg, .pdf"]),
-    (["cosine", "--t-max", "5", "-o", "nodir/x.png"], ["--out nodir/x.png", "does not exist"]),
-    (["cosine", "--t-max", "5", "--csv", "nodir/x.csv"], ["--csv nodir/x.csv", "does not exist"]),
-    (["compare", "cosine:t_max=5", "-o", "a/b/c.svg"], ["--out a/b/c.svg", "does not exist"]),
+    (
+        ["cosine", "--t-max", "5", "-o", "nodir/x.png"],
+        ["invalid value for --out: nodir/x.png", "does not exist"],
+    ),
+    (
+        ["cosine", "--t-max", "5", "--csv", "nodir/x.csv"],
+        ["invalid value for --csv: nodir/x.csv", "does not exist"],
+    ),
+    (
+        ["compare", "cosine:t_max=5", "-o", "a/b/c.svg"],
+        ["invalid value for --out: a/b/c.svg", "does not exist"],
+    ),
     # metric options
     (["plateau", "--metric-column", "loss"], ["metric_column needs metric_file"]),
     (["plateau", "--metric-file", "missing.txt"], ["cannot read metric file missing.txt"]),
@@ -532,7 +541,14 @@ def test_bad_value_after_a_valid_one_writes_nothing(cli):
 
 def test_output_path_is_a_directory(cli):
     (cli.folder / "d.png").mkdir()
-    cli.fail("cosine", "--t-max", "5", "-o", "d.png", fragments=["--out d.png", "is a directory"])
+    cli.fail(
+        "cosine",
+        "--t-max",
+        "5",
+        "-o",
+        "d.png",
+        fragments=["invalid value for --out: d.png", "is a directory"],
+    )
     (cli.folder / "d.csv").mkdir()
     cli.fail("cosine", "--t-max", "5", "--csv", "d.csv", fragments=["is a directory"])
     assert cli.files() == {"d.png", "d.csv"}
@@ -546,7 +562,7 @@ def test_output_folder_not_writable(cli):
             "5",
             "--csv",
             "/sys/lrplot-x.csv",
-            fragments=["--csv /sys/lrplot-x.csv", "cannot write"],
+            fragments=["invalid value for --csv: /sys/lrplot-x.csv", "cannot write"],
         )
         cli.fail(
             "cosine",
@@ -554,7 +570,7 @@ def test_output_folder_not_writable(cli):
             "5",
             "-o",
             "/sys/lrplot-x.png",
-            fragments=["--out /sys/lrplot-x.png", "cannot write"],
+            fragments=["invalid value for --out: /sys/lrplot-x.png", "cannot write"],
         )
         assert not os.path.exists("/sys/lrplot-x.csv")
         return
@@ -563,7 +579,14 @@ def test_output_folder_not_writable(cli):
     folder.chmod(0o500)
     try:
         cli.fail("cosine", "--t-max", "5", "--csv", "ro/x.csv", fragments=["is not writable"])
-        cli.fail("cosine", "--t-max", "5", "-o", "ro/x.png", fragments=["--out ro/x.png"])
+        cli.fail(
+            "cosine",
+            "--t-max",
+            "5",
+            "-o",
+            "ro/x.png",
+            fragments=["invalid value for --out: ro/x.png"],
+        )
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
@@ -572,7 +595,12 @@ def test_output_folder_not_writable(cli):
 def test_output_parent_is_a_file(cli):
     (cli.folder / "f").write_text("x")
     cli.fail(
-        "cosine", "--t-max", "5", "-o", "f/x.png", fragments=["--out f/x.png", "f is not a folder"]
+        "cosine",
+        "--t-max",
+        "5",
+        "-o",
+        "f/x.png",
+        fragments=["invalid value for --out: f/x.png", "f is not a folder"],
     )
 
 
@@ -668,7 +696,7 @@ def test_chart_write_failing_midway_keeps_old_file(cli, monkeypatch):
 
     monkeypatch.setattr(lrplot.render.plot, "draw", lambda traces, log_y=False: BrokenFigure())
     line = cli.fail("cosine", "--t-max", "5", "-o", "out.svg")
-    assert line == "Error: --out out.svg: cannot write: No space left on device"
+    assert line == "Error: invalid value for --out: out.svg: cannot write: No space left on device"
     assert (cli.folder / "out.svg").read_text() == "old svg"
     assert cli.files() == {"out.svg"}
 

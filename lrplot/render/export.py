@@ -112,5 +112,5 @@ def write_csv(
         sys.stdout.buffer.flush()
         return
     path = Path(dest)
-    with atomic_path(path, "--csv") as tmp, tmp.open("wb") as f:
+    with atomic_path(path, "csv") as tmp, tmp.open("wb") as f:
         write_rows(traces, f, on_rows=on_rows)

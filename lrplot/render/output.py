@@ -8,33 +8,38 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..params import LrplotError
+from ..errors import ParamError
 
 
-def check_writable(path: Path, option: str) -> None:
-    """Fail early, before any work, when ``path`` cannot be written."""
+def _error(name: str, path: Path, problem: str) -> ParamError:
+    return ParamError(name, f"{name}: {path}: {problem}", f"{path}: {problem}")
+
+
+def check_writable(path: Path, name: str) -> None:
+    """Fail early, before any work, when ``path`` cannot be written (``name``: the
+    parameter that gave it, ``out`` or ``csv``)."""
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise LrplotError(f"{option} {path}: is a directory")
+        raise _error(name, path, "is a directory")
     if not parent.is_dir():
         what = "is not a folder" if parent.exists() else "does not exist"
-        raise LrplotError(f"{option} {path}: {parent} {what}")
+        raise _error(name, path, f"{parent} {what}")
     if not os.access(parent, os.W_OK):
-        raise LrplotError(f"{option} {path}: folder {parent} is not writable")
+        raise _error(name, path, f"folder {parent} is not writable")
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path, option: str) -> Iterator[Path]:
+def atomic_path(path: Path, name: str) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
 
     On any error the temporary file is removed and ``path`` is left as it was.
     """
-    check_writable(path, option)
+    check_writable(path, name)
     parent = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=parent)
     except OSError as err:
-        raise LrplotError(f"{option} {path}: cannot write: {err.strerror or err}") from None
+        raise _error(name, path, f"cannot write: {err.strerror or err}") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -42,7 +47,7 @@ def atomic_path(path: Path, option: str) -> Iterator[Path]:
         os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     except OSError as err:
-        raise LrplotError(f"{option} {path}: cannot write: {err.strerror or err}") from None
+        raise _error(name, path, f"cannot write: {err.strerror or err}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
