@@ -10,6 +10,7 @@ equivalent ``lrplot compare`` command.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,7 @@ class Loaded:
 
 
 def load(
-    path: str | Path,
+    path: str | os.PathLike[str],
     format: str | None = None,
     warmup: Mapping[str, Any] | None = None,
     run: Mapping[str, Any] | None = None,

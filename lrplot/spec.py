@@ -313,7 +313,7 @@ def _read_config(path: Path) -> Any:
             return json.loads(raw.decode("utf-8"))
         if suffix in (".yaml", ".yml"):
             try:
-                import yaml
+                import yaml  # type: ignore[import-untyped]
             except ImportError:
                 raise LrplotError(
                     f"{path}: YAML configs need PyYAML (pip install pyyaml); "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def draw(
     columns = 10**12 if full else int(WIDTH_IN * DPI) * 2
     momentum_ax = None
     if ax is not None:  # the caller's own Axes: no room for a momentum panel
-        fig = ax.figure
+        fig = cast("Figure", ax.figure)
     elif any(t.sched_momentum is not None for t in traces):  # a panel below, same x
         fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
         ax, momentum_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.2])
@@ -118,9 +118,10 @@ def draw(
             if len(traces) == 1:
                 for m in marks.tolist():
                     ax.axvline(m, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
-        if momentum_ax is not None and t.sched_momentum is not None:
-            rows = np.arange(settings.total_steps)
-            mx, my = decimate(t.momentum_at(rows), columns)
+        rows = np.arange(settings.total_steps)
+        momentum = t.momentum_at(rows)
+        if momentum_ax is not None and momentum is not None:
+            mx, my = decimate(momentum, columns)
             momentum_ax.plot(
                 mx,
                 my,
@@ -129,12 +130,12 @@ def draw(
                 linewidth=1.4,
                 gid=f"momentum:{t.label}",
             )
-        if t.sched_metric is not None:
+        metric = t.metric_at(rows)
+        if metric is not None:
             if metric_ax is None:
                 metric_ax = ax.twinx()
                 metric_ax.set_ylabel("metric", color="0.35")
-            rows = np.arange(settings.total_steps)
-            mx, my = decimate(t.metric_at(rows), columns)
+            mx, my = decimate(metric, columns)
             metric_ax.plot(
                 mx,
                 my,
@@ -150,7 +151,14 @@ def draw(
         ax.set_yscale("log")
     if per_step:
         spe = settings.steps_per_epoch
-        top = ax.secondary_xaxis("top", functions=(lambda s: s / spe, lambda e: e * spe))
+
+        def to_epoch(step: Any) -> Any:
+            return step / spe
+
+        def to_step(epoch: Any) -> Any:
+            return epoch * spe
+
+        top = ax.secondary_xaxis("top", functions=(to_epoch, to_step))
         top.set_xlabel("epoch")
     ax.set_xlim(0, max(settings.total_steps - 1, 1))
     ax.grid(True, alpha=0.3)
