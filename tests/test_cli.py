@@ -689,9 +689,8 @@ def test_chart_write_failing_midway_keeps_old_file(cli, monkeypatch):
     (cli.folder / "out.svg").write_text("old svg")
 
     class BrokenFigure:
-        def savefig(self, path, **kwargs):
-            with open(path, "wb") as f:
-                f.write(b"<svg partial")
+        def savefig(self, stream, **kwargs):
+            stream.write(b"<svg partial")
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(lrplot.render.plot, "draw", lambda traces, log_y=False: BrokenFigure())

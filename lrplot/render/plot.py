@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 from ..engine import Trace
-from .output import atomic_path
+from .output import open_output
 
 FORMATS = (".png", ".svg", ".pdf")
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.6, 150
@@ -197,5 +197,5 @@ def save_chart(traces: Sequence[Trace], dest: str, log_y: bool = False) -> None:
     from matplotlib import rc_context
 
     # a fixed salt makes SVG ids, and so the file, the same on every run
-    with atomic_path(path, "out") as tmp, rc_context({"svg.hashsalt": "lrplot"}):
-        fig.savefig(tmp, format=fmt, metadata=metadata)
+    with open_output(path, "out") as f, rc_context({"svg.hashsalt": "lrplot"}):
+        fig.savefig(f, format=fmt, metadata=metadata)
