@@ -294,6 +294,8 @@ def simulate_loaded(loaded: configs.Loaded) -> Comparison:
     """The traces of a loaded config (errors of a framework config name its file)."""
     try:
         traces = [trace(s, loaded.settings, loaded.metric) for s in loaded.schedules]
+    except ParamError as err:  # a key of the file (e.g. its metric's column)
+        raise LrplotError(f"{loaded.path}: {err}") from None
     except LrplotError as err:
         if loaded.framework is None:
             raise
@@ -367,8 +369,8 @@ def metric_source(
             raise ParamError(
                 "metric", "metric must be a sequence of numbers or the path of a metric file"
             ) from None
-        if data.ndim != 1 or not np.isfinite(data).all():
-            raise ParamError("metric", "metric must be a flat sequence of finite numbers")
+        if data.ndim != 1:  # nan and inf are values: torch counts them as "not better"
+            raise ParamError("metric", "metric must be a flat sequence of numbers")
         return metrics.ArrayMetric(tuple(data.tolist()))
     return metrics.from_values(bind(metrics.PARAMS, options, "metric"))
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, metrics
+from .inputs import read_config_bytes
 from .params import (
     BOOL,
     TEXT,
@@ -302,10 +303,7 @@ def read_config_data(path: Path) -> Any:
 
 def _read_config(path: Path) -> Any:
     suffix = path.suffix.lower()
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise LrplotError(f"cannot read config {path}: {err.strerror or err}") from None
+    raw = read_config_bytes(path)
     try:
         if suffix == ".toml":
             return tomllib.loads(raw.decode("utf-8"))
