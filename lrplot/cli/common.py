@@ -294,12 +294,18 @@ class Outputs:
             sys.stdout.flush()
             return
         if not self.quiet and csv != "-":
-            from ..render.table import render_table
+            from ..render.console import stdout_console
+            from ..render.table import View, render_table
 
-            console = Console()
-            drawing = None
-            if self.chart and out is None:
-                from ..render.termchart import chart_traces
+            view = View.of(Console())
+            with stdout_console() as console:
+                drawing = None
+                if self.chart and out is None:
+                    from functools import partial
 
-                drawing = chart_traces(traces, console.width, log_y, exact)
-            render_table(traces, console, show_all=self.show_all, exact=exact, chart=drawing)
+                    from ..render.termchart import chart_traces
+
+                    colour = console.is_terminal and not console.no_color
+                    width = view.width or console.width
+                    drawing = partial(chart_traces, traces, width, log_y, exact, colour)
+                render_table(traces, console, self.show_all, exact, drawing, view)
