@@ -13,7 +13,10 @@ the page is rendered, so the tables cannot drift from the code:
   (``lrplot.schedules.warmup.WARMUP_PARAMS``), or ``output`` (the Output options of
   ``lrplot compare``, read from the command line itself);
 * ``<!-- lrplot:command NAME -->``: a command's arguments and its own options, read from
-  the command line (``lrplot.cli.app``), with links to the option groups it shares.
+  the command line (``lrplot.cli.app``), with links to the option groups it shares;
+* ``<!-- lrplot:include PATH -->``: a markdown file of the repository (PATH from its
+  root), without its title, its headings one level down: benchmarks/README.md is
+  written once and shown on the Speed page too.
 
 It uses only long-standing fields (``ScheduleDef.name``, ``torch_class``, ``summary``,
 ``formula``, ``params``, ``aliases``, ``example``, ``needs_metric``; ``Param.option``,
@@ -134,12 +137,21 @@ def catalog(page: str) -> str:
     return _table(("schedule", "reproduces", "what it does"), rows)
 
 
+def _option(p: Any) -> str:
+    """The option cell: child schedules are a repeated --schedule SPEC."""
+    from lrplot.params import SCHEDULES
+
+    if p.kind == SCHEDULES:
+        return f"`--schedule` SPEC, once per child (or {_code(p.option)})"
+    return _code(p.option)
+
+
 def param_rows(params: Iterable[Any]) -> list[tuple[str, ...]]:
     rows = []
     for p in params:
         rows.append(
             (
-                _code(p.option),
+                _option(p),
                 _code(p.name),
                 _code(p.default_text()) if p.default is not None else "none",
                 _text(p.allowed()),
@@ -295,9 +307,24 @@ def command(page: str, name: str) -> str:
     return "\n".join(parts).rstrip("\n")
 
 
+def include(page: str, path: str) -> str:
+    """A repository file's markdown, after its first heading, headings one level down."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    out, fenced = [], False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        out.append("#" + line if line.startswith("#") and not fenced else line)
+    return "\n".join(out).strip("\n")
+
+
 GENERATORS: dict[str, Callable[..., str]] = {
     "catalog": catalog,
     "schedules": schedules,
     "options": options,
     "command": command,
+    "include": include,
 }

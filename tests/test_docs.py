@@ -3,7 +3,8 @@
 The conventions (docs/contributing.md, "Writing docs"):
 
 * A ```` ```console ```` block holds commands, each on a line starting with ``$ lrplot``
-  (a trailing ``\\`` continues it on the next line). The lines beneath a command, up to
+  (or ``$ COLUMNS=80 lrplot``: variables set for it; a trailing ``\\`` continues it on
+  the next line). The lines beneath a command, up to
   the next ``$``, are its output: they must appear in what it prints, in order (a line
   ``...`` stands for any number of lines). A command exits 0, unless the line ends with
   a comment ``# exit N``. ``| head -N`` (and ``| tail -N``) may follow a command.
@@ -191,14 +192,22 @@ def page_files(page: str) -> dict[str, str]:
 # --- running them -----------------------------------------------------------------------
 
 
-def split_command(example: Example) -> tuple[list[str], list[str]]:
-    """(lrplot's arguments, the pipe after it: ['head', '-3'] or [])."""
+ASSIGNMENT = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
+
+
+def split_command(example: Example) -> tuple[dict[str, str], list[str], list[str]]:
+    """(the environment set before it: COLUMNS=80, lrplot's arguments, the pipe after
+    it: ['head', '-3'] or [])."""
     tokens = shlex.split(example.command)
-    assert tokens[0] == "lrplot", f"{example.id}: a console example must start with 'lrplot'"
+    env = {}
+    while tokens and ASSIGNMENT.match(tokens[0]):
+        name, value = ASSIGNMENT.match(tokens.pop(0)).groups()
+        env[name] = value
+    assert tokens and tokens[0] == "lrplot", f"{example.id}: a console example runs 'lrplot'"
     if "|" in tokens:
         at = tokens.index("|")
-        return tokens[1:at], tokens[at + 1 :]
-    return tokens[1:], []
+        return env, tokens[1:at], tokens[at + 1 :]
+    return env, tokens[1:], []
 
 
 def pipe(stdout: str, command: list[str], where: str) -> str:
@@ -256,8 +265,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run_example(example: Example, folder: Path) -> str:
     for name, text in page_files(example.page).items():
         (folder / name).write_text(text, encoding="utf-8")
-    args, after = split_command(example)
-    result = CliRunner(env=ENV).invoke(app, args)
+    env, args, after = split_command(example)
+    result = CliRunner(env={**ENV, **env}).invoke(app, args)
     shown = result.output
     if after:
         shown = result.stderr + pipe(result.stdout, after, example.id)
@@ -363,7 +372,7 @@ def test_every_option_of_every_command_is_documented():
 
 def test_markers_are_all_known_and_replaced():
     for path in sorted(DOCS.glob("*.md")):
-        assert "<!-- lrplot:" not in page_text(path), path.name
+        assert not hooks.MARKER.search(page_text(path)), path.name
     with pytest.raises(ValueError, match="unknown docs marker"):
         hooks.render("<!-- lrplot:nonsense -->")
 
