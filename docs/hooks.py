@@ -71,7 +71,8 @@ def render(markdown: str, page: str = "") -> str:
         try:
             generate = GENERATORS[kind]
         except KeyError:
-            raise ValueError(f"unknown docs marker lrplot:{kind} (known: {', '.join(GENERATORS)})")
+            known = ", ".join(GENERATORS)
+            raise ValueError(f"unknown docs marker lrplot:{kind} (known: {known})") from None
         return generate(page, *args)
 
     return MARKER.sub(replace, markdown)
@@ -279,7 +280,7 @@ def command(page: str, name: str) -> str:
     """A command's arguments and own options, and the shared option groups it takes."""
     cmd = _command(name)
     if hasattr(cmd, "list_commands"):  # check: one subcommand per schedule
-        group, ctx = _cli()
+        _, ctx = _cli()
         sub_ctx = type(ctx)(cmd, info_name=name, parent=ctx)
         sub_name = cmd.list_commands(sub_ctx)[0]
         cmd = cmd.get_command(sub_ctx, sub_name)
@@ -295,7 +296,9 @@ def command(page: str, name: str) -> str:
             shared.append(group)
     parts = []
     if args:
-        rows = [(_code(a.metavar or a.name.upper()), _help_text(getattr(a, "help", ""))) for a in args]
+        rows = [
+            (_code(a.metavar or a.name.upper()), _help_text(getattr(a, "help", ""))) for a in args
+        ]
         parts += [_table(("argument", "meaning"), rows), ""]
     if own:
         parts += [_cli_table(own), ""]

@@ -304,6 +304,13 @@ def test_python_examples(page: str, folder: Path):
             exec(code, namespace)
 
 
+def test_python_examples_compile():
+    """Even before the API exists, every ```python block is valid Python."""
+    for b in all_blocks():
+        if b.lang == "python":
+            compile(b.text, f"{b.page}:{b.line}", "exec")
+
+
 # --- the rules of the docs --------------------------------------------------------------
 
 
