@@ -256,8 +256,17 @@ def _cli_table(params: Iterable[Any]) -> str:
     return _table(("option", "meaning"), rows)
 
 
+def _panel(p: Any) -> str | None:
+    return getattr(p, "rich_help_panel", None)
+
+
 def _declared_group(p: Any) -> str | None:
-    """The shared group an option of the command line belongs to, if any."""
+    """The shared group an option of the command line belongs to, if any: one that
+    ``lrplot compare`` has too, under the same heading of ``--help`` (``run``'s
+    ``--lr`` replaces a config's value: it is ``run``'s own)."""
+    reference = {o: _panel(q) for q in _command("compare").params for o in q.opts}
+    if any(reference.get(o, "") != _panel(p) for o in p.opts):
+        return None
     for group in ("run", "plan", "metric", "warmup"):
         if any(q.option in p.opts for q in _group_params(group)):
             return group
