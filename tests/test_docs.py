@@ -320,7 +320,7 @@ def test_examples_were_found():
     assert sum(bool(e.expected) for e in EXAMPLES) >= 20
     assert any(e.exit_code == 2 for e in EXAMPLES)
     assert any(e.exit_code == 1 for e in EXAMPLES)
-    assert PYTHON_PAGES == ["README.md", "docs/api.md"]
+    assert {"README.md", "docs/api.md"} <= set(PYTHON_PAGES)
 
 
 def test_readme_is_an_entrance():
