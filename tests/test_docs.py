@@ -20,6 +20,7 @@ so the generated examples (one per schedule) run too.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -103,6 +104,7 @@ def page_name(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
+@functools.cache
 def page_text(path: Path) -> str:
     """A page as the site shows it: docs pages with their generated tables."""
     text = path.read_text(encoding="utf-8")
