@@ -35,7 +35,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import lrplot
 from lrplot.cli import app
 from lrplot.schedules import REGISTRY
 
