@@ -164,3 +164,32 @@ def test_api_writes_safely_too(tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     with pytest.raises(lrplot.LrplotError, match=r"^csv: .*: is a directory$"):
         lrplot.simulate("cosine:t_max=5").to_csv(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cosine", "--t-max", "50", "--epochs", "1000000", "--csv", "-"],
+        ["compare", "cosine:t_max=50", "step:step_size=9", "--epochs", "400000", "--csv", "-"],
+    ],
+)
+def test_a_closed_pipe_ends_quietly_like_unix_tools(tmp_path, args):
+    """``lrplot ... | head -1``: no message, the exit status of SIGPIPE (141), as seq,
+    yes or git give."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = "set -o pipefail; python -m lrplot " + " ".join(args) + " | head -1; "
+    script += 'echo "status ${PIPESTATUS[0]}" >&2'
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.stderr == "status 141\n"
+    assert len(done.stdout.splitlines()) == 1
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="this system has no /dev/full")
+@pytest.mark.parametrize("args", [["--csv", "-"], ["--no-chart"]])
+def test_standard_output_on_a_full_disk_is_one_line(tmp_path, args):
+    with open("/dev/full", "w") as full:
+        done = lrplot_process("cosine", "--t-max", "5", *args, cwd=tmp_path, stdout=full,
+                              stderr=subprocess.PIPE, capture_output=False)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "Error: cannot write standard output: No space left on device\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,6 +82,13 @@ class LrplotGroup(typer.core.TyperGroup):
         finally:
             self._listing = False
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # `lrplot ... | head`: the reader is done; so are we,
+            _quiet_stdout()  # quietly, with the status of a process killed by SIGPIPE
+            sys.exit(128 + signal.SIGPIPE)  # (click's own handler would exit 1)
+
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
@@ -103,7 +111,7 @@ class LrplotGroup(typer.core.TyperGroup):
             _fail("interrupted", 130)
         except BrokenPipeError:
             _quiet_stdout()
-            sys.exit(1)
+            sys.exit(128 + signal.SIGPIPE)
         except Exception as err:  # a bug in lrplot: still one line, unless asked for more
             if os.environ.get("LRPLOT_TRACEBACK"):
                 raise

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 from rich.console import Console
 
+from .output import stdout_errors
+
 UNWRAPPED = 1 << 20  # the width of a pipe: no line is ever that long
 
 
@@ -28,5 +30,6 @@ def stdout_console() -> Iterator[Console]:
     buffer = io.StringIO()
     yield Console(file=buffer, width=UNWRAPPED, soft_wrap=True)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
-    sys.stdout.write(text + "\n" if text else "")
-    sys.stdout.flush()
+    with stdout_errors():
+        sys.stdout.write(text + "\n" if text else "")
+        sys.stdout.flush()

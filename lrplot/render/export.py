@@ -19,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..engine import Trace
-from .output import open_output
+from .output import open_output, stdout_errors
 
 CHUNK = 1 << 18
 
@@ -107,9 +107,10 @@ def write_csv(
     """Write to ``dest``: a path (see render.output: atomically for a regular file) or
     '-' for stdout."""
     if dest == "-":
-        sys.stdout.flush()
-        write_rows(traces, sys.stdout.buffer, on_rows=on_rows)
-        sys.stdout.buffer.flush()
+        with stdout_errors():
+            sys.stdout.flush()
+            write_rows(traces, sys.stdout.buffer, on_rows=on_rows)
+            sys.stdout.buffer.flush()
         return
     with open_output(dest, "csv") as f:
         write_rows(traces, f, on_rows=on_rows)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import ParamError
+from ..errors import LrplotError, ParamError
 
 STREAM_PREFIXES = ("/dev/", "/proc/")  # /dev/stdout, /dev/fd/63, /proc/self/fd/1: streams
 
@@ -127,6 +127,18 @@ def atomic_path(where: Target | Path, name: str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def stdout_errors() -> Iterator[None]:
+    """Writing standard output: a full disk (``> /dev/full``) is a one-line error; a
+    closed pipe (BrokenPipeError) is left to the caller, which ends quietly."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise LrplotError(f"cannot write standard output: {err.strerror or err}") from None
 
 
 def _umask() -> int:
