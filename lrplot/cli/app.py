@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 import typer
-from typer import _click as click
 
 from .. import __version__
 from ..params import LrplotError
+from . import clicktypes as click
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,23 @@ class LrplotGroup(typer.core.TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
-        except click.exceptions.UsageError as err:
+        except click.UsageError as err:
             if args and "Did you mean" not in err.message:  # lazy names count too
                 close = difflib.get_close_matches(args[0], self.list_commands(ctx))
                 if close:
                     names = ", ".join(repr(name) for name in close)
                     err.message = f"{err.message.rstrip('.')}. Did you mean {names}?"
             raise
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The help, then exit code 2, with every click: click 8.1 exits 0 here, click 8.2+
+        # raises NoArgsIsHelpError, which Typer 0.26+ does not export.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            text = ctx.get_help()  # Typer's rich help prints itself and returns ""
+            if text.strip():
+                print(text)
+            ctx.exit(2)
+        return list(super().parse_args(ctx, args))
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True
@@ -84,14 +94,10 @@ class LrplotGroup(typer.core.TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as err:
-            if err.message.strip():  # rich has usually printed the help already
-                print(err.message)
-            sys.exit(err.exit_code)
-        except click.exceptions.UsageError as err:
+        except click.UsageError as err:
             hint = f" (see '{err.ctx.command_path} --help')" if err.ctx else ""
             _fail(err.format_message().replace("\n", " ") + hint, 2)
-        except click.exceptions.ClickException as err:
+        except click.ClickException as err:
             _fail(err.format_message(), err.exit_code)
         except typer.Abort:
             _fail("aborted", 130)
