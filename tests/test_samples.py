@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import cli_runner
 
 from lrplot.cli import app
 
@@ -27,7 +27,7 @@ Rows = list[dict[str, str]]
 
 def run_sample(path: Path, tmp_path: Path) -> Rows:
     out = tmp_path / "x.csv"
-    result = CliRunner().invoke(app, ["run", str(path), "--csv", str(out)])
+    result = cli_runner({}).invoke(app, ["run", str(path), "--csv", str(out)])
     assert result.exit_code == 0, result.output
     with out.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -395,6 +395,6 @@ def test_sample_runs_and_gives_pytorch_lrs(path: Path, tmp_path: Path) -> None:
 def test_sample_writes_no_files_of_its_own(path: Path, tmp_path: Path, monkeypatch) -> None:
     """Samples set no out/csv: running one in a folder leaves the folder as it was."""
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["run", str(path), "-q"])
+    result = cli_runner({}).invoke(app, ["run", str(path), "-q"])
     assert result.exit_code == 0, result.output
     assert list(tmp_path.iterdir()) == []
