@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
@@ -42,8 +42,12 @@ class LrplotGroup(typer.core.TyperGroup):
     lazy subcommands (``lazy``, set by :func:`lazy_group`) on first use."""
 
     lazy: ClassVar[dict[str, LazyCommand]] = {}
-    alias: ClassVar[Callable[[str], str | None] | None] = None  # other name -> lazy name
     _listing = False
+
+    @staticmethod
+    def alias(name: str) -> str | None:
+        """Another name of a command -> its own, or None (replaced by :func:`lazy_group`)."""
+        return None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # declaration order, not alphabetical
@@ -51,7 +55,7 @@ class LrplotGroup(typer.core.TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = self.commands.get(cmd_name)
-        if command is None and cmd_name not in self.lazy and self.alias is not None:
+        if command is None and cmd_name not in self.lazy:
             cmd_name = self.alias(cmd_name) or cmd_name  # e.g. wsd, cos, CosineAnnealingLR
             command = self.commands.get(cmd_name)
         lazy = self.lazy.get(cmd_name)
@@ -91,9 +95,19 @@ class LrplotGroup(typer.core.TyperGroup):
         finally:
             self._listing = False
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )  # not standalone: errors come here, to be one line each
         except click.UsageError as err:
             hint = f" (see '{err.ctx.command_path} --help')" if err.ctx else ""
             _fail(err.format_message().replace("\n", " ") + hint, 2)
@@ -126,7 +140,8 @@ def lazy_group(
 ) -> type[LrplotGroup]:
     """A group class whose lazy subcommands are ``commands`` (filled in later);
     ``alias`` maps another name of a command to its own (or None)."""
-    return type("LazyLrplotGroup", (LrplotGroup,), {"lazy": commands, "alias": staticmethod(alias)})
+    fields = {"lazy": commands, "alias": staticmethod(alias or LrplotGroup.alias)}
+    return type("LazyLrplotGroup", (LrplotGroup,), fields)
 
 
 def schedule_alias(name: str) -> str | None:

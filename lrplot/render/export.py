@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from .output import atomic_path
 
 CHUNK = 1 << 18
 
+orjson: Any
 try:  # optional accelerator
     import orjson
 except ImportError:  # pragma: no cover - exercised by forcing the fallback in tests

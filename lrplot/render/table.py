@@ -49,7 +49,9 @@ def render_table(
     few = sum(len(t.change_rows) for t in traces) <= 4 * MAX_ROWS
     changes = np.unique(np.concatenate([t.change_rows for t in traces])) if few else None
     rows = select_rows(total, changes, show_all)
-    change_set = set(changes.tolist()) if few and len(changes) * 2 < total else set()
+    change_set = (
+        set(changes.tolist()) if changes is not None and len(changes) * 2 < total else set()
+    )
 
     # labels, titles and file names are text, not rich markup: '[linear:...]' must show
     title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
@@ -95,10 +97,11 @@ def render_table(
         marks = []
         for j, t in enumerate(traces):
             cells.append(fmt(lrs[j][i], exact))
-            if momenta[j] is not None:
-                cells.append(fmt(float(momenta[j][i]), exact))
-            if metrics[j] is not None:
-                cells.append(fmt(float(metrics[j][i]), exact))
+            momentum, metric = momenta[j], metrics[j]
+            if momentum is not None:
+                cells.append(fmt(float(momentum[i]), exact))
+            if metric is not None:
+                cells.append(fmt(float(metric[i]), exact))
             if row in change_set and lrs[j][i] != prev[j][i]:
                 arrow = "↓" if lrs[j][i] < prev[j][i] else "↑"
                 marks.append(arrow if len(traces) == 1 else escape(f"{arrow} {t.label}"))
