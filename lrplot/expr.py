@@ -243,7 +243,7 @@ def _check_depth(tree: ast.AST) -> None:
 def _check(node: ast.AST) -> None:
     """Allow only the whitelist; the message names the first construct that is not."""
     kind = type(node)
-    if kind is ast.Constant:
+    if type(node) is ast.Constant:
         value = node.value
         if type(value) in (int, float):
             return
@@ -254,39 +254,39 @@ def _check(node: ast.AST) -> None:
         if isinstance(value, complex):
             raise ExprError("complex numbers are not allowed")
         raise ExprError(f"{value!r} is not allowed")
-    if kind is ast.Name:
+    if type(node) is ast.Name:
         if node.id == VARIABLE or node.id in CONSTANTS:
             return
         if node.id in FUNCTIONS:
             raise ExprError(f"{node.id} is a function: call it, e.g. {node.id}(epoch)")
         raise ExprError(f"name {node.id!r} is not allowed; use epoch, pi, e")
-    if kind is ast.BinOp:
+    if type(node) is ast.BinOp:
         _check_operator(node.op, _BINOPS)
         _check(node.left)
         _check(node.right)
         return
-    if kind is ast.UnaryOp:
+    if type(node) is ast.UnaryOp:
         if type(node.op) not in (ast.UAdd, ast.USub, ast.Not):
             _check_operator(node.op, {})
         _check(node.operand)
         return
-    if kind is ast.BoolOp:
-        for value in node.values:
-            _check(value)
+    if type(node) is ast.BoolOp:
+        for item in node.values:
+            _check(item)
         return
-    if kind is ast.Compare:
+    if type(node) is ast.Compare:
         for op in node.ops:
             _check_operator(op, _COMPARE)
         _check(node.left)
         for comparator in node.comparators:
             _check(comparator)
         return
-    if kind is ast.IfExp:
+    if type(node) is ast.IfExp:
         _check(node.test)
         _check(node.body)
         _check(node.orelse)
         return
-    if kind is ast.Call:
+    if type(node) is ast.Call:
         _check_call(node)
         return
     if kind in _FORBIDDEN:
@@ -351,18 +351,18 @@ def _big(value: Any) -> bool:
 
 def _scalar(node: ast.AST, epoch: int) -> Any:
     kind = type(node)
-    if kind is ast.Constant:
+    if type(node) is ast.Constant:
         return node.value
-    if kind is ast.Name:
+    if type(node) is ast.Name:
         return epoch if node.id == VARIABLE else CONSTANTS[node.id]
-    if kind is ast.BinOp:
+    if type(node) is ast.BinOp:
         return _scalar_binop(node.op, _scalar(node.left, epoch), _scalar(node.right, epoch))
-    if kind is ast.UnaryOp:
+    if type(node) is ast.UnaryOp:
         value = _scalar(node.operand, epoch)
         if type(node.op) is ast.Not:
             return not value
         return -value if type(node.op) is ast.USub else +value
-    if kind is ast.BoolOp:
+    if type(node) is ast.BoolOp:
         is_and = type(node.op) is ast.And
         value = _scalar(node.values[0], epoch)
         for item in node.values[1:]:
@@ -370,7 +370,7 @@ def _scalar(node: ast.AST, epoch: int) -> Any:
                 return value
             value = _scalar(item, epoch)
         return value
-    if kind is ast.Compare:
+    if type(node) is ast.Compare:
         left = _scalar(node.left, epoch)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = _scalar(comparator, epoch)
@@ -378,10 +378,10 @@ def _scalar(node: ast.AST, epoch: int) -> Any:
                 return False
             left = right
         return True
-    if kind is ast.IfExp:
+    if type(node) is ast.IfExp:
         branch = node.body if _scalar(node.test, epoch) else node.orelse
         return _scalar(branch, epoch)
-    if kind is ast.Call:
+    if type(node) is ast.Call:
         name = node.func.id  # type: ignore[attr-defined]
         args = [_scalar(arg, epoch) for arg in node.args]
         shown = f"{name}({', '.join(_show(a) for a in args)})"
@@ -454,33 +454,34 @@ class _Vector:
         self.failed[idx[mask]] = True
 
     def eval(self, node: ast.AST, idx: np.ndarray) -> np.ndarray:
-        kind = type(node)
         n = len(idx)
-        if kind is ast.Constant:
+        if type(node) is ast.Constant:
             value = node.value
             if type(value) is int:
                 if abs(value) >= _SAFE_INT:
                     raise _Fallback
                 return np.full(n, value, dtype=np.int64)
-            return np.full(n, float(value))
-        if kind is ast.Name:
+            if type(value) is float:
+                return np.full(n, value)
+            raise _Fallback  # pragma: no cover - _check allows int and float only
+        if type(node) is ast.Name:
             if node.id == VARIABLE:
                 return self.epochs[idx]
             return np.full(n, CONSTANTS[node.id])
-        if kind is ast.BinOp:
+        if type(node) is ast.BinOp:
             a = self.eval(node.left, idx)
             b = self.eval(node.right, idx)
             return self.binop(type(node.op), a, b, idx)
-        if kind is ast.UnaryOp:
+        if type(node) is ast.UnaryOp:
             a = self.eval(node.operand, idx)
             if type(node.op) is ast.Not:
                 return (a == 0).astype(np.int64)
             return -a if type(node.op) is ast.USub else a
-        if kind is ast.BoolOp:
+        if type(node) is ast.BoolOp:
             return self.boolop(node, idx)
-        if kind is ast.Compare:
+        if type(node) is ast.Compare:
             return self.compare_chain(node, idx)
-        if kind is ast.IfExp:
+        if type(node) is ast.IfExp:
             truth = self.eval(node.test, idx) != 0
             pos = np.arange(n)
             return _merge(
@@ -490,7 +491,7 @@ class _Vector:
                     (pos[~truth], self.eval(node.orelse, idx[~truth]) if not truth.all() else None),
                 ],
             )
-        if kind is ast.Call:
+        if type(node) is ast.Call:
             return self.call(node, idx)
         raise _Fallback  # pragma: no cover - the whitelist has nothing else
 

@@ -45,12 +45,21 @@ ROW = re.compile(r"^\s*\d+\s")
 RULE = re.compile(r"^\s*─+\s*$")
 
 
+def cli_runner(env: dict[str, str | None] = ENV) -> CliRunner:
+    """A CLI runner that keeps stdout and stderr apart, as a terminal shows them: click
+    8.2+ always does; before 8.2 (typer < 0.16) only when told ``mix_stderr=False``."""
+    try:
+        return CliRunner(env=env, mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:  # click 8.2+: no such argument, stderr is always apart
+        return CliRunner(env=env)
+
+
 class Cli:
     """Runs ``lrplot`` in-process, in ``folder`` (the current directory)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.runner = CliRunner(env=ENV)
+        self.runner = cli_runner()
 
     def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         return self.runner.invoke(app, list(args), env=env)

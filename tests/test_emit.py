@@ -1,15 +1,17 @@
 """--emit: the code printed for torch, hf and lightning builds exactly lrplot's schedule.
 
-The torch snippets are run with real PyTorch (skipped, via importorskip, where torch is
-not installed), all in one subprocess, and their printed LRs must equal lrplot's CSV at
-rtol 1e-12. The hf snippets run under /tmp/hfenv/bin/python (a venv with transformers)
-when it exists; structural checks of every target run everywhere. Lightning is not
-installed anywhere: its snippets are checked structurally (ast).
+The torch and hf snippets are run with this interpreter, each target's all in one
+subprocess, and their printed LRs must equal lrplot's CSV at rtol 1e-12. The lightning
+modules are trained by a real ``lightning.Trainer`` (on CPU, on a tiny synthetic data set)
+and the LR of every optimizer step must equal the CSV at rtol 1e-12. Structural checks of
+every target run everywhere; a run skips, saying why, only where torch, transformers or
+lightning is not installed (CI installs them all).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import math
 import os
@@ -20,14 +22,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ENV, read_csv
-from typer.testing import CliRunner
+from conftest import cli_runner, read_csv
 
 from lrplot.cli import app
 from lrplot.schedules import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
-HF_PYTHON = Path("/tmp/hfenv/bin/python")
 RTOL = 1e-12
 
 FLAT = "\n".join(["# a flat metric", "1", "", "1.0", *["1"] * 30]) + "\n"
@@ -187,7 +187,7 @@ def _folder(path: Path) -> Path:
 
 def _lrplot(*args: str) -> str:
     """lrplot's stdout (the command must succeed)."""
-    result = CliRunner(env=ENV).invoke(app, list(args))
+    result = cli_runner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -270,14 +270,20 @@ def hf_emitted(tmp_path_factory) -> tuple[dict[str, str], dict[str, list[float]]
 
 @pytest.fixture(scope="module")
 def hf_runs(hf_emitted) -> dict[str, dict]:
-    if not HF_PYTHON.exists():
-        pytest.skip(f"{HF_PYTHON} (a Python with transformers and torch) does not exist")
+    _require("torch", "transformers")
     code, _, folder = hf_emitted
     paths = {}
     for name, text in code.items():
         paths[name] = folder / f"{name}.py"
         paths[name].write_text(text)
-    return _run_snippets(str(HF_PYTHON), paths, folder)
+    return _run_snippets(sys.executable, paths, folder)
+
+
+def _require(*modules: str) -> None:
+    """Skip, naming what is missing, unless every module can be imported here."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed here (pip install {' '.join(missing)})")
 
 
 def _printed(run: dict) -> list[float]:
@@ -398,7 +404,7 @@ HF_FUNCTIONS = {
 
 @pytest.mark.parametrize("name", list(HF_CASES))
 def test_hf_snippet_structure(name, hf_emitted):
-    """Always runs (CI has no transformers): the right function, called on the optimizer."""
+    """Runs without transformers too: the right function, called on the optimizer."""
     code, _, _ = hf_emitted
     tree = ast.parse(code[name])
     imports = {
@@ -433,9 +439,104 @@ def test_hf_native_warmup(hf_emitted):
 # --- lightning -------------------------------------------------------------------------------
 
 
+LIGHTNING_DRIVER = textwrap.dedent(
+    """
+    import json, logging, runpy, sys, traceback, warnings
+    warnings.simplefilter("ignore")  # Lightning's advice (workers, logging) is not the snippet's
+    logging.disable(logging.WARNING)
+    import lightning as L
+    import torch
+
+    class RecordLR(L.Callback):
+        def __init__(self):
+            self.lrs = []
+
+        def on_train_batch_start(self, trainer, module, batch, batch_idx):
+            self.lrs.append(trainer.optimizers[0].param_groups[0]["lr"])
+
+    out = {}
+    for name, case in json.loads(sys.argv[1]).items():
+        try:
+            LitModel = runpy.run_path(case["path"])["LitModel"]
+            metric = case["metric"]
+
+            class Model(LitModel):
+                def training_step(self, batch, batch_idx):
+                    if metric is not None:  # per epoch, the value lrplot's CSV shows
+                        value = torch.tensor(metric[self.current_epoch], dtype=torch.float64)
+                        self.log("val_loss", value, on_step=False, on_epoch=True)
+                    return (self.param * batch[0]).sum()
+
+            data = torch.utils.data.TensorDataset(torch.ones(case["steps_per_epoch"], 1))
+            record = RecordLR()
+            trainer = L.Trainer(
+                max_epochs=case["epochs"], accelerator="cpu", devices=1, logger=False,
+                callbacks=[record], enable_checkpointing=False, enable_progress_bar=False,
+                enable_model_summary=False, num_sanity_val_steps=0,
+                default_root_dir=case["root"],
+            )
+            trainer.fit(Model(), torch.utils.data.DataLoader(data, batch_size=1))
+            out[name] = {"lrs": record.lrs}
+        except BaseException:
+            out[name] = {"error": traceback.format_exc()}
+    print(json.dumps(out))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def lightning_runs(tmp_path_factory) -> tuple[dict[str, dict], dict[str, list[float]]]:
+    """Every Lightning case trained by a real Trainer: name -> LRs recorded, and lrplot's."""
+    _require("torch", "lightning", "transformers")  # hf-cosine's module imports transformers
+    folder = _folder(tmp_path_factory.mktemp("emit-lightning"))
+    old = Path.cwd()
+    os.chdir(folder)
+    try:
+        cases, expected = {}, {}
+        for name, args in LIGHTNING_CASES.items():
+            path = folder / f"{name}.py"
+            path.write_text(_lrplot(*args, "--emit", "lightning"))
+            header, rows = read_csv(_lrplot(*args, "--csv", "-"))
+            epochs = [int(r[header.index("epoch")]) for r in rows]
+            metric = None
+            if "metric" in header:  # these cases step per epoch: the epoch's first value
+                first: dict[int, float] = {}
+                for row, epoch in zip(rows, epochs, strict=True):
+                    first.setdefault(epoch, float(row[header.index("metric")]))
+                metric = [first[e] for e in range(epochs[-1] + 1)]
+            cases[name] = {
+                "path": str(path),
+                "epochs": epochs[-1] + 1,
+                "steps_per_epoch": epochs.count(0),
+                "metric": metric,
+                "root": str(folder / name),
+            }
+            expected[name] = [float(r[header.index("lr")]) for r in rows]
+    finally:
+        os.chdir(old)
+    proc = subprocess.run(
+        [sys.executable, "-c", LIGHTNING_DRIVER, json.dumps(cases)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1]), expected
+
+
+@pytest.mark.parametrize("name", list(LIGHTNING_CASES))
+def test_lightning_trainer_steps_lrplots_lrs(name, lightning_runs):
+    """A real Trainer with the emitted configure_optimizers: the LR of every optimizer
+    step is lrplot's."""
+    runs, expected = lightning_runs
+    assert "error" not in runs[name], runs[name]["error"]
+    _assert_same(runs[name]["lrs"], expected[name])
+
+
 @pytest.mark.parametrize("name", list(LIGHTNING_CASES))
 def test_lightning_configure_optimizers(name, tmp_path, monkeypatch):
-    """Lightning is not installed: the module is checked structurally."""
+    """Runs without Lightning too: the module's shape."""
     monkeypatch.chdir(_folder(tmp_path))
     args = LIGHTNING_CASES[name]
     text = _lrplot(*args, "--emit", "lightning")

@@ -6,10 +6,9 @@ import math
 import os
 
 import pytest
-from conftest import ENV
+from conftest import cli_runner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from lrplot.cli import app
 from lrplot.params import LrplotError
@@ -131,7 +130,7 @@ def runner(tmp_path_factory):
     old = os.getcwd()
     os.chdir(tmp_path_factory.mktemp("fuzz"))
     try:
-        yield CliRunner(env=ENV)
+        yield cli_runner()
     finally:
         os.chdir(old)
 

@@ -12,7 +12,7 @@ import io
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from conftest import cli_runner
 
 from lrplot.cli import app
 from lrplot.engine import RunSettings, simulate
@@ -349,7 +349,7 @@ ENV = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "LRPLOT_TRACEBACK": No
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner(env=ENV)
+    runner = cli_runner(ENV)
     return lambda *args: runner.invoke(app, list(args))
 
 

@@ -1,9 +1,10 @@
 """What the golden-file generators of tools/ share: the case, the file, the loop, main().
 
-Imported by tools/make_goldens.py, goldens_torch_more.py, goldens_compose.py and
-goldens_hf.py (a script's own folder is on ``sys.path``, so ``import golden_io``
-works however the script is started). torch is imported inside the functions that
-step a scheduler, so each script reports a missing torch in its own words first.
+Imported by tools/make_goldens.py, goldens_torch_more.py, goldens_compose.py,
+goldens_hf.py and goldens_samples.py (a script's own folder is on ``sys.path``, so
+``import golden_io`` works however the script is started). torch is imported inside the
+functions that step a scheduler, so each script reports a missing torch in its own words
+first.
 
 The file format (tests/golden/<name>.csv), read by tests/test_parity.py:
 

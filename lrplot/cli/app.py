@@ -6,15 +6,15 @@ import difflib
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 import typer
-from typer import _click as click
 
 from .. import __version__
 from ..errors import LrplotError, MissingParam, ParamError
+from . import clicktypes as click
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,12 @@ class LrplotGroup(typer.core.TyperGroup):
     lazy subcommands (``lazy``, set by :func:`lazy_group`) on first use."""
 
     lazy: ClassVar[dict[str, LazyCommand]] = {}
-    alias: ClassVar[Callable[[str], str | None] | None] = None  # other name -> lazy name
     _listing = False
+
+    @staticmethod
+    def alias(name: str) -> str | None:
+        """Another name of a command -> its own, or None (replaced by :func:`lazy_group`)."""
+        return None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # declaration order, not alphabetical
@@ -52,7 +56,7 @@ class LrplotGroup(typer.core.TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = self.commands.get(cmd_name)
-        if command is None and cmd_name not in self.lazy and self.alias is not None:
+        if command is None and cmd_name not in self.lazy:
             cmd_name = self.alias(cmd_name) or cmd_name  # e.g. wsd, cos, CosineAnnealingLR
             command = self.commands.get(cmd_name)
         lazy = self.lazy.get(cmd_name)
@@ -67,13 +71,23 @@ class LrplotGroup(typer.core.TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
-        except click.exceptions.UsageError as err:
+        except click.UsageError as err:
             if args and "Did you mean" not in err.message:  # lazy names count too
                 close = difflib.get_close_matches(args[0], self.list_commands(ctx))
                 if close:
                     names = ", ".join(repr(name) for name in close)
                     err.message = f"{err.message.rstrip('.')}. Did you mean {names}?"
             raise
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The help, then exit code 2, with every click: click 8.1 exits 0 here, click 8.2+
+        # raises NoArgsIsHelpError, which Typer 0.26+ does not export.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            text = ctx.get_help()  # Typer's rich help prints itself and returns ""
+            if text.strip():
+                print(text)
+            ctx.exit(2)
+        return list(super().parse_args(ctx, args))
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True
@@ -89,17 +103,23 @@ class LrplotGroup(typer.core.TyperGroup):
             _quiet_stdout()  # quietly, with the status of a process killed by SIGPIPE
             sys.exit(128 + signal.SIGPIPE)  # (click's own handler would exit 1)
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as err:
-            if err.message.strip():  # rich has usually printed the help already
-                print(err.message)
-            sys.exit(err.exit_code)
-        except click.exceptions.UsageError as err:
+            code = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )  # not standalone: errors come here, to be one line each
+        except click.UsageError as err:
             hint = f" (see '{err.ctx.command_path} --help')" if err.ctx else ""
             _fail(err.format_message().replace("\n", " ") + hint, 2)
-        except click.exceptions.ClickException as err:
+        except click.ClickException as err:
             _fail(err.format_message(), err.exit_code)
         except typer.Abort:
             _fail("aborted", 130)
@@ -130,7 +150,8 @@ def lazy_group(
 ) -> type[LrplotGroup]:
     """A group class whose lazy subcommands are ``commands`` (filled in later);
     ``alias`` maps another name of a command to its own (or None)."""
-    return type("LazyLrplotGroup", (LrplotGroup,), {"lazy": commands, "alias": staticmethod(alias)})
+    fields = {"lazy": commands, "alias": staticmethod(alias or LrplotGroup.alias)}
+    return type("LazyLrplotGroup", (LrplotGroup,), fields)
 
 
 def schedule_alias(name: str) -> str | None:

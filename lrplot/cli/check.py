@@ -12,9 +12,9 @@ from functools import partial
 from typing import Any
 
 import typer
-from typer import _click as click
 
 from ..schedules import REGISTRY, ScheduleDef
+from . import clicktypes as click
 from .app import LazyCommand, app, lazy_group, schedule_alias, typer_command
 from .common import make_command
 from .schedules import schedule_parts, simulate_schedule

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from typer import _click as click
-
 from .. import api
 from ..params import SCHEDULES, LrplotError
 from ..schedules import REGISTRY, ScheduleDef
+from . import clicktypes as click
 from .app import SCHEDULE_COMMANDS, LazyCommand, typer_command
 from .common import (
     OUTPUT_OPTIONS,

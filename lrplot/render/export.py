@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .output import open_output, stdout_errors
 
 CHUNK = 1 << 18
 
+orjson: Any
 try:  # optional accelerator
     import orjson
 except ImportError:  # pragma: no cover - exercised by forcing the fallback in tests
