@@ -1,0 +1,152 @@
+"""The shape of the code: imports flow one way, and only a schedule's own module names it.
+
+Both checks read the source with ``ast`` (nothing is imported to find the edges), so a
+function-level (lazy) import counts as much as a module-level one; imports under
+``if TYPE_CHECKING:`` do not (they never run).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "lrplot"
+# the package's __init__ is the public root (a lazy API over everything): it may import
+# any module, so its own imports are left out of the graph
+LEAF_ROOT = "lrplot"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement that runs: at module level or in functions, not under
+    ``if TYPE_CHECKING:`` (its ``else:`` branch runs, and counts)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _edges(name: str, path: Path) -> set[str]:
+    """The lrplot modules that ``name`` imports."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            # `from . import x` / `from .pkg import sub`: the submodule, when it is one
+            targets = [
+                f"{module}.{a.name}" if f"{module}.{a.name}" in MODULES else module
+                for a in node.names
+            ]
+        for target in targets:
+            while target and target not in MODULES:  # import a.b.c: the deepest module
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                out.add(target)
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {
+        name: (set() if name == LEAF_ROOT else _edges(name, path)) for name, path in MODULES.items()
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of the graph as a path [a, b, ..., a], or None."""
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_graph_sees_lazy_imports_and_skips_type_checking() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from .a import x\nelse:\n    from .b import y\n"
+        "def f():\n    from .c import z\n"
+    )
+    modules = [n.module for n in _imports(tree) if isinstance(n, ast.ImportFrom)]
+    assert modules == ["typing", "b", "c"]
+
+
+def test_find_cycle_reports_the_path() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_known_edges_are_found() -> None:
+    graph = import_graph()
+    assert "lrplot.params" in graph["lrplot.schedules.base"]
+    assert "lrplot.durations" in graph["lrplot.params"]
+    assert "lrplot.schedules.seed" in graph["lrplot.schedules"]  # from . import seed
+
+
+def test_no_import_cycle() -> None:
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+@pytest.mark.parametrize("lower", ["lrplot.params", "lrplot.durations", "lrplot.errors"])
+def test_bottom_modules_import_no_schedule_layer(lower: str) -> None:
+    graph = import_graph()
+    seen, todo = set(), [lower]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += graph[node]
+    assert not {m for m in seen if m.startswith(("lrplot.spec", "lrplot.plan", "lrplot.sched"))}
