@@ -132,7 +132,8 @@ def test_known_edges_are_found() -> None:
     graph = import_graph()
     assert "lrplot.params" in graph["lrplot.schedules.base"]
     assert "lrplot.durations" in graph["lrplot.params"]
-    assert "lrplot.schedules.seed" in graph["lrplot.schedules"]  # from . import seed
+    assert "lrplot.schedules.base" in graph["lrplot.schedules"]
+    assert "lrplot.durations" in graph["lrplot.plan"]
 
 
 def test_no_import_cycle() -> None:

@@ -37,6 +37,9 @@ else:
 
 from ..params import INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
 from .base import Schedule, TorchScheduler, chain, schedule
+from .declare import Explain, Stepping
+
+LISTING = 90  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 COMPOSITES = ("sequential", "chained")
 _CHUNK = 1 << 18  # chained: steps per block of factors
@@ -146,6 +149,13 @@ def _sequential_momentum(
         raise _torch_fails("SequentialLR", err) from None
 
 
+COMPOSE_STEPPING = Stepping(
+    "Step the SequentialLR/ChainedScheduler itself, never its children, after "
+    "optimizer.step(): once per epoch or after every batch, like the children.",
+    "    scheduler.step()                # the composite only, never a child",
+)
+
+
 @schedule(
     "sequential",
     "SequentialLR",
@@ -156,6 +166,16 @@ def _sequential_momentum(
     "--milestones 5",
     momentum=_sequential_momentum,
     check=_check_sequential,
+    explain=Explain(
+        COMPOSE_STEPPING,
+        (
+            "Step the SequentialLR only, never its children; milestones count its steps.",
+            "A child starts at its own step 0 at its milestone and its lengths count from "
+            "there: a cosine after a 5-step warmup in a 100-step run needs t_max=95.",
+            "Build every child on the same optimizer; ReduceLROnPlateau cannot be a child "
+            "(PyTorch refuses it).",
+        ),
+    ),
 )
 def _sequential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:
@@ -227,6 +247,14 @@ def _chained_momentum(
     example='--schedule "constant:factor=0.5,total_iters=10" --schedule "exponential:gamma=0.95"',
     momentum=_chained_momentum,
     check=_check_chained,
+    explain=Explain(
+        COMPOSE_STEPPING,
+        (
+            "Every child steps at every step and their effects multiply: two decays compound.",
+            "Each child's constructor already applies its step 0 (ConstantLR's factor, "
+            "LinearLR's start_factor) to the shared LR.",
+        ),
+    ),
 )
 def _chained(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:

@@ -28,6 +28,9 @@ else:
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
 from .base import schedule
+from .declare import Explain, Stepping
+
+LISTING = 30  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 # --- shared parameters and pieces -----------------------------------------------------
 
@@ -122,6 +125,23 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
 # --- the schedules ---------------------------------------------------------------------
 
 
+HF_STEPPING = Stepping(
+    "After every optimizer.step() (the Trainer does this): num_warmup_steps and "
+    "num_training_steps count optimizer steps, after gradient accumulation (lrplot: "
+    "--interval step).",
+    "        scheduler.step()            # after every optimizer step",
+)
+_HF_MIN_LR = "Give exactly one of min_lr (an LR) and min_lr_rate (a fraction of lr)."
+_HF_TRAINING = (
+    "num_training_steps must be the run's optimizer steps (epochs x steps per epoch, after "
+    "gradient accumulation): too large and the decay never finishes, too small and the LR "
+    "sits at its end value (or rises again)."
+)
+_WARMUP_ZERO = (
+    "The warmup starts at LR 0, so the first optimizer step does nothing (lrplot check says so)."
+)
+
+
 @schedule(
     "hf-linear",
     "get_linear_schedule_with_warmup",
@@ -130,6 +150,15 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
     "lr = lr0 * n/w while n < w, then lr0 * max(0, (T - n) / (T - w))",
     (_warmup(), _TRAINING),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            _WARMUP_ZERO,
+            "From num_training_steps on the LR is 0.",
+        ),
+    ),
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -156,6 +185,17 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
         _cycles(0.5, "number of cosine waves over the decay (0.5: from lr down to 0)"),
     ),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            "num_cycles=0.5 is one half cosine down to 0; a larger value is more waves (they "
+            "rise again), not restarts (see hf-cosine-with-restarts).",
+            "Past num_training_steps the cosine keeps going and the LR rises again.",
+            _WARMUP_ZERO,
+        ),
+    ),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -177,6 +217,15 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     ),
     aliases=("hf-cosine-with-hard-restarts",),
     example="--num-warmup-steps 10 --num-cycles 3 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            "num_cycles is a whole number of cosines, each restarting at lr.",
+            "From num_training_steps on the LR is 0.",
+        ),
+    ),
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -213,6 +262,16 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     ),
     example="--num-warmup-steps 10 --power 2 --epochs 100",
     check=_check_polynomial,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            "lr_end is an LR and must be below the optimizer's lr (transformers raises "
+            "otherwise); the default is 1e-7.",
+            "From num_training_steps on the LR stays at lr_end.",
+        ),
+    ),
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -243,6 +302,11 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
     "lr = lr0",
     (),
     example="--epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        ("It never changes the LR: for a warmup use hf-constant-with-warmup or --warmup.",),
+    ),
 )
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return np.full(count, base_lr * 1)
@@ -255,6 +319,14 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     "lr = lr0 * n/w while n < w, then lr0",
     (_warmup(),),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _WARMUP_ZERO,
+            "num_warmup_steps counts optimizer steps, after gradient accumulation.",
+        ),
+    ),
 )
 def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -281,6 +353,14 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
         ),
     ),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            "Without a warmup, timescale defaults to 10000 steps: the decay starts very slowly.",
+            "There is no floor: the LR keeps falling as 1 / sqrt(step).",
+        ),
+    ),
 )
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -304,6 +384,15 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     ),
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_MIN_LR,
+            _HF_TRAINING,
+            "Past num_training_steps the cosine rises again.",
+        ),
+    ),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -338,6 +427,17 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     ),
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_MIN_LR,
+            "Unlike the other transformers warmups it starts above 0 (lr / num_warmup_steps, "
+            "or warmup_lr_rate), and the cosine reaches its floor at step num_training_steps "
+            "- 1.",
+            _HF_TRAINING,
+        ),
+    ),
 )
 def _cosine_warmup_min_lr(
     count: int, base_lr: float, p: Mapping[str, Any], metric: Any
@@ -425,6 +525,17 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     aliases=("wsd", "hf-wsd"),
     example="--num-warmup-steps 10 --num-decay-steps 20 --decay-type 1-sqrt --epochs 100",
     check=_check_wsd,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            "num_warmup_steps + num_stable_steps + num_decay_steps should add up to the run; "
+            "when num_stable_steps is given, num_training_steps is not used.",
+            "min_lr_ratio is a fraction of lr (the LR before the warmup and after the decay), "
+            "not an LR.",
+            "With min_lr_ratio 0 the warmup starts at LR 0: the first optimizer step does nothing.",
+        ),
+    ),
 )
 def _wsd(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, d = p["num_warmup_steps"], p["num_decay_steps"]

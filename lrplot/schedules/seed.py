@@ -27,6 +27,9 @@ else:
 from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
 from .base import TorchScheduler, chain, schedule
+from .declare import EITHER, EPOCH, METRIC, Explain
+
+LISTING = 10  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 
 def _gamma(default: float | None = 0.1, help: str = "multiplicative factor of decay") -> Param:
@@ -158,6 +161,15 @@ class CosineAnnealingLR(TorchScheduler):
     ),
     example="--step-size 30 --gamma 0.1 --epochs 100",
     emulator=StepLR,
+    explain=Explain(
+        EPOCH,
+        (
+            "step_size counts scheduler steps: stepped per batch, step_size=30 decays every "
+            "30 batches, not every 30 epochs.",
+            "A step_size as long as the run never decays at all.",
+            "gamma multiplies the LR at every decay: three decays with gamma=0.1 end at lr / 1000.",
+        ),
+    ),
 )
 def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     n = np.arange(count)
@@ -181,6 +193,16 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
     ),
     example="--milestones 30,80 --gamma 0.1 --epochs 100",
     emulator=MultiStepLR,
+    explain=Explain(
+        EPOCH,
+        (
+            "Milestones past the last scheduler step never apply; milestones in epochs with a "
+            "scheduler stepped per batch all fire in the first epochs.",
+            "A repeated milestone (30,30) decays twice; a milestone 0 decays before the first "
+            "step.",
+            "gamma applies per milestone: two milestones with gamma=0.1 end at lr / 100.",
+        ),
+    ),
 )
 def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     counts = sorted(Counter(p["milestones"]).items())
@@ -199,6 +221,15 @@ def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) ->
     (_gamma(None, "multiplicative factor of decay, applied every scheduler step"),),
     example="--gamma 0.95 --epochs 100",
     emulator=ExponentialLR,
+    explain=Explain(
+        EITHER,
+        (
+            "gamma applies at every scheduler step: stepped per batch, gamma=0.95 halves the "
+            "LR every 14 batches; use gamma ** (1 / steps_per_epoch) for the same decay per "
+            "epoch.",
+            "There is no floor: the LR keeps shrinking towards 0; check the final value.",
+        ),
+    ),
 )
 def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return chain(base_lr, np.full(count - 1, p["gamma"]))
@@ -223,6 +254,19 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
     aliases=("cos",),
     example="--t-max 50 --epochs 100",
     emulator=CosineAnnealingLR,
+    explain=Explain(
+        EITHER,
+        (
+            "t_max shorter than the run: PyTorch's cosine does not stop at eta_min, it rises "
+            "back to lr at 2 x t_max (and keeps oscillating); set t_max to the run's "
+            "scheduler steps, or use cosine-restarts.",
+            "t_max in epochs with a scheduler stepped per batch (or the reverse): the cosine "
+            "ends far too early (or is barely started at the end).",
+            "After a warmup (SequentialLR or --warmup), t_max counts from the end of the "
+            "warmup: a 100-step run with a 5-step warmup needs t_max=95.",
+            "eta_min is an LR, not a fraction of lr.",
+        ),
+    ),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
@@ -344,6 +388,18 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     needs_metric=True,
     aliases=("reduce-on-plateau",),
     example="--patience 5 --epochs 100 --seed 1",
+    explain=Explain(
+        METRIC,
+        (
+            "step() needs the metric: pass the validation metric, not the last batch's "
+            "training loss.",
+            "mode must match the metric: min for a loss, max for an accuracy; the wrong mode "
+            "takes every improvement for a bad epoch and keeps cutting the LR.",
+            "The LR drops after patience + 1 bad steps, not patience; after a drop, cooldown "
+            "+ patience + 1 more steps pass before the next.",
+            "Stepped per batch, patience and cooldown count batches.",
+        ),
+    ),
 )
 def _plateau(
     count: int, base_lr: float, p: Mapping[str, Any], metric: np.ndarray | None

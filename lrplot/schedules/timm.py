@@ -26,6 +26,9 @@ else:
 
 from ..params import BOOL, FLOAT, INT, Param, ParamError
 from .base import schedule
+from .declare import Explain, Stepping
+
+LISTING = 40  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 # curve(t_curr, lr_min, lr_max, t_i, t_i ** k_decay, params): the LR inside a cycle
 Curve = Callable[..., Any]  # (t, lr, ...) -> np.ndarray
@@ -184,6 +187,20 @@ def _cosine_curve(
     return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(math.pi * t_curr**k / t_i_k))
 
 
+TIMM_STEPPING = Stepping(
+    "timm schedulers are told the step number: scheduler.step(epoch + 1) after each epoch "
+    "(lengths in epochs), or scheduler.step_update(num_updates) after each optimizer step "
+    "with t_in_epochs=False (lengths in optimizer steps).",
+    "        num_updates += 1\n"
+    "        scheduler.step_update(num_updates)  # per step, or\n"
+    "    scheduler.step(epoch + 1)       # per epoch",
+)
+_TIMM = (
+    "timm schedulers do not count: pass the epoch (scheduler.step(epoch + 1)) or the update "
+    "count (step_update, t_in_epochs=False); t_initial must be in that same unit."
+)
+
+
 @schedule(
     "timm-cosine",
     "CosineLRScheduler",
@@ -203,6 +220,17 @@ def _cosine_curve(
         )
     ),
     example="--t-initial 50 --warmup-t 5 --epochs 100",
+    library="timm.scheduler",
+    explain=Explain(
+        TIMM_STEPPING,
+        (
+            _TIMM,
+            "With warmup_prefix false (the default) the warmup overlays the start of the "
+            "cosine: a long warmup hides its top.",
+            "cycle_limit=1 holds lr_min after t_initial; a t_initial longer than the run "
+            "never reaches lr_min.",
+        ),
+    ),
 )
 def _timm_cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-cosine", count, base_lr, p, _cosine_curve, gamma_all=True)
@@ -250,6 +278,16 @@ def _check_tanh(values: Mapping[str, Any]) -> None:
     ),
     example="--t-initial 100 --epochs 100",
     check=_check_tanh,
+    library="timm.scheduler",
+    explain=Explain(
+        TIMM_STEPPING,
+        (
+            _TIMM,
+            "lb must be below ub; the tanh is flat near both ends, so most of the decay "
+            "happens mid-cycle.",
+            "With warmup_prefix false (the default) the warmup overlays the start of the cycle.",
+        ),
+    ),
 )
 def _timm_tanh(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-tanh", count, base_lr, p, _tanh_curve, gamma_all=False)

@@ -36,6 +36,9 @@ else:
 from .. import expr as expressions
 from ..params import BOOL, CHOICE, FLOAT, INT, REQUIRED, TEXT, LrplotError, Param, ParamError
 from .base import TorchScheduler, chain, schedule
+from .declare import BATCH, EITHER, Explain
+
+LISTING = 20  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 EXACT_POW_MAX = 1 << 20  # up to this many values, ** is Python's own (PyTorch's bits)
 LONGEST = 10**15  # bound of step counts PyTorch turns into floats (runs are <= 1e8 steps)
@@ -132,6 +135,12 @@ def _linear_factors(p: Mapping[str, Any], lo: int, hi: int) -> np.ndarray:
     return f
 
 
+_MOMENTUM = (
+    "cycle_momentum (on by default) writes base_momentum..max_momentum into the optimizer's "
+    "momentum (Adam: beta1), replacing your own; turn it off if you tuned momentum."
+)
+
+
 @schedule(
     "linear",
     "LinearLR",
@@ -150,6 +159,15 @@ def _linear_factors(p: Mapping[str, Any], lo: int, hi: int) -> np.ndarray:
     ),
     example="--start-factor 0.1 --total-iters 10 --epochs 30",
     emulator=LinearLR,
+    explain=Explain(
+        EITHER,
+        (
+            "start_factor and end_factor are factors of lr, not LRs; start_factor must be "
+            "above 0 (a warmup from exactly 0 needs LambdaLR).",
+            "After total_iters the factor stays at end_factor: to decay after a warmup, "
+            "follow it with another schedule (sequential).",
+        ),
+    ),
 )
 @_quiet
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -195,6 +213,14 @@ class ConstantLR(TorchScheduler):
     ),
     example="--factor 0.5 --total-iters 10 --epochs 30",
     emulator=ConstantLR,
+    explain=Explain(
+        EITHER,
+        (
+            "ConstantLR is not a constant schedule: it scales lr by factor for total_iters "
+            "steps, then jumps back to lr.",
+            "total_iters defaults to 5: only the first 5 scheduler steps are scaled.",
+        ),
+    ),
 )
 @_quiet
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -248,6 +274,14 @@ def _polynomial_factors(p: Mapping[str, Any], t: np.ndarray) -> np.ndarray:
     aliases=("poly",),
     example="--total-iters 80 --power 2 --epochs 100",
     emulator=PolynomialLR,
+    explain=Explain(
+        EITHER,
+        (
+            "total_iters defaults to 5: the LR reaches 0 after 5 scheduler steps and stays "
+            "there; set it to the run's scheduler steps.",
+            "It decays to 0, not to a floor (hf-polynomial has lr_end).",
+        ),
+    ),
 )
 @_quiet
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -321,6 +355,17 @@ class CosineAnnealingWarmRestarts(TorchScheduler):
     aliases=("sgdr", "warm-restarts", "cosine-warm-restarts"),
     example="--t-0 10 --t-mult 2 --epochs 70",
     emulator=CosineAnnealingWarmRestarts,
+    explain=Explain(
+        EITHER,
+        (
+            "Every restart jumps back to lr: end the run at a restart (t_0, t_0 + t_0 * "
+            "t_mult, ...), or it stops in the middle of a period at a high LR.",
+            "t_mult is an integer >= 1: the periods grow by whole multiples.",
+            "Stepped per batch, PyTorch's docs pass fractional epochs (scheduler.step(epoch + "
+            "i / iters)); lrplot steps whole steps, so give t_0 in optimizer steps with "
+            "--interval step.",
+        ),
+    ),
 )
 @_quiet
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -513,6 +558,15 @@ def _cyclic_momentum(
     emulator=CyclicLR,
     check=_check_cyclic,
     sets_lr=True,
+    explain=Explain(
+        BATCH,
+        (
+            "It sets the LR itself, from base_lr to max_lr: the optimizer's lr (--lr) is ignored.",
+            "step_size_up counts batches and defaults to 2000, often longer than a short run: "
+            "the LR then never reaches max_lr.",
+            _MOMENTUM,
+        ),
+    ),
 )
 @_quiet
 def _cyclic(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -732,6 +786,18 @@ def _onecycle_momentum(
     momentum=_onecycle_momentum,
     emulator=OneCycleLR,
     sets_lr=True,
+    explain=Explain(
+        BATCH,
+        (
+            "Step it after every batch: total_steps (or epochs x steps_per_epoch) counts "
+            "optimizer steps, and stepping it more than total_steps times raises ValueError.",
+            "The LR starts at max_lr / div_factor, not at the optimizer's lr (ignored), and "
+            "ends at max_lr / div_factor / final_div_factor.",
+            "total_steps longer than the run leaves the anneal unfinished: the LR ends far "
+            "above its final value.",
+            _MOMENTUM,
+        ),
+    ),
 )
 @_quiet
 def _onecycle(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -832,6 +898,16 @@ class LambdaLR(TorchScheduler):
     (_expr_param("the factor of the initial LR"),),
     example='--expr "min(1, (epoch + 1) / 5) * 0.95**epoch" --epochs 50',
     emulator=LambdaLR,
+    explain=Explain(
+        EITHER,
+        (
+            "The expression is a factor of lr, not an LR: 0.1 means lr * 0.1.",
+            "It is evaluated at epoch 0 when the scheduler is built: epoch / 5 gives LR 0 at "
+            "the first step; (epoch + 1) / 5 does not.",
+            "'epoch' is the number of scheduler steps so far: stepped per batch, it counts "
+            "batches.",
+        ),
+    ),
 )
 @_quiet
 def _lambda(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -860,6 +936,15 @@ class MultiplicativeLR(TorchScheduler):
     (_expr_param("the factor applied at each step"),),
     example='--expr "0.9 if epoch % 10 == 0 else 1" --epochs 50',
     emulator=MultiplicativeLR,
+    explain=Explain(
+        EITHER,
+        (
+            "The factor multiplies the current LR at every step, compounding: 0.95 every step "
+            "is ExponentialLR; return 1 where the LR should stay.",
+            "It is not applied when the scheduler is built: the first factor used is expr at "
+            "epoch 1.",
+        ),
+    ),
 )
 @_quiet
 def _multiplicative(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
