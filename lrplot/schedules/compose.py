@@ -32,12 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from ..params import INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
 from .base import Schedule, TorchScheduler, chain, schedule
 from .declare import Explain, Stepping
+from .rules import Finding, Part, run_length
 
 LISTING = 90  # where its schedules come in `lrplot list` (lrplot.schedules)
 
@@ -149,6 +152,50 @@ def _sequential_momentum(
         raise _torch_fails("SequentialLR", err) from None
 
 
+# --- what lrplot check needs: the children's stretches, and the milestones rule
+
+
+def _sequential_spans(values: Mapping[str, Any], n: int) -> list[tuple[Schedule, int, int]]:
+    """Child i drives its own steps from milestone i-1 to milestone i (within n)."""
+    bounds = [0, *values["milestones"], n]
+    return [
+        (child, min(bounds[i], n), min(max(bounds[i + 1], bounds[i]), n))
+        for i, child in enumerate(values["schedulers"])
+    ]
+
+
+def _chained_spans(values: Mapping[str, Any], n: int) -> list[tuple[Schedule, int, int]]:
+    """Every child drives every step."""
+    return [(child, 0, n) for child in values["schedulers"]]
+
+
+def milestones_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """SequentialLR milestones at or past the end of the run: later children never run."""
+    n, last = part.length, part.total - 1
+    milestones = part.values["milestones"]
+    late = sorted({m for m in milestones if m >= n})
+    if not late:
+        return []
+    ms = ",".join(str(m) for m in late)
+    longer = run_length(settings, part.start + late[-1] + 1)
+    kids = part.values["schedulers"]
+    idle = [
+        f"schedulers[{k}] ({kids[k].name})" for k in range(1, len(kids)) if milestones[k - 1] >= n
+    ]
+    never = f"{', '.join(idle)} never run{'s' if len(idle) == 1 else ''}"
+    drop = f"drop {'it' if len(late) == 1 else 'them'} and {', '.join(idle)}"
+    word = "milestone" if len(late) == 1 else "milestones"
+    verb = "is" if len(late) == 1 else "are"
+    return [
+        Finding(
+            "milestones",
+            f"{part.subject} {word} {ms} {verb} past the run's last step ({last}), so "
+            f"{never}: {drop}, or lengthen the run ({longer})",
+            "milestones",
+        )
+    ]
+
+
 COMPOSE_STEPPING = Stepping(
     "Step the SequentialLR/ChainedScheduler itself, never its children, after "
     "optimizer.step(): once per epoch or after every batch, like the children.",
@@ -176,6 +223,8 @@ COMPOSE_STEPPING = Stepping(
             "(PyTorch refuses it).",
         ),
     ),
+    lint=(milestones_in_run,),
+    spans=_sequential_spans,
 )
 def _sequential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:
@@ -255,6 +304,7 @@ def _chained_momentum(
             "LinearLR's start_factor) to the shared LR.",
         ),
     ),
+    spans=_chained_spans,
 )
 def _chained(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:

@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
 from .base import schedule
 from .declare import Explain, Stepping
+from .rules import Finding, Part, format_value, num
 
 LISTING = 30  # where its schedules come in `lrplot list` (lrplot.schedules)
 
@@ -122,6 +125,116 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
         return base_lr * factor
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def warmup_longer(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """transformers' num_warmup_steps not shorter than num_training_steps (or the run)."""
+    w = part.values["num_warmup_steps"]
+    t = part.values.get("num_training_steps") or part.length
+    if w < t or w == 0:
+        return []
+    return [
+        Finding(
+            "warmup",
+            f"{part.subject} warms up for {w} steps, not fewer than its {t} training "
+            "steps, so it never gets past the warmup: set "
+            f"{part.option('num_warmup_steps', t // 10)} (10% of them) or less",
+            "num_warmup_steps",
+        )
+    ]
+
+
+def _floor(part: Part, base_lr: float) -> str:
+    """What a transformers schedule decays to, in words."""
+    p = part.values
+    if "lr_end" in p:
+        return f"lr_end ({format_value(p['lr_end'])})"
+    if p.get("min_lr") is not None:
+        return f"min_lr ({format_value(p['min_lr'])})"
+    if p.get("min_lr_rate") is not None:
+        return f"lr * min_lr_rate ({num(base_lr * p['min_lr_rate'])})"
+    return "0"
+
+
+def training_steps(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """transformers' num_training_steps not matching the run."""
+    t, n = part.values["num_training_steps"], part.length
+    if t is None or t == n:
+        return []
+    lr = part.lr(trace)
+    fix = f"set {part.option('num_training_steps', n)} (or leave it out)"
+    if t > n:
+        message = (
+            f"{part.subject} never reaches {_floor(part, settings.lr)}: num_training_steps "
+            f"{t} is longer than {part.span} and the LR ends at {num(lr[-1])}: {fix}"
+        )
+    else:
+        rest = lr[t:]
+        if rest.size > 1 and rest.max() > rest[0]:
+            then = "then the LR rises again"
+        else:
+            then = f"the LR then stays at {num(rest[0])} for the last {n - t} steps"
+        message = (
+            f"{part.subject} ends its decay at step {part.start + t} of {part.total}, {then}: {fix}"
+        )
+    return [Finding("training-steps", message, "num_training_steps")]
+
+
+def wsd_phases(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """warmup + stable + decay not adding up to the run."""
+    p, n = part.values, part.length
+    w, d, s, t = (
+        p["num_warmup_steps"],
+        p["num_decay_steps"],
+        p["num_stable_steps"],
+        p["num_training_steps"],
+    )
+    if s is None:
+        if t is None or t == n:
+            return []
+        s, param, fix = t - w - d, "num_training_steps", "leave out --num-training-steps"
+    else:
+        param = "num_stable_steps"
+        fix = (
+            f"set {part.option('num_stable_steps', n - w - d)} (or leave it out)"
+            if n - w - d >= 0
+            else "shorten --num-decay-steps or --num-warmup-steps"
+        )
+    phases = w + s + d
+    if phases == n:
+        return []
+    lr = part.lr(trace)
+    if phases < n:
+        then = f"the LR stays at {num(lr[-1])} for the last {n - phases} steps"
+    else:
+        then = f"the decay is cut off at LR {num(lr[-1])}"
+    return [
+        Finding(
+            "wsd-phases",
+            f"{part.subject} phases add up to {w} + {s} + {d} = {phases} steps, but "
+            f"{part.has}: {then}; {fix}",
+            param,
+        )
+    ]
+
+
+def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
+    """transformers' warmups start at LR 0."""
+    w = p.get("num_warmup_steps")
+    if not w:
+        return None
+    return (
+        "transformers' warmup starts at 0",
+        "harmless in a long run; to avoid it, replace --num-warmup-steps "
+        f"{w} by --warmup {w} --warmup-start {1 / w:.3g}",
+    )
+
+
+# the rules of the schedules that decay over num_training_steps
+_DECAYS = (warmup_longer, training_steps)
+
+
 # --- the schedules ---------------------------------------------------------------------
 
 
@@ -159,6 +272,9 @@ _WARMUP_ZERO = (
             "From num_training_steps on the LR is 0.",
         ),
     ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -196,6 +312,9 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
             _WARMUP_ZERO,
         ),
     ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -226,6 +345,9 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
             "From num_training_steps on the LR is 0.",
         ),
     ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -272,6 +394,9 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
             "From num_training_steps on the LR stays at lr_end.",
         ),
     ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -307,6 +432,7 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
         HF_STEPPING,
         ("It never changes the LR: for a warmup use hf-constant-with-warmup or --warmup.",),
     ),
+    zero_start=_zero_start,
 )
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return np.full(count, base_lr * 1)
@@ -327,6 +453,8 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
             "num_warmup_steps counts optimizer steps, after gradient accumulation.",
         ),
     ),
+    lint=(warmup_longer,),
+    zero_start=_zero_start,
 )
 def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -361,6 +489,8 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
             "There is no floor: the LR keeps falling as 1 / sqrt(step).",
         ),
     ),
+    lint=(warmup_longer,),
+    zero_start=_zero_start,
 )
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -393,6 +523,9 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
             "Past num_training_steps the cosine rises again.",
         ),
     ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -438,6 +571,9 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
             _HF_TRAINING,
         ),
     ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _cosine_warmup_min_lr(
     count: int, base_lr: float, p: Mapping[str, Any], metric: Any
@@ -536,6 +672,9 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
             "With min_lr_ratio 0 the warmup starts at LR 0: the first optimizer step does nothing.",
         ),
     ),
+    lint=(wsd_phases,),
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
 )
 def _wsd(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, d = p["num_warmup_steps"], p["num_decay_steps"]

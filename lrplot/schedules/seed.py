@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
@@ -28,6 +30,7 @@ from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
 from .base import TorchScheduler, chain, schedule
 from .declare import EITHER, EPOCH, METRIC, Explain
+from .rules import Finding, Part, format_value, num, run_length
 
 LISTING = 10  # where its schedules come in `lrplot list` (lrplot.schedules)
 
@@ -147,6 +150,102 @@ class CosineAnnealingLR(TorchScheduler):
         return np.array(values, dtype=float)
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def cosine_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CosineAnnealingLR shorter than the run rises again; longer never reaches eta_min."""
+    t_max, eta_min, n = part.values["t_max"], part.values["eta_min"], part.length
+    if t_max < n - 1:
+        message = (
+            f"{part.subject} rises again after step {part.start + t_max} of {part.total}: "
+            f"set {part.option('t_max', n)} (or use cosine-restarts)"
+        )
+    elif t_max > n:
+        message = (
+            f"{part.subject} never reaches eta_min ({format_value(eta_min)}): t_max {t_max} "
+            f"is longer than {part.span} and the LR ends at {num(part.lr(trace)[-1])}: "
+            f"set {part.option('t_max', n)}"
+        )
+    else:
+        return []
+    return [Finding("cosine-length", message, "t_max")]
+
+
+def plateau_room(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """ReduceLROnPlateau whose patience (or cooldown + patience) leaves no room in the
+    run for a (second) reduction."""
+    patience, cooldown, n = part.values["patience"], part.values["cooldown"], part.length
+    last = part.total - 1
+    first = patience + 2  # the earliest reduction: after patience + 1 bad steps
+    if first > n - 1:
+        fix = (
+            f"set {part.option('patience', n - 3)} or less"
+            if n >= 3
+            else f"the run needs at least {patience + 3} steps for one"
+        )
+        return [
+            Finding(
+                "plateau-patience",
+                f"{part.subject} can never reduce the LR: with patience {patience} the "
+                f"first reduction comes at step {part.start + first} at the earliest, "
+                f"after the run's last step ({last}): {fix}",
+                "patience",
+            )
+        ]
+    second = first + cooldown + patience + 1
+    if cooldown > 0 and first + patience + 1 <= n - 1 < second:
+        room = n - 1 - first - patience - 1
+        return [
+            Finding(
+                "plateau-patience",
+                f"{part.subject} has no room for a second reduction: after the earliest "
+                f"first one (step {part.start + first}), cooldown {cooldown} + patience "
+                f"{patience} put the next at step {part.start + second} or later, after "
+                f"the run's last step ({last}): set {part.option('cooldown', room)} or less",
+                "cooldown",
+            )
+        ]
+    return []
+
+
+def milestones_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """MultiStepLR milestones at or past the end of the run."""
+    late = sorted({m for m in part.values["milestones"] if m >= part.length})
+    if not late:
+        return []
+    ms = ",".join(str(m) for m in late)
+    longer = run_length(settings, part.start + late[-1] + 1)
+    never = "it never applies" if len(late) == 1 else "they never apply"
+    drop = f"drop {'it' if len(late) == 1 else 'them'}"
+    word = "milestone" if len(late) == 1 else "milestones"
+    verb = "is" if len(late) == 1 else "are"
+    return [
+        Finding(
+            "milestones",
+            f"{part.subject} {word} {ms} {verb} past the run's last step ({part.total - 1}), "
+            f"so {never}: {drop}, or lengthen the run ({longer})",
+            "milestones",
+        )
+    ]
+
+
+def step_size_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """StepLR whose step_size is the run or longer: it never decays."""
+    n, size = part.length, part.values["step_size"]
+    if size < n:
+        return []
+    return [
+        Finding(
+            "step-size",
+            f"{part.subject} never decays: step_size {size} is not shorter than "
+            f"{part.span}: set {part.option('step_size', max(1, n // 3))} (three decays) "
+            f"or anything below {n}",
+            "step_size",
+        )
+    ]
+
+
 # --- the seed's five ---------------------------------------------------------
 
 
@@ -170,6 +269,7 @@ class CosineAnnealingLR(TorchScheduler):
             "gamma multiplies the LR at every decay: three decays with gamma=0.1 end at lr / 1000.",
         ),
     ),
+    lint=(step_size_in_run,),
 )
 def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     n = np.arange(count)
@@ -203,6 +303,8 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
             "gamma applies per milestone: two milestones with gamma=0.1 end at lr / 100.",
         ),
     ),
+    lint=(milestones_in_run,),
+    run_length=("milestones",),
 )
 def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     counts = sorted(Counter(p["milestones"]).items())
@@ -267,6 +369,8 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
             "eta_min is an LR, not a fraction of lr.",
         ),
     ),
+    lint=(cosine_length,),
+    run_length=("t_max",),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
@@ -400,6 +504,7 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
             "Stepped per batch, patience and cooldown count batches.",
         ),
     ),
+    lint=(plateau_room,),
 )
 def _plateau(
     count: int, base_lr: float, p: Mapping[str, Any], metric: np.ndarray | None

@@ -15,18 +15,22 @@ not modelled: it is off by default.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from ..params import BOOL, FLOAT, INT, Param, ParamError
-from .base import schedule
+from .base import Schedule, schedule
 from .declare import Explain, Stepping
+from .rules import Finding, Part, format_value, num
 
 LISTING = 40  # where its schedules come in `lrplot list` (lrplot.schedules)
 
@@ -187,6 +191,70 @@ def _cosine_curve(
     return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(math.pi * t_curr**k / t_i_k))
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def floor_reached(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """A t_initial longer than the run never reaches lr_min; the last cycle to lr_min 0
+    ending early leaves steps at LR 0."""
+    p, n = part.values, part.length
+    prefix = p["warmup_t"] if p["warmup_prefix"] else 0
+    room = n - prefix
+    if room <= 0:
+        return []
+    lr = part.lr(trace)
+    last = num(lr[-1])
+    idle = n - int(np.flatnonzero(lr != 0.0)[-1]) - 1 if lr.any() else n
+    if p["t_initial"] > room:
+        span = f"the {room} steps after the warmup" if prefix else part.span
+        message = (
+            f"{part.subject} never reaches lr_min ({format_value(p['lr_min'])}): "
+            f"t_initial {p['t_initial']} is longer than {span} and the LR ends at "
+            f"{last}: set {part.option('t_initial', room)}"
+        )
+    elif idle > 1 and p["cycle_limit"] > 0:  # cycles over, lr_min 0: LR 0 to the end
+        fix = (
+            f"set {part.option('t_initial', room // p['cycle_limit'])}"
+            if p["cycle_mul"] == 1 and room // p["cycle_limit"] > 0
+            else "lengthen --t-initial"
+        )
+        message = (
+            f"{part.subject} reaches lr_min 0 at step {part.start + n - idle} of "
+            f"{part.total} (after {p['cycle_limit']} cycle"
+            f"{'s' if p['cycle_limit'] > 1 else ''}), so the last {idle} steps do "
+            f"nothing: {fix} (or --lr-min above 0)"
+        )
+    else:
+        return []
+    return [Finding("floor", message, "t_initial")]
+
+
+def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
+    w = p["warmup_t"]
+    if not w:
+        return None
+    return "--warmup-lr-init is 0", f"set --warmup-lr-init {lr / w:.3g} (lr / warmup_t)"
+
+
+def _inner_warmup(part: Part) -> tuple[int, str, Schedule] | None:
+    """timm's own warmup, when it overlays the schedule (warmup_prefix false)."""
+    s = part.schedule
+    if not s.values["warmup_t"] or s.values["warmup_prefix"]:
+        return None
+    bare = dataclasses.replace(s, values={**s.values, "warmup_t": 0})
+    return s.values["warmup_t"], part.option("warmup_prefix", True), bare
+
+
+# what both timm schedules declare besides their curve
+_DECLARED: dict[str, Any] = {
+    "library": "timm.scheduler",
+    "lint": (floor_reached,),
+    "run_length": ("t_initial",),
+    "zero_start": _zero_start,
+    "inner_warmup": _inner_warmup,
+}
+
+
 TIMM_STEPPING = Stepping(
     "timm schedulers are told the step number: scheduler.step(epoch + 1) after each epoch "
     "(lengths in epochs), or scheduler.step_update(num_updates) after each optimizer step "
@@ -220,7 +288,7 @@ _TIMM = (
         )
     ),
     example="--t-initial 50 --warmup-t 5 --epochs 100",
-    library="timm.scheduler",
+    **_DECLARED,
     explain=Explain(
         TIMM_STEPPING,
         (
@@ -278,7 +346,7 @@ def _check_tanh(values: Mapping[str, Any]) -> None:
     ),
     example="--t-initial 100 --epochs 100",
     check=_check_tanh,
-    library="timm.scheduler",
+    **_DECLARED,
     explain=Explain(
         TIMM_STEPPING,
         (

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
@@ -37,6 +39,7 @@ from .. import expr as expressions
 from ..params import BOOL, CHOICE, FLOAT, INT, REQUIRED, TEXT, LrplotError, Param, ParamError
 from .base import TorchScheduler, chain, schedule
 from .declare import BATCH, EITHER, Explain
+from .rules import Finding, Part, format_value, num, run_length
 
 LISTING = 20  # where its schedules come in `lrplot list` (lrplot.schedules)
 
@@ -94,6 +97,128 @@ CYCLE_MOMENTUM = Param(
     "also cycle the optimizer's momentum, inversely to the LR (SGD with momentum)",
     True,
 )
+
+
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def onecycle_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """OneCycleLR's total_steps longer than the run: the anneal never finishes."""
+    p = part.values
+    total = p["total_steps"]
+    if total is None or total <= part.length:
+        return []
+    final = p["max_lr"] / p["div_factor"] / p["final_div_factor"]
+    return [
+        Finding(
+            "onecycle-length",
+            f"{part.subject} never finishes its cycle: total_steps {total} is longer than "
+            f"{part.span}, so the LR ends at {num(part.lr(trace)[-1])}, not at "
+            f"{num(final)}: set {part.option('total_steps', part.length)} "
+            "(or leave it out)",
+            "total_steps",
+        )
+    ]
+
+
+def _periods(t_0: int, t_mult: int, upto: int) -> list[int]:
+    """CosineAnnealingWarmRestarts' period ends (restart steps), past ``upto``."""
+    ends, length = [t_0], t_0
+    while ends[-1] <= upto:
+        length *= t_mult
+        ends.append(ends[-1] + length)
+    return ends
+
+
+def restarts_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CosineAnnealingWarmRestarts: a first period longer than the run, or a run that
+    ends in the middle of a period (high LR at the end)."""
+    t_0, t_mult, n = part.values["t_0"], part.values["t_mult"], part.length
+    eta_min = format_value(part.values["eta_min"])
+    last = num(part.lr(trace)[-1])
+    if t_0 > n:
+        message = (
+            f"{part.subject} never reaches eta_min ({eta_min}): t_0 {t_0} is longer than "
+            f"{part.span} and the LR ends at {last}: set {part.option('t_0', n)} or less"
+        )
+    else:
+        ends = _periods(t_0, t_mult, n)
+        if n in ends or part.child is not None:
+            return []
+        before = max([e for e in ends if e < n], default=0)
+        after = min(e for e in ends if e > n)
+        message = (
+            f"{part.subject} ends in the middle of a period, at LR {last} (the period "
+            f"from step {part.start + before} restarts at step {part.start + after}): "
+            f"end the run at a restart, {run_length(settings, part.start + before)} or "
+            f"{run_length(settings, part.start + after)}"
+        )
+    return [Finding("restarts-length", message, "t_0")]
+
+
+def polynomial_floor(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """PolynomialLR longer than the run never reaches 0; shorter leaves steps at LR 0."""
+    p, n = part.values, part.length
+    if p["power"] <= 0:
+        return []
+    t = p["total_iters"]
+    last = num(part.lr(trace)[-1])
+    if t > n:
+        message = (
+            f"{part.subject} never reaches 0: total_iters {t} is longer than "
+            f"{part.span} and the LR ends at {last}: set {part.option('total_iters', n)}"
+        )
+    elif t < n - 1:
+        message = (
+            f"{part.subject} reaches 0 at step {part.start + t} of {part.total}, so "
+            f"the last {n - t} steps do nothing: set {part.option('total_iters', n)}"
+        )
+    else:
+        return []
+    return [Finding("floor", message, "total_iters")]
+
+
+def linear_floor(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """LinearLR longer than the run never reaches end_factor."""
+    p, n = part.values, part.length
+    if p["total_iters"] <= n:
+        return []
+    return [
+        Finding(
+            "floor",
+            f"{part.subject} never reaches end_factor ({format_value(p['end_factor'])}): "
+            f"total_iters {p['total_iters']} is longer than {part.span} and the LR ends at "
+            f"{num(part.lr(trace)[-1])}: set {part.option('total_iters', n)} or less",
+            "total_iters",
+        )
+    ]
+
+
+def cyclic_step_size(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CyclicLR whose step_size_up is the run or longer: it never reaches max_lr."""
+    n, up = part.length, part.values["step_size_up"]
+    if up < n:
+        return []
+    return [
+        Finding(
+            "step-size",
+            f"{part.subject} never reaches max_lr ({format_value(part.values['max_lr'])}): "
+            f"step_size_up {up} is not shorter than {part.span}: set "
+            f"{part.option('step_size_up', max(1, n // 2))} or less",
+            "step_size_up",
+        )
+    ]
+
+
+def _cyclic_zero(p: Mapping[str, Any], lr: float) -> tuple[str, str]:
+    return "--base-lr is 0", f"set --base-lr {p['max_lr'] / 10:.3g} (max_lr / 10)"
+
+
+def _expr_zero(p: Mapping[str, Any], lr: float) -> tuple[str, str]:
+    return (
+        "expr is 0 at epoch 0",
+        "make expr positive at epoch 0, e.g. (epoch + 1) / 5 instead of epoch / 5",
+    )
 
 
 # --- LinearLR ------------------------------------------------------------------------
@@ -168,6 +293,8 @@ _MOMENTUM = (
             "follow it with another schedule (sequential).",
         ),
     ),
+    lint=(linear_floor,),
+    run_length=("total_iters",),
 )
 @_quiet
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -221,6 +348,7 @@ class ConstantLR(TorchScheduler):
             "total_iters defaults to 5: only the first 5 scheduler steps are scaled.",
         ),
     ),
+    run_length=("total_iters",),
 )
 @_quiet
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -282,6 +410,8 @@ def _polynomial_factors(p: Mapping[str, Any], t: np.ndarray) -> np.ndarray:
             "It decays to 0, not to a floor (hf-polynomial has lr_end).",
         ),
     ),
+    lint=(polynomial_floor,),
+    run_length=("total_iters",),
 )
 @_quiet
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -366,6 +496,8 @@ class CosineAnnealingWarmRestarts(TorchScheduler):
             "--interval step.",
         ),
     ),
+    lint=(restarts_length,),
+    run_length=("t_0",),
 )
 @_quiet
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -567,6 +699,8 @@ def _cyclic_momentum(
             _MOMENTUM,
         ),
     ),
+    lint=(cyclic_step_size,),
+    zero_start=_cyclic_zero,
 )
 @_quiet
 def _cyclic(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -798,6 +932,8 @@ def _onecycle_momentum(
             _MOMENTUM,
         ),
     ),
+    lint=(onecycle_length,),
+    run_length=("total_steps",),
 )
 @_quiet
 def _onecycle(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -908,6 +1044,7 @@ class LambdaLR(TorchScheduler):
             "batches.",
         ),
     ),
+    zero_start=_expr_zero,
 )
 @_quiet
 def _lambda(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -945,6 +1082,7 @@ class MultiplicativeLR(TorchScheduler):
             "epoch 1.",
         ),
     ),
+    zero_start=_expr_zero,
 )
 @_quiet
 def _multiplicative(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
