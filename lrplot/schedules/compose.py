@@ -39,7 +39,7 @@ else:
 
 from ..params import INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
 from .base import Schedule, TorchScheduler, chain, schedule
-from .declare import Explain, Stepping
+from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, run_length
 
 LISTING = 90  # where its schedules come in `lrplot list` (lrplot.schedules)
@@ -196,6 +196,18 @@ def milestones_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[F
     ]
 
 
+# --- --emit: the constructors' arguments, given the children as a list literal
+
+
+def _sequential_args(values: Mapping[str, Any], children: str) -> list[str]:
+    milestones = "[" + ", ".join(str(m) for m in values["milestones"]) + "]"
+    return ["optimizer", f"schedulers={children}", f"milestones={milestones}"]
+
+
+def _chained_args(values: Mapping[str, Any], children: str) -> list[str]:
+    return [children, "optimizer=optimizer"]
+
+
 COMPOSE_STEPPING = Stepping(
     "Step the SequentialLR/ChainedScheduler itself, never its children, after "
     "optimizer.step(): once per epoch or after every batch, like the children.",
@@ -225,6 +237,8 @@ COMPOSE_STEPPING = Stepping(
     ),
     lint=(milestones_in_run,),
     spans=_sequential_spans,
+    emit=Emit(compose=_sequential_args),
+    known_as={"lightning": "torch.optim.lr_scheduler.SequentialLR"},
 )
 def _sequential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:
@@ -305,6 +319,8 @@ def _chained_momentum(
         ),
     ),
     spans=_chained_spans,
+    emit=Emit(compose=_chained_args),
+    known_as={"lightning": "torch.optim.lr_scheduler.ChainedScheduler"},
 )
 def _chained(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:

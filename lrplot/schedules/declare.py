@@ -97,13 +97,19 @@ HfEquivalent = Callable[[Mapping[str, Any], int, int], HfForm | None]
 
 @dataclass(frozen=True)
 class TorchCode:
-    """Code that builds a schedule as a ``torch.optim`` scheduler, when it is not its
-    own class: top-level helper blocks, imports and the constructor call."""
+    """Code that builds a schedule as a ``torch.optim`` scheduler when it is not its
+    own class (timm's, as a LambdaLR): top-level helper blocks, the imports and the
+    constructor call. ``comment`` is wrapped by the emitter above the first helper."""
 
     call: str  # the class, e.g. "LambdaLR"
     args: tuple[str, ...]  # its arguments, e.g. ("optimizer", "lr_lambda=...")
     imports: frozenset[tuple[str, str]] = frozenset()  # (module, name)
-    helpers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    helpers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by name
+    comment: str = ""
+
+
+# (schedule, py) -> TorchCode; py(value) writes a value as Python source
+TorchCoder = Callable[[Any, Callable[[Any], str]], TorchCode]
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ class Emit:
     """
 
     torch: str = "class"
-    torch_code: Callable[[Any], TorchCode] | None = None  # (Schedule) -> TorchCode
+    torch_code: TorchCoder | None = None
     no_torch: str = ""
     hf: HfEquivalent | None = None
     hf_function: str = ""

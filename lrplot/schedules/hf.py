@@ -30,7 +30,7 @@ else:
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
 from .base import schedule
-from .declare import Explain, Stepping
+from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, format_value, num
 
 LISTING = 30  # where its schedules come in `lrplot list` (lrplot.schedules)
@@ -231,6 +231,9 @@ def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
     )
 
 
+# --emit torch: none (a transformers function, not a torch.optim.lr_scheduler class)
+_NO_TORCH = "transformers' {torch_class}, not a torch.optim.lr_scheduler class"
+
 # the rules of the schedules that decay over num_training_steps
 _DECAYS = (warmup_longer, training_steps)
 
@@ -275,6 +278,8 @@ _WARMUP_ZERO = (
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "linear"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -315,6 +320,8 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "cosine"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -348,6 +355,8 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "cosine_with_restarts"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -397,6 +406,8 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "polynomial"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -433,6 +444,8 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
         ("It never changes the LR: for a warmup use hf-constant-with-warmup or --warmup.",),
     ),
     zero_start=_zero_start,
+    known_as={"hf": "constant"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return np.full(count, base_lr * 1)
@@ -455,6 +468,8 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     ),
     lint=(warmup_longer,),
     zero_start=_zero_start,
+    known_as={"hf": "constant_with_warmup"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -491,6 +506,8 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
     ),
     lint=(warmup_longer,),
     zero_start=_zero_start,
+    known_as={"hf": "inverse_sqrt"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -526,6 +543,8 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "cosine_with_min_lr"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -574,6 +593,8 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "cosine_warmup_with_min_lr"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_warmup_min_lr(
     count: int, base_lr: float, p: Mapping[str, Any], metric: Any
@@ -675,6 +696,8 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     lint=(wsd_phases,),
     run_length=("num_training_steps",),
     zero_start=_zero_start,
+    known_as={"hf": "warmup_stable_decay"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _wsd(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, d = p["num_warmup_steps"], p["num_decay_steps"]

@@ -29,7 +29,7 @@ else:
 from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
 from .base import TorchScheduler, chain, schedule
-from .declare import EITHER, EPOCH, METRIC, Explain
+from .declare import EITHER, EPOCH, METRIC, Emit, Explain, HfForm
 from .rules import Finding, Part, format_value, num, run_length
 
 LISTING = 10  # where its schedules come in `lrplot list` (lrplot.schedules)
@@ -246,6 +246,16 @@ def step_size_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Fi
     ]
 
 
+# --- --emit hf: the transformers schedule that gives the same LRs (emit checks it)
+
+
+def _cosine_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm:
+    given = {"num_warmup_steps": w, "num_training_steps": w + p["t_max"]}
+    if p["eta_min"] == 0.0:
+        return HfForm("cosine", given)
+    return HfForm("cosine_with_min_lr", {**given, "min_lr": p["eta_min"]})
+
+
 # --- the seed's five ---------------------------------------------------------
 
 
@@ -270,6 +280,7 @@ def step_size_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Fi
         ),
     ),
     lint=(step_size_in_run,),
+    known_as={"lightning": "torch.optim.lr_scheduler.StepLR", "mmengine": "StepLR", "timm": "step"},
 )
 def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     n = np.arange(count)
@@ -305,6 +316,11 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
     ),
     lint=(milestones_in_run,),
     run_length=("milestones",),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.MultiStepLR",
+        "mmengine": "MultiStepLR",
+        "timm": "multistep",
+    },
 )
 def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     counts = sorted(Counter(p["milestones"]).items())
@@ -332,6 +348,7 @@ def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) ->
             "There is no floor: the LR keeps shrinking towards 0; check the final value.",
         ),
     ),
+    known_as={"lightning": "torch.optim.lr_scheduler.ExponentialLR", "mmengine": "ExponentialLR"},
 )
 def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return chain(base_lr, np.full(count - 1, p["gamma"]))
@@ -371,6 +388,11 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
     ),
     lint=(cosine_length,),
     run_length=("t_max",),
+    emit=Emit(hf=_cosine_as_hf),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.CosineAnnealingLR",
+        "mmengine": "CosineAnnealingLR",
+    },
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
@@ -505,6 +527,12 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
         ),
     ),
     lint=(plateau_room,),
+    emit=Emit(hf_function="get_reduce_on_plateau_schedule"),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.ReduceLROnPlateau",
+        "hf": "reduce_lr_on_plateau",
+        "timm": "plateau",
+    },
 )
 def _plateau(
     count: int, base_lr: float, p: Mapping[str, Any], metric: np.ndarray | None

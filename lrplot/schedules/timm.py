@@ -29,7 +29,7 @@ else:
 
 from ..params import BOOL, FLOAT, INT, Param, ParamError
 from .base import Schedule, schedule
-from .declare import Explain, Stepping
+from .declare import Emit, Explain, Stepping, TorchCode
 from .rules import Finding, Part, format_value, num
 
 LISTING = 40  # where its schedules come in `lrplot list` (lrplot.schedules)
@@ -245,6 +245,82 @@ def _inner_warmup(part: Part) -> tuple[int, str, Schedule] | None:
     return s.values["warmup_t"], part.option("warmup_prefix", True), bare
 
 
+# --- --emit torch: timm's _get_lr(t) as a LambdaLR (timm/scheduler/cosine_lr.py,
+# tanh_lr.py), for one param group, in timm's own words
+
+_TIMM_WARMUP = {
+    "cosine": """\
+    if t < WARMUP_T:
+        return WARMUP_LR_INIT + t * ((LR - WARMUP_LR_INIT) / WARMUP_T)""",
+    "tanh": """\
+    if t < WARMUP_T:  # without warmup_prefix, the warmup climbs to the LR at WARMUP_T
+        target = LR if WARMUP_PREFIX else timm_lr(WARMUP_T)
+        return WARMUP_LR_INIT + t * ((target - WARMUP_LR_INIT) / WARMUP_T)""",
+}
+_TIMM_CYCLES = """\
+    if WARMUP_PREFIX:
+        t = t - WARMUP_T
+    if CYCLE_MUL != 1:
+        i = floor(log(1 - t / T_INITIAL * (1 - CYCLE_MUL), CYCLE_MUL))
+        t_i = CYCLE_MUL**i * T_INITIAL
+        t_curr = t - (1 - CYCLE_MUL**i) / (1 - CYCLE_MUL) * T_INITIAL
+    else:
+        i = t // T_INITIAL
+        t_i = T_INITIAL
+        t_curr = t - (T_INITIAL * i)"""
+_TIMM_CURVE = {
+    "cosine": """\
+    lr_max = LR * CYCLE_DECAY**i
+    if i >= CYCLE_LIMIT:
+        return LR_MIN
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + cos(pi * t_curr**K_DECAY / t_i**K_DECAY))""",
+    "tanh": """\
+    if i >= CYCLE_LIMIT:
+        return LR_MIN
+    lr_max = LR * CYCLE_DECAY**i
+    tr = t_curr / t_i
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 - tanh(LB * (1.0 - tr) + UB * tr))""",
+}
+_TIMM_IMPORTS = {
+    "cosine": ("cos", "floor", "log", "pi"),
+    "tanh": ("floor", "log", "tanh"),
+}
+
+
+def _torch_code(key: str) -> Callable[[Schedule, Callable[[Any], str]], TorchCode]:
+    """timm's scheduler as a LambdaLR: after t steps timm sets the LR to _get_lr(t)."""
+
+    def write(schedule: Schedule, py: Callable[[Any], str]) -> TorchCode:
+        d, values = schedule.definition, schedule.values
+        args = ", ".join(f"{p.name}={py(values[p.name])}" for p in d.params)
+        constants = [f"{p.name.upper()} = {py(values[p.name])}" for p in d.params]
+        body = "\n".join((_TIMM_WARMUP[key], _TIMM_CYCLES, _TIMM_CURVE[key]))
+        helper = (
+            *constants,
+            "",
+            "",
+            "def timm_lr(t):",
+            f'    """{d.torch_class}._get_lr(t), for one param group."""',
+            body,
+        )
+        return TorchCode(
+            "LambdaLR",
+            ("optimizer", "lr_lambda=lambda t: timm_lr(t) / LR"),
+            frozenset(
+                {("torch.optim.lr_scheduler", "LambdaLR")}
+                | {("math", name) for name in _TIMM_IMPORTS[key]}
+            ),
+            {"timm_lr": helper},
+            f"timm's {d.torch_class}({args}) as a LambdaLR: after t scheduler steps, timm "
+            "sets the LR to its _get_lr(t), this function (timm.scheduler, noise off). With "
+            "timm installed you can use timm's class instead, with scheduler.step(epoch + 1) "
+            "after each epoch (or, with t_in_epochs=False, scheduler.step_update(steps) after "
+            "each optimizer step).",
+        )
+
+    return write
+
+
 # what both timm schedules declare besides their curve
 _DECLARED: dict[str, Any] = {
     "library": "timm.scheduler",
@@ -299,6 +375,8 @@ _TIMM = (
             "never reaches lr_min.",
         ),
     ),
+    emit=Emit(torch="code", torch_code=_torch_code("cosine")),
+    known_as={"timm": "cosine"},
 )
 def _timm_cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-cosine", count, base_lr, p, _cosine_curve, gamma_all=True)
@@ -356,6 +434,8 @@ def _check_tanh(values: Mapping[str, Any]) -> None:
             "With warmup_prefix false (the default) the warmup overlays the start of the cycle.",
         ),
     ),
+    emit=Emit(torch="code", torch_code=_torch_code("tanh")),
+    known_as={"timm": "tanh"},
 )
 def _timm_tanh(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-tanh", count, base_lr, p, _tanh_curve, gamma_all=False)

@@ -38,7 +38,7 @@ else:
 from .. import expr as expressions
 from ..params import BOOL, CHOICE, FLOAT, INT, REQUIRED, TEXT, LrplotError, Param, ParamError
 from .base import TorchScheduler, chain, schedule
-from .declare import BATCH, EITHER, Explain
+from .declare import BATCH, EITHER, Emit, Explain, HfForm
 from .rules import Finding, Part, format_value, num, run_length
 
 LISTING = 20  # where its schedules come in `lrplot list` (lrplot.schedules)
@@ -221,6 +221,30 @@ def _expr_zero(p: Mapping[str, Any], lr: float) -> tuple[str, str]:
     )
 
 
+# --- --emit hf: the transformers schedules that give the same LRs (emit checks them)
+
+
+def _linear_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
+    if p["start_factor"] != 1.0 or p["end_factor"] != 0.0:
+        return None
+    return HfForm("linear", {"num_warmup_steps": w, "num_training_steps": w + p["total_iters"]})
+
+
+def _polynomial_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm:
+    given = {"num_warmup_steps": w, "num_training_steps": w + p["total_iters"]}
+    return HfForm("polynomial", {**given, "lr_end": 0.0, "power": p["power"]})
+
+
+def _restarts_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
+    if p["t_mult"] != 1 or p["eta_min"] != 0.0:
+        return None
+    cycles = max(1, math.ceil((count - w) / p["t_0"]))  # enough cycles for the run
+    return HfForm(
+        "cosine_with_restarts",
+        {"num_warmup_steps": w, "num_training_steps": w + cycles * p["t_0"], "num_cycles": cycles},
+    )
+
+
 # --- LinearLR ------------------------------------------------------------------------
 
 
@@ -295,6 +319,8 @@ _MOMENTUM = (
     ),
     lint=(linear_floor,),
     run_length=("total_iters",),
+    emit=Emit(hf=_linear_as_hf),
+    known_as={"lightning": "torch.optim.lr_scheduler.LinearLR", "mmengine": "LinearLR"},
 )
 @_quiet
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -349,6 +375,7 @@ class ConstantLR(TorchScheduler):
         ),
     ),
     run_length=("total_iters",),
+    known_as={"lightning": "torch.optim.lr_scheduler.ConstantLR", "mmengine": "ConstantLR"},
 )
 @_quiet
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -412,6 +439,12 @@ def _polynomial_factors(p: Mapping[str, Any], t: np.ndarray) -> np.ndarray:
     ),
     lint=(polynomial_floor,),
     run_length=("total_iters",),
+    emit=Emit(hf=_polynomial_as_hf),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.PolynomialLR",
+        "mmengine": "PolyLR",
+        "timm": "poly",
+    },
 )
 @_quiet
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -498,6 +531,8 @@ class CosineAnnealingWarmRestarts(TorchScheduler):
     ),
     lint=(restarts_length,),
     run_length=("t_0",),
+    emit=Emit(hf=_restarts_as_hf),
+    known_as={"lightning": "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts"},
 )
 @_quiet
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -701,6 +736,7 @@ def _cyclic_momentum(
     ),
     lint=(cyclic_step_size,),
     zero_start=_cyclic_zero,
+    known_as={"lightning": "torch.optim.lr_scheduler.CyclicLR"},
 )
 @_quiet
 def _cyclic(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -934,6 +970,8 @@ def _onecycle_momentum(
     ),
     lint=(onecycle_length,),
     run_length=("total_steps",),
+    emit=Emit(run_defaults=("total_steps",)),
+    known_as={"lightning": "torch.optim.lr_scheduler.OneCycleLR"},
 )
 @_quiet
 def _onecycle(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -1045,6 +1083,8 @@ class LambdaLR(TorchScheduler):
         ),
     ),
     zero_start=_expr_zero,
+    emit=Emit(torch="lambda"),
+    known_as={"lightning": "torch.optim.lr_scheduler.LambdaLR"},
 )
 @_quiet
 def _lambda(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -1083,6 +1123,7 @@ class MultiplicativeLR(TorchScheduler):
         ),
     ),
     zero_start=_expr_zero,
+    known_as={"lightning": "torch.optim.lr_scheduler.MultiplicativeLR"},
 )
 @_quiet
 def _multiplicative(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
