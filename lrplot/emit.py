@@ -157,7 +157,7 @@ class _Main:
     """The code of the main schedule, and how it steps."""
 
     code: _Code
-    kind: str  # "class": a torch class; "lambdalr": a LambdaLR; "plateau"; "composite"
+    kind: str  # "class", "lambdalr" (a LambdaLR), "metric" (steps on it), "composite"
     emulated: Schedule | None = None  # lrplot's model of it (to check a SequentialLR)
 
 
@@ -274,8 +274,8 @@ def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
             args.append(f"{p.torch_name}={_py(value)}")
     code.lines.append(_call(var, d.torch_class, args))
     if d.needs_metric:
-        return _Main(code, "plateau")
-    return _Main(code, "lambdalr" if form.torch == "lambda" else "class", emulated=schedule)
+        return _Main(code, "metric")
+    return _Main(code, "lambdalr" if form.torch == "lambdalr" else "class", emulated=schedule)
 
 
 def _composite(schedule: Schedule, count: int, var: str) -> _Main:
@@ -326,7 +326,7 @@ def _hf_main(schedule: Schedule, count: int, var: str, base_lr: float) -> _Main:
         code.lines.append(
             _call(var, fn, ["optimizer", *(f"{k}={_py(v)}" for k, v in given.items())])
         )
-        return _Main(code, "plateau" if d.needs_metric else "lambdalr")
+        return _Main(code, "metric" if d.needs_metric else "lambdalr")
     if not _is_transformers(schedule):
         equivalent = _hf_equivalent(schedule, 0, count)
         if equivalent is None or not _same_lrs(
@@ -472,7 +472,7 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
 
     if warmup is None:
         main = main_of(schedule, count, "scheduler")
-        return _Plan(main.code, main.kind == "plateau", flavour=flavour)
+        return _Plan(main.code, main.kind == "metric", flavour=flavour)
     core = dataclasses.replace(schedule, warmup=None, label_given=None)
     if flavour == "hf" and not _is_transformers(core) and not core.needs_metric:
         native = _hf_native(trace, core, warmup)
@@ -491,7 +491,7 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
                 f"SequentialLR([warmup, {torch_class}]) would not give these LRs (it restarts "
                 f"{torch_class} on the warmup's last LR or from its closed form)"
             )
-        elif main.kind == "plateau":
+        elif main.kind == "metric":
             reason = "ReduceLROnPlateau cannot be a child of SequentialLR"
         else:
             reason = f"{torch_class} would have to be nested in a SequentialLR"
@@ -499,7 +499,7 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
         main_count = count
         reason = "in overlap mode the schedule runs from step 0 under the warmup"
     main = main_of(core, main_count, "scheduler")
-    return _Plan(main.code, main.kind == "plateau", warmup, flavour, reason)
+    return _Plan(main.code, main.kind == "metric", warmup, flavour, reason)
 
 
 def _hf_native(trace: Trace, core: Schedule, warmup: Warmup) -> Schedule | None:

@@ -151,3 +151,116 @@ def test_bottom_modules_import_no_schedule_layer(lower: str) -> None:
             seen.add(node)
             todo += graph[node]
     assert not {m for m in seen if m.startswith(("lrplot.spec", "lrplot.plan", "lrplot.sched"))}
+
+
+# --- only a schedule's own module names it ----------------------------------------------
+
+# Words that are registered schedule names but, where they are compared, mean something
+# else: the run's vocabulary. A comparison whose other side is one of these attributes
+# or variables is about that vocabulary, not about a schedule.
+VOCABULARY = {
+    "interval": "the run's interval: step or epoch",
+    "shape": "a warmup's shape: linear, cosine or exponential",
+}
+# framework readers compare against their config format's own words (timm's sched
+# "cosine", transformers' lr_scheduler_type "constant"): each declares them as WORDS
+FRAMEWORK_WORDS = "WORDS"
+# the rest, one by one: (module, word) -> what the word means there
+ALLOWED = {
+    ("lrplot.expr", "cos"): "the math function cos of lrplot's expression language",
+}
+
+
+def _schedule_names() -> set[str]:
+    from lrplot.schedules import REGISTRY
+
+    return {n for d in REGISTRY.values() for n in (d.name, *d.aliases)}
+
+
+def _subject(node: ast.expr) -> str:
+    """The attribute or variable a value is compared with: ``settings.interval`` ->
+    interval."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def _strings(node: ast.AST) -> list[ast.Constant]:
+    """String constants of a comparison operand: itself or a tuple/list/set's items."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node]
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return [e for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return []
+
+
+def names_compared(tree: ast.AST, names: set[str]) -> list[tuple[int, str]]:
+    """(line, word) of every registered name used to dispatch: compared (==, !=, in,
+    not in), a dict key, or the argument of startswith/endswith/removeprefix."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            subjects = {_subject(o) for o in operands}
+            if subjects & set(VOCABULARY):
+                continue
+            for operand in operands:
+                found += [(c.lineno, c.value) for c in _strings(operand) if c.value in names]
+        elif isinstance(node, ast.Dict):
+            found += [
+                (k.lineno, k.value)
+                for k in node.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value in names
+            ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("startswith", "endswith", "removeprefix", "removesuffix")
+        ):
+            for arg in node.args:
+                found += [
+                    (c.lineno, c.value)
+                    for c in _strings(arg)
+                    if c.value.rstrip("-")
+                    and any(n.startswith(c.value) or n == c.value for n in names)
+                ]
+    return found
+
+
+def _framework_words(name: str) -> set[str]:
+    if not name.startswith("lrplot.frameworks."):
+        return set()
+    import importlib
+
+    return set(getattr(importlib.import_module(name), FRAMEWORK_WORDS, ()))
+
+
+def test_the_name_check_catches_dispatch() -> None:
+    names = {"cosine", "hf-linear", "step"}
+    tree = ast.parse(
+        'if d.name == "cosine": pass\n'
+        'if s.name.startswith("hf-"): pass\n'
+        'x = {"step": 1}\n'
+        'if name in ("cosine", "other"): pass\n'
+        'if settings.interval == "step": pass\n'  # the run's vocabulary: allowed
+        'y = lookup("StepLR")\n'  # a class it reproduces: allowed
+    )
+    assert names_compared(tree, names) == [(1, "cosine"), (2, "hf-"), (3, "step"), (4, "cosine")]
+
+
+def test_no_module_outside_schedules_dispatches_on_a_schedule_name() -> None:
+    names = _schedule_names()
+    bad = []
+    for name, path in MODULES.items():
+        if name.startswith("lrplot.schedules"):
+            continue
+        words = _framework_words(name)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bad += [
+            f"{path.relative_to(ROOT.parent)}:{line}: {word!r}"
+            for line, word in names_compared(tree, names)
+            if word not in words and (name, word) not in ALLOWED
+        ]
+    assert not bad, "schedule names outside their modules:\n" + "\n".join(bad)

@@ -169,8 +169,9 @@ class ScheduleDef:
       the stretch of its own steps each child drives;
     * ``from_torch``: ``(init_args) -> init_args``, a torch constructor's arguments
       as lrplot's (OneCycleLR's epochs x steps_per_epoch is total_steps);
-    * ``every``: ``(values, frequency) -> (definition, values) | None``, the schedule
-      stepped every ``frequency`` steps as one stepped every step (Lightning).
+    * ``every``: ``(values, frequency) -> values | (definition, values)``, the
+      schedule stepped every ``frequency`` steps as one stepped every step (Lightning's
+      frequency); None: no such form.
     """
 
     name: str
@@ -196,9 +197,8 @@ class ScheduleDef:
     known_as: Mapping[str, str] = field(default_factory=dict)
     spans: Callable[[Mapping[str, Any], int], list[tuple[Schedule, int, int]]] | None = None
     from_torch: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    every: Callable[[Mapping[str, Any], int], tuple[ScheduleDef, dict[str, Any]] | None] | None = (
-        None
-    )
+    # -> the same schedule's values, or (another definition, its values)
+    every: Callable[[Mapping[str, Any], int], Any] | None = None
 
     @property
     def reproduces(self) -> str:

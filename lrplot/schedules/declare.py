@@ -117,7 +117,7 @@ class Emit:
     """How ``--emit`` writes a schedule.
 
     * ``torch``: ``"class"`` (its own class, ``library.torch_class(optimizer,
-      **params)``), ``"lambda"`` (the same, and it is a LambdaLR: SequentialLR restarts
+      **params)``), ``"lambdalr"`` (the same, and it is a LambdaLR: SequentialLR restarts
       it exactly), ``"code"`` (``torch_code`` writes it), or ``""`` (no torch form:
       ``no_torch`` says why).
     * ``hf``: the transformers schedule that gives the same LRs (checked before use);

@@ -28,7 +28,7 @@ else:
 
 from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
-from .base import TorchScheduler, chain, schedule
+from .base import REGISTRY, ScheduleDef, TorchScheduler, chain, schedule
 from .declare import EITHER, EPOCH, METRIC, Emit, Explain, HfForm
 from .rules import Finding, Part, format_value, num, run_length
 
@@ -256,6 +256,22 @@ def _cosine_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm:
     return HfForm("cosine_with_min_lr", {**given, "min_lr": p["eta_min"]})
 
 
+# --- stepped every few steps (Lightning's frequency), as one stepped every step
+
+
+def _step_every(p: Mapping[str, Any], frequency: int) -> dict[str, Any]:
+    return {**p, "step_size": p["step_size"] * frequency}
+
+
+def _multistep_every(p: Mapping[str, Any], frequency: int) -> dict[str, Any]:
+    return {**p, "milestones": [m * frequency for m in p["milestones"]]}
+
+
+def _exponential_every(p: Mapping[str, Any], frequency: int) -> tuple[ScheduleDef, dict[str, Any]]:
+    """ExponentialLR every ``frequency`` steps is a StepLR of that step_size."""
+    return REGISTRY["step"], {"step_size": frequency, "gamma": p["gamma"]}
+
+
 # --- the seed's five ---------------------------------------------------------
 
 
@@ -280,7 +296,8 @@ def _cosine_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm:
         ),
     ),
     lint=(step_size_in_run,),
-    known_as={"lightning": "torch.optim.lr_scheduler.StepLR", "mmengine": "StepLR", "timm": "step"},
+    known_as={"lightning": "torch.optim.lr_scheduler.StepLR", "mmengine": "StepLR"},
+    every=_step_every,
 )
 def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     n = np.arange(count)
@@ -319,8 +336,8 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
     known_as={
         "lightning": "torch.optim.lr_scheduler.MultiStepLR",
         "mmengine": "MultiStepLR",
-        "timm": "multistep",
     },
+    every=_multistep_every,
 )
 def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     counts = sorted(Counter(p["milestones"]).items())
@@ -349,6 +366,7 @@ def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) ->
         ),
     ),
     known_as={"lightning": "torch.optim.lr_scheduler.ExponentialLR", "mmengine": "ExponentialLR"},
+    every=_exponential_every,
 )
 def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return chain(base_lr, np.full(count - 1, p["gamma"]))
@@ -531,7 +549,6 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     known_as={
         "lightning": "torch.optim.lr_scheduler.ReduceLROnPlateau",
         "hf": "reduce_lr_on_plateau",
-        "timm": "plateau",
     },
 )
 def _plateau(

@@ -245,6 +245,31 @@ def _restarts_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
     )
 
 
+# --- how other frameworks' torch arguments read (Lightning's init_args)
+
+_EPOCHS = Param("epochs", INT, "OneCycleLR's epochs (with steps_per_epoch)", low=1)
+_PER_EPOCH = Param("steps_per_epoch", INT, "OneCycleLR's steps per epoch", low=1)
+
+
+def _onecycle_from_torch(args: dict[str, Any]) -> dict[str, Any]:
+    """OneCycleLR(epochs=E, steps_per_epoch=S) is total_steps = E * S."""
+    if "epochs" not in args and "steps_per_epoch" not in args:
+        return args
+    args = dict(args)
+    epochs, per_epoch = args.pop("epochs", None), args.pop("steps_per_epoch", None)
+    if args.get("total_steps") is None:
+        for p, value in ((_EPOCHS, epochs), (_PER_EPOCH, per_epoch)):
+            if value is None:
+                raise ParamError(p.name, "missing: this key is needed")
+        args["total_steps"] = _EPOCHS.parse(epochs) * _PER_EPOCH.parse(per_epoch)
+    return args
+
+
+def _constant_every(p: Mapping[str, Any], frequency: int) -> dict[str, Any]:
+    """ConstantLR stepped every ``frequency`` steps: total_iters times frequency."""
+    return {**p, "total_iters": p["total_iters"] * frequency}
+
+
 # --- LinearLR ------------------------------------------------------------------------
 
 
@@ -376,6 +401,7 @@ class ConstantLR(TorchScheduler):
     ),
     run_length=("total_iters",),
     known_as={"lightning": "torch.optim.lr_scheduler.ConstantLR", "mmengine": "ConstantLR"},
+    every=_constant_every,
 )
 @_quiet
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -443,7 +469,6 @@ def _polynomial_factors(p: Mapping[str, Any], t: np.ndarray) -> np.ndarray:
     known_as={
         "lightning": "torch.optim.lr_scheduler.PolynomialLR",
         "mmengine": "PolyLR",
-        "timm": "poly",
     },
 )
 @_quiet
@@ -972,6 +997,7 @@ def _onecycle_momentum(
     run_length=("total_steps",),
     emit=Emit(run_defaults=("total_steps",)),
     known_as={"lightning": "torch.optim.lr_scheduler.OneCycleLR"},
+    from_torch=_onecycle_from_torch,
 )
 @_quiet
 def _onecycle(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -1083,7 +1109,7 @@ class LambdaLR(TorchScheduler):
         ),
     ),
     zero_start=_expr_zero,
-    emit=Emit(torch="lambda"),
+    emit=Emit(torch="lambdalr"),
     known_as={"lightning": "torch.optim.lr_scheduler.LambdaLR"},
 )
 @_quiet
