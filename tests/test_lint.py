@@ -10,7 +10,7 @@ from conftest import trace
 
 from lrplot import lint
 from lrplot.lint import epoch_step_units, first_lr_zero, warmup_fit
-from lrplot.schedules import REGISTRY, compose, hf, seed, timm, torch_more
+from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
 # several schedules declare, each its own function
@@ -24,6 +24,8 @@ wsd_phases = hf.wsd_phases
 floor_reached = (torch_more.polynomial_floor, torch_more.linear_floor, timm.floor_reached)
 milestones_in_run = (seed.milestones_in_run, compose.milestones_in_run)
 step_size_in_run = (seed.step_size_in_run, torch_more.cyclic_step_size)
+swa_anneal = swa.anneal_in_run
+SWA_AFTER_COSINE = "sequential:schedulers=[cosine:t_max=75; swa:swa_lr=0.05,anneal_epochs="
 
 
 def _run(rule, t):
@@ -412,10 +414,31 @@ FIRES = [
             "(100 steps): set --step-size-up 50 or less",
         ],
     ),
+    (
+        swa_anneal,
+        "swa:swa_lr=0.05,anneal_epochs=20",
+        {"epochs": 20},
+        [
+            "swa never reaches swa_lr (0.05): anneal_epochs 20 needs 21 steps, more than the "
+            "run (20 steps), and the LR ends at 0.0503078: set --anneal-epochs 19 or less",
+        ],
+    ),
+    (
+        swa_anneal,
+        SWA_AFTER_COSINE + "40],milestones=[75]",
+        {"epochs": 100},
+        [
+            "schedulers[1] (swa) never reaches swa_lr (0.05): anneal_epochs 40 needs 41 steps, "
+            "more than its 25 steps (steps 75 to 99), and the LR ends at 0.0327406: set "
+            "anneal_epochs=24 in schedulers[1] or less",
+        ],
+    ),
 ]
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
 QUIET = [
+    (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
+    (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),
     (
         epoch_step_units,
