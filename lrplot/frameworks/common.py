@@ -196,7 +196,7 @@ def plan_steps(given: Given, config: Mapping[str, Any]) -> tuple[int | None, str
     Returns (steps_per_epoch, how) where ``how`` describes the plan."""
     from .. import plan as plans
 
-    values = {
+    values: dict[str, Any] = {
         "dataset_size": None,
         "batch_size": None,
         "devices": 1,

@@ -56,7 +56,7 @@ from .common import (
 NAME = "mmengine"
 INF = int(1e9)
 SIGNS = frozenset({"param_scheduler"})
-TYPES = {
+TYPES: dict[str, dict[str, Any]] = {
     "LinearLR": {"start_factor": 1.0 / 3, "end_factor": 1.0},
     "ConstantLR": {"factor": 1.0 / 3},
     "CosineAnnealingLR": {"T_max": None, "eta_min": None, "eta_min_ratio": None},

@@ -139,7 +139,7 @@ def convert(cfg: Config, given: Given) -> Converted:
         )
     if how:
         notes.append(how)
-    scale = per_epoch if on_updates else 1
+    scale = per_epoch if on_updates and per_epoch is not None else 1
     t_initial = epochs * scale
     warmup_t = warmup_epochs * scale
     cooldown_t = cooldown_epochs * scale

@@ -44,7 +44,6 @@ from .rules import Finding, Part, run_length
 
 LISTING = 90  # where its schedules come in `lrplot list` (lrplot.schedules)
 
-COMPOSITES = ("sequential", "chained")
 _CHUNK = 1 << 18  # chained: steps per block of factors
 
 
@@ -75,7 +74,7 @@ def _check_children(values: Mapping[str, Any], torch_class: str) -> None:
                 f"{where}: {d.torch_class} cannot be a child: PyTorch's {torch_class} "
                 "refuses it (its step() needs a metric)",
             )
-        if d.name in COMPOSITES:
+        if d.children is not None:  # a composition itself
             raise ParamError(
                 "schedulers", f"{where}: {d.torch_class} cannot be nested in {torch_class}"
             )
@@ -340,14 +339,16 @@ def _run_chained(
     k = len(built)
     for lo in range(1, count, _CHUNK):
         hi = min(lo + _CHUNK, count)
-        factors = [None] if momentum else [child.factors(lo, hi) for child in built]
+        factors: list[np.ndarray | None] = (
+            [None] if momentum else [child.factors(lo, hi) for child in built]
+        )
         if any(f is None for f in factors):
             for t in range(lo, hi):
                 for child in built:
                     child.step()
                 out[t] = group[key]
             continue
-        table = np.stack(factors, axis=1)  # row: one step; columns: children in order
+        table = np.stack([f for f in factors if f is not None], axis=1)  # row: a step
         bad = np.flatnonzero(np.isnan(table).any(axis=1)).tolist()
         done = 0
         for stop in [*bad, hi - lo]:

@@ -614,8 +614,8 @@ def _cyclic_shape(count: int, p: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
     cycle = np.floor(x)
     x -= cycle  # (1.0 + n / total_size) - cycle
     factor = x / ratio
-    down = x > ratio
-    factor[down] = (x[down] - 1) / (ratio - 1)
+    falling = x > ratio
+    factor[falling] = (x[falling] - 1) / (ratio - 1)
     mode = p["mode"]
     scale: Any = 1.0
     if mode == "triangular2":  # 1 / (2.0 ** (cycle - 1)); 2.0 ** 1024 overflows
