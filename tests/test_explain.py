@@ -56,6 +56,8 @@ def test_explain_shows_the_declaration_and_the_entry(cli, name):
     assert all(_flat(line) in flat for line in loop(entry.stepping).splitlines())
     for text in (*entry.mistakes, *entry.notes):
         assert _flat(text) in flat
+    for known in d.known_as.values():  # its names in other frameworks
+        assert known in flat
     assert f"lrplot check {name}" in out
 
 

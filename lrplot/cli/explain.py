@@ -90,6 +90,17 @@ def explanation(definition: ScheduleDef) -> Group:
         for text in entry.notes:
             body(Text(text))
 
+    if d.known_as:
+        from ..schedules.declare import FRAMEWORKS
+
+        section("In other frameworks")
+        names = Table.grid(padding=(0, 1))
+        names.add_column(no_wrap=True)
+        names.add_column(ratio=1)
+        for framework, known in d.known_as.items():
+            names.add_row(Text(FRAMEWORKS[framework], "dim"), Text(known, style="cyan"))
+        body(names)
+
     section("Try it")
     example = f"{d.name} {d.example}".strip()
     body(Text(f"lrplot {example}\nlrplot check {example}", style="green"))

@@ -235,11 +235,13 @@ def _every(
     d = schedule.definition
     stepped = d.every(schedule.values, frequency) if d.every is not None else None
     if stepped is None:
+        able = [c.torch_class for c in classes().values() if c.every is not None]
+        listed = ", ".join(able[:-1]) + f" and {able[-1]}" if len(able) > 1 else "".join(able)
         raise cfg.error(
             where,
             f"not supported: {d.torch_class} stepped every {frequency} "
             f"{interval}s is a staircase lrplot does not model (frequency 1 is; so are "
-            "StepLR, MultiStepLR, ExponentialLR and ConstantLR at any frequency)",
+            f"{listed} at any frequency)",
         )
     if isinstance(stepped, tuple):  # another schedule: (its declaration, its values)
         return build(stepped[0], stepped[1], cfg, where)

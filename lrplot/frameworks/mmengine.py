@@ -270,7 +270,7 @@ def _entry(
         if total < 1:
             raise node.error("end", "not supported: a LinearLR one step long (end = begin + 1)")
         values = {"start_factor": start_f, "end_factor": end_f, "total_iters": total}
-        entry.schedule = build("LinearLR", values, node, "type")
+        entry.schedule = build(_known("LinearLR"), values, node, "type")
         entry.end_factor = end_f if in_run >= span else None
     elif kind == "ConstantLR":
         factor = arg("factor", FLOAT, low=0, high=1)
@@ -279,7 +279,9 @@ def _entry(
             raise node.error("end", "not supported: a ConstantLR one step long (end = begin + 1)")
         if factor == 0:
             raise node.error("factor", "not supported: factor 0 (mmengine then divides by 0)")
-        entry.schedule = build("ConstantLR", {"factor": factor, "total_iters": total}, node, "type")
+        entry.schedule = build(
+            _known("ConstantLR"), {"factor": factor, "total_iters": total}, node, "type"
+        )
         entry.end_factor = 1.0 if in_run >= span else None
     elif kind == "CosineAnnealingLR":
         if epoch_stepped:
@@ -298,7 +300,7 @@ def _entry(
         if ratio is not None:
             eta_min = lr * ratio  # mmengine: base_value * eta_min_ratio
         values = {"t_max": t_max, "eta_min": eta_min or 0.0}
-        entry.schedule = build("CosineAnnealingLR", values, node, "type")
+        entry.schedule = build(_known("CosineAnnealingLR"), values, node, "type")
         entry.stops = stop < length
         entry.end_factor = None
     elif kind == "ExponentialLR":
@@ -319,7 +321,9 @@ def _entry(
         if not kept:
             notes.append(f"{key}: MultiStepLR has no milestone inside the run: left out")
             return None
-        entry.schedule = build("MultiStepLR", {"milestones": kept, "gamma": gamma}, node, "type")
+        entry.schedule = build(
+            _known("MultiStepLR"), {"milestones": kept, "gamma": gamma}, node, "type"
+        )
         entry.end_factor = _power(gamma, len(kept))
     else:  # PolyLR
         if epoch_stepped:
@@ -331,7 +335,7 @@ def _entry(
             raise node.error("end", "not supported: a PolyLR one step long (end = begin + 1)")
         if eta_min == 0:
             values = {"total_iters": total, "power": power}
-            entry.schedule = build("PolynomialLR", values, node, "type")
+            entry.schedule = build(_known("PolyLR"), values, node, "type")
         else:
             values = {"num_training_steps": total, "lr_end": eta_min, "power": power}
             entry.schedule = build(_hf_polynomial(), values, node, "type")
@@ -370,6 +374,13 @@ def _decays(node: Config, name: str, every: int, gamma: float, steps: int, stops
     if not milestones:
         return build("ConstantLR", {"factor": 1.0}, node, "type")
     return build("MultiStepLR", {"milestones": milestones, "gamma": gamma}, node, "type")
+
+
+def _known(kind: str) -> ScheduleDef:
+    """The lrplot schedule whose declaration says mmengine calls it ``kind``."""
+    found = known("mmengine", kind)
+    assert found is not None, f"lrplot declares mmengine's {kind}"
+    return found
 
 
 def _hf_polynomial() -> ScheduleDef:

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # the keys of ScheduleDef.known_as: what each framework's config calls a schedule
+# (lrplot run reads these configs: lrplot.frameworks)
 FRAMEWORKS = {
-    "lightning": "Lightning class_path (LightningCLI, configure_optimizers)",
-    "mmengine": "mmengine param_scheduler type",
-    "hf": "transformers lr_scheduler_type (TrainingArguments, get_scheduler)",
-    "timm": "timm train.py sched",
+    "lightning": "Lightning class_path",
+    "mmengine": "mmengine type",
+    "hf": "transformers lr_scheduler_type",
+    "timm": "timm sched",
 }
 
 TORCH = "torch.optim.lr_scheduler"  # the library most schedules reproduce
