@@ -56,6 +56,17 @@ class RunSettings:
     interval: str = "epoch"
     plan: Plan | None = None  # when steps_per_epoch comes from a training plan
 
+    def __post_init__(self) -> None:
+        """Built directly (``RunSettings(epochs=0)``), the values get the same checks."""
+        ints = isinstance(self.epochs, int) and isinstance(self.steps_per_epoch, int)
+        if ints and self.total_steps > MAX_STEPS:
+            raise LrplotError(
+                f"epochs * steps_per_epoch must be at most {MAX_STEPS}, "
+                f"got {self.epochs} * {self.steps_per_epoch} = {self.total_steps}"
+            )
+        own = {p.name: getattr(self, p.name) for p in PARAMS if p.name not in plans.NAMES}
+        bind(PARAMS, own, "run")
+
     @classmethod
     def from_values(cls, given: Mapping[str, Any]) -> RunSettings:
         """Validate raw values (text or native) against PARAMS.
@@ -70,13 +81,7 @@ class RunSettings:
                 plan, given.get("steps_per_epoch"), values["steps_per_epoch"]
             )
             own["steps_per_epoch"] = plan.steps_per_epoch
-        settings = cls(**own, plan=plan)
-        if settings.total_steps > MAX_STEPS:
-            raise LrplotError(
-                f"epochs * steps_per_epoch must be at most {MAX_STEPS}, "
-                f"got {settings.epochs} * {settings.steps_per_epoch} = {settings.total_steps}"
-            )
-        return settings
+        return cls(**own, plan=plan)
 
     @property
     def total_steps(self) -> int:

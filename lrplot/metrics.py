@@ -7,9 +7,8 @@ A stream gives one value per scheduler step (per epoch, the seed's usage order:
 from __future__ import annotations
 
 import csv
-import io
-import math
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,9 @@ if TYPE_CHECKING:
 else:
     from ._lazy import np
 
-from .params import CHOICE, FLOAT, INT, TEXT, LrplotError, Param
+from .errors import LrplotError, MissingParam
+from .inputs import text_lines
+from .params import CHOICE, FLOAT, INT, TEXT, Param
 
 SHAPES = ("decay", "plateaus", "flat")
 
@@ -87,7 +88,7 @@ class FileMetric:
     column: str | None = None
 
     def values(self, count: int, mode: str) -> np.ndarray:
-        data = read_metric_file(self.path, self.column)
+        data = read_metric_file(self.path, self.column, count)
         if len(data) < count:
             raise LrplotError(
                 f"metric file {self.path} has {len(data)} values but the run needs {count} "
@@ -127,46 +128,59 @@ def from_values(values: Mapping[str, Any], base_dir: Path | None = None) -> Metr
             path = base_dir / path
         return FileMetric(path, values.get("metric_column"))
     if values.get("metric_column"):
-        raise LrplotError("metric_column needs metric_file")
+        bare = "a column needs a metric file to read it from"
+        raise MissingParam("metric_file", f"metric_column: {bare} (metric_file)", bare)
     return SyntheticMetric(
         values["metric_shape"], values["metric_noise"], values["metric_drops"], values["seed"]
     )
 
 
-def read_metric_file(path: Path, column: str | None = None) -> np.ndarray:
+def read_metric_file(path: Path, column: str | None = None, limit: int | None = None) -> np.ndarray:
     """Read metric values: one number a line, or a CSV with a header row.
 
-    Blank lines and lines starting with '#' are skipped. Errors name the file and line.
+    Blank lines and lines starting with '#' are skipped. The file is read as a stream
+    (lrplot.inputs: a regular file, bounded lines, no binary data) and only up to
+    ``limit`` values. ``nan`` and ``inf`` are values (a diverged run): PyTorch's
+    ReduceLROnPlateau counts them as "not better". Errors name the file and line.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise LrplotError(f"cannot read metric file {path}: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise LrplotError(f"metric file {path} is not UTF-8 text") from None
-    lines = [
-        (i + 1, line)
-        for i, line in enumerate(text.splitlines())
+    lines = (
+        (n, line)
+        for n, line in text_lines(path, "metric file")
         if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not lines:
+    )
+    first = next(lines, None)
+    if first is None:
         raise LrplotError(f"metric file {path} holds no values")
-    first = lines[0][1]
-    if column is not None or "," in first or not _is_number(first.strip()):
-        return _read_csv(path, lines, column)
-    return _numbers(path, ((n, line.strip()) for n, line in lines))
+    if column is not None or "," in first[1] or not _is_number(first[1].strip()):
+        cells = _csv_cells(path, first, lines, column)
+    else:
+        cells = itertools.chain([(first[0], first[1].strip())], ((n, t.strip()) for n, t in lines))
+    values = _numbers(path, cells, limit)
+    if not len(values):
+        raise LrplotError(f"metric file {path} has a header but no values")
+    return values
 
 
-def _read_csv(path: Path, lines: list[tuple[int, str]], column: str | None) -> np.ndarray:
-    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines))))
-    if len(rows) != len(lines):  # a quoted cell ran over a line end
-        raise LrplotError(f"metric file {path}: a quoted cell spans lines (unclosed quote?)")
-    header = [h.strip() for h in rows[0]]
+def _csv_row(path: Path, number: int, line: str) -> list[str]:
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error:
+        raise LrplotError(
+            f"metric file {path}, line {number}: a quoted cell spans lines (unclosed quote?)"
+        ) from None
+
+
+def _csv_cells(
+    path: Path,
+    first: tuple[int, str],
+    lines: Iterator[tuple[int, str]],
+    column: str | None,
+) -> Iterator[tuple[int, str]]:
+    header = [h.strip() for h in _csv_row(path, *first)]
     if column is None:
         if len(header) != 1:
-            raise LrplotError(
-                f"metric file {path} has columns {', '.join(header)}: name one with --metric-column"
-            )
+            bare = f"metric file {path} has columns {', '.join(header)}: name one"
+            raise MissingParam("metric_column", f"{bare} with metric_column", bare)
         index = 0
     elif column in header:
         index = header.index(column)
@@ -174,30 +188,26 @@ def _read_csv(path: Path, lines: list[tuple[int, str]], column: str | None) -> n
         raise LrplotError(
             f"metric file {path} has no column {column!r} (columns: {', '.join(header)})"
         )
-    cells = []
-    for (number, _), row in zip(lines[1:], rows[1:], strict=True):
+    for number, line in lines:
+        row = _csv_row(path, number, line)
         if index >= len(row):
             raise LrplotError(
                 f"metric file {path}, line {number}: no value in column {header[index]!r}"
             )
-        cells.append((number, row[index].strip()))
-    if not cells:
-        raise LrplotError(f"metric file {path} has a header but no values")
-    return _numbers(path, cells)
+        yield number, row[index].strip()
 
 
-def _numbers(path: Path, cells: Any) -> np.ndarray:
+def _numbers(path: Path, cells: Iterable[tuple[int, str]], limit: int | None) -> np.ndarray:
     out = []
     for number, cell in cells:
+        if limit is not None and len(out) >= limit:
+            break
         try:
-            value = float(cell)
+            out.append(float(cell))
         except ValueError:
             raise LrplotError(
                 f"metric file {path}, line {number}: {cell!r} is not a number"
             ) from None
-        if not math.isfinite(value):
-            raise LrplotError(f"metric file {path}, line {number}: {cell!r} is not a finite number")
-        out.append(value)
     return np.array(out, dtype=float)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, metrics
+from .inputs import read_config_bytes
 from .params import (
     BOOL,
     PARSERS,
@@ -57,12 +58,23 @@ def parse_spec(text: str, defaults: Mapping[str, Any] | None = None, run: Any = 
     ``defaults``: raw values for keys the SPEC does not give (the command line's
     --warmup options for compare/run); never passed on to a composition's children.
     ``run`` (engine.RunSettings) resolves durations (t_max=3ep, warmup=10%)."""
+    name, given, label = spec_items(text)
+    definition = lookup(name)
+    if defaults:
+        given = {**defaults, **given}
+    try:
+        return definition.build(given, label or None, run)
+    except ParamError as err:
+        raise SpecError(f"SPEC {text!r}: {err}") from None
+
+
+def spec_items(text: str) -> tuple[str, dict[str, Any], str | None]:
+    """A SPEC's schedule name, its raw ``key=value`` items and its label (unchecked)."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty schedule SPEC (expected name[:key=value,...])")
     name, sep, rest = text.strip().partition(":")
     if not name.strip():
         raise SpecError(f"SPEC {text!r} has no schedule name (expected name[:key=value,...])")
-    definition = lookup(name)
     given: dict[str, Any] = {}
     label = None
     if sep:
@@ -78,12 +90,7 @@ def parse_spec(text: str, defaults: Mapping[str, Any] | None = None, run: Any = 
                 label = value
             else:
                 given[key] = value
-    if defaults:
-        given = {**defaults, **given}
-    try:
-        return definition.build(given, label or None, run)
-    except ParamError as err:
-        raise SpecError(f"SPEC {text!r}: {err}") from None
+    return name, given, label
 
 
 def parse_schedule_list(value: Any, param: Param, run: Any = None) -> tuple[Schedule, ...]:
@@ -223,11 +230,7 @@ def load_config(
         Warmup.from_values(ramp, settings)
     except ParamError as err:
         raise LrplotError(f"{where}: {err.name}: {err}") from None
-    try:
-        Warmup.from_values(defaults or {}, settings)
-    except ParamError as err:
-        option = "--" + err.name.replace("_", "-")
-        raise LrplotError(f"invalid value for {option}: {err.bare}") from None
+    Warmup.from_values(defaults or {}, settings)  # the caller's own: errors name the parameter
     defaults = {**ramp, **(defaults or {})}
     if raw is not None and single is not None:
         raise LrplotError(f"{where}: give 'schedule' or 'schedules', not both")
@@ -305,10 +308,7 @@ def read_config_data(path: Path) -> Any:
 
 def _read_config(path: Path) -> Any:
     suffix = path.suffix.lower()
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise LrplotError(f"cannot read config {path}: {err.strerror or err}") from None
+    raw = read_config_bytes(path)
     try:
         if suffix == ".toml":
             return tomllib.loads(raw.decode("utf-8"))
@@ -316,7 +316,7 @@ def _read_config(path: Path) -> Any:
             return json.loads(raw.decode("utf-8"))
         if suffix in (".yaml", ".yml"):
             try:
-                import yaml
+                import yaml  # type: ignore[import-untyped]
             except ImportError:
                 raise LrplotError(
                     f"{path}: YAML configs need PyYAML (pip install pyyaml); "

@@ -28,6 +28,17 @@ ENV = {
     "LRPLOT_TRACEBACK": None,
 }
 
+# A terminal for rich (FORCE_COLOR makes it one; NO_COLOR keeps it colourless, but
+# bold and dim remain: plain() takes them off): the view fits COLUMNS x LINES.
+TERMINAL = {"FORCE_COLOR": "1"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """Text printed to a (forced) terminal, without its escape codes."""
+    return ANSI.sub("", text)
+
+
 ROW = re.compile(r"^\s*\d+\s")
 # the table's header rule; the terminal chart above the table has its own lines (y labels
 # end in ┤, the x axis starts with └), so they are never mistaken for it
@@ -44,9 +55,9 @@ class Cli:
     def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         return self.runner.invoke(app, list(args), env=env)
 
-    def ok(self, *args: str) -> Result:
+    def ok(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         """Run; the command must succeed and print nothing that looks like a failure."""
-        result = self(*args)
+        result = self(*args, env=env)
         assert result.exit_code == 0, result.output
         assert "Error:" not in result.output, result.output
         assert "Traceback" not in result.output, result.output

@@ -242,7 +242,7 @@ BAD_CONFIGS = [
     (
         "c.toml",
         'schedule = "plateau"\n[metric]\ncolumn = "loss"\n',
-        ["c.toml: metric: metric_column needs metric_file"],
+        ["c.toml: metric: metric_column: a column needs a metric file to read it from"],
     ),
     (
         "c.toml",
@@ -437,7 +437,12 @@ def test_run_metric_csv_needs_a_column(cli):
         cli.folder / "cfg", "c.toml", 'epochs = 2\nschedule = "plateau"\nmetric.file = "log.csv"\n'
     )
     cli.fail(
-        "run", "cfg/c.toml", fragments=["has columns epoch, loss: name one with --metric-column"]
+        "run",
+        "cfg/c.toml",
+        fragments=[
+            "cfg/c.toml: metric file cfg/log.csv has columns epoch, loss: name one with "
+            "metric_column"
+        ],
     )
     write(
         cli.folder / "cfg",

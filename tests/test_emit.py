@@ -508,13 +508,3 @@ def test_emit_from_compare_and_run(cli):
 def test_emit_in_every_commands_help(cli):
     for command in ("cosine", "plateau", "sequential", "hf-linear", "timm-tanh", "compare", "run"):
         assert "--emit" in cli.ok(command, "--help").stdout, command
-
-
-def test_readme_snippet_is_current(cli):
-    """README's "Code out" shows real output of the command it names."""
-    readme = (ROOT / "README.md").read_text()
-    prompt = "$ lrplot cosine --t-max 475 --warmup 25 --epochs 10 --steps-per-epoch 50 "
-    start = readme.index(prompt)
-    command, _, rest = readme[start + 2 :].partition("\n")
-    shown = rest[: rest.index("```")]
-    assert cli.ok(*command.split()[1:]).stdout == shown

@@ -404,7 +404,7 @@ BAD = [
      ("--steps-per-epoch", "5"), ["c.json: dataset_size: give the dataset size or "
                                   "--steps-per-epoch, not both"]),
     ("c.json", f'{{{HF}}}', ("--warmup", "5"),
-     ["--warmup applies to lrplot configs: c.json is a hf config"]),
+     ["invalid value for --warmup: applies to lrplot configs only: c.json is a hf config"]),
     # timm
     ("t.yaml", "sched: cosin\n", (), ["t.yaml: sched: unknown value 'cosin'"]),
     ("t.yaml", "sched: wsd\n", (), ["t.yaml: sched: 'wsd' is not supported"]),

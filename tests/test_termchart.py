@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import chart_lines, table_rows, trace
+from conftest import TERMINAL, chart_lines, plain, table_rows, trace
 
 from lrplot.render.termchart import Series, render
 
@@ -106,7 +106,8 @@ def test_cli_shows_the_chart_between_title_and_table(cli):
 
 
 def test_cli_chart_width_follows_a_narrow_terminal(cli):
-    out = cli("cosine", "--t-max", "50", "--epochs", "100", env={"COLUMNS": "60"}).stdout
+    env = {"COLUMNS": "60", **TERMINAL}
+    out = plain(cli("cosine", "--t-max", "50", "--epochs", "100", env=env).stdout)
     assert max(len(line) for line in chart_lines(out)) <= 60
 
 
@@ -160,8 +161,20 @@ def test_cli_compare_and_run_draw_every_schedule(cli):
     out = cli.ok(
         "compare", "plateau:patience=1", "cosine:t_max=3", "--epochs", "6", "--seed", "2"
     ).stdout
-    chart = chart_lines(out)
-    assert any("━━ plateau:patience=1" in line and "━━ cosine:t_max=3" in line for line in chart)
+    chart = chart_lines(out)  # piped: no colour, so each series has its letter
+    assert any("A  plateau:patience=1" in line and "B  cosine:t_max=3" in line for line in chart)
+    coloured = plain(
+        cli.ok(
+            "compare",
+            "plateau:patience=1",
+            "cosine:t_max=3",
+            "--epochs",
+            "6",
+            env={**TERMINAL, "NO_COLOR": None},
+        ).stdout
+    )
+    assert any("━━ plateau:patience=1" in line and "━━ cosine:t_max=3" in line for line in
+               chart_lines(coloured))  # fmt: skip
     assert "metric: plateau:patience=1" in [line.strip() for line in chart]
     assert (
         "┤"

@@ -90,6 +90,15 @@ def metric_stream(shape: str, count: int, seed: int) -> list[float]:
     elif shape == "steps":  # a staircase: long flat stretches (exact ties), then drops
         values = 2.0 - 0.5 * np.floor(t / max(span // 5, 1))
         values = values + np.where(rng.random(count) < 0.3, 0.125, 0.0)
+    elif shape == "diverged":  # a loss with nan and inf epochs (a run that blew up, and on)
+        values = 0.2 + 1.8 * np.exp(-t / (span / 5)) + rng.normal(0, 0.02, count)
+        values[rng.random(count) < 0.08] = np.nan
+        values[rng.random(count) < 0.04] = np.inf
+        values[count // 2 : count // 2 + 6] = np.nan  # a stretch of nan: patience runs out
+    elif shape == "diverged-max":  # an accuracy with nan and -inf epochs (mode max)
+        values = 0.95 - 0.85 * np.exp(-t / (span / 6)) + rng.normal(0, 0.01, count)
+        values[rng.random(count) < 0.08] = np.nan
+        values[rng.random(count) < 0.04] = -np.inf
     else:
         raise ValueError(f"unknown metric shape {shape!r}")
     return [float(v) for v in values]
@@ -324,6 +333,20 @@ def cases() -> list[dict[str, Any]]:
             {"patience": 0, "factor": 0.5, "threshold": 0.0},
             epochs=150,
             metric=stream("ties", 10),
+        ),
+        case(
+            "24-min-rel-nan-inf",
+            pl,
+            {"patience": 2, "factor": 0.5},
+            epochs=120,
+            metric=stream("diverged", 21),
+        ),
+        case(
+            "25-max-abs-nan-neg-inf",
+            pl,
+            {"mode": "max", "patience": 1, "threshold_mode": "abs", "cooldown": 1},
+            epochs=120,
+            metric=stream("diverged-max", 22),
         ),
         case(
             "11-min-abs-quarter-grid",

@@ -13,7 +13,7 @@ import typer
 from typer import _click as click
 
 from .. import __version__
-from ..params import LrplotError
+from ..errors import LrplotError, MissingParam, ParamError
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,8 @@ class LrplotGroup(typer.core.TyperGroup):
             _fail(err.format_message(), err.exit_code)
         except typer.Abort:
             _fail("aborted", 130)
+        except ParamError as err:  # the one place parameter names become options
+            _fail(option_message(err), err.exit_code)
         except LrplotError as err:
             _fail(str(err), err.exit_code)
         except KeyboardInterrupt:
@@ -131,6 +133,19 @@ def schedule_alias(name: str) -> str | None:
         return lookup(name).name
     except LrplotError:
         return None
+
+
+def option_message(err: ParamError) -> str:
+    """A library error about a parameter, as the command line says it: the option
+    that gave the value (``--t-max``; ``--schedule`` for a composition's children)."""
+    from ..params import SCHEDULES
+    from ..schedules import REGISTRY
+
+    children = {p.name for d in REGISTRY.values() for p in d.params if p.kind == SCHEDULES}
+    option = "--schedule" if err.name in children else "--" + err.name.replace("_", "-")
+    if isinstance(err, MissingParam):
+        return f"missing option {option}: {err.bare}"
+    return f"invalid value for {option}: {err.bare}"
 
 
 def _fail(message: str, code: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import sys
 from collections.abc import Callable, Sequence
@@ -13,10 +12,11 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from .. import engine, metrics, plan
-from ..params import SCHEDULES, LrplotError, MissingParam, Param, ParamError
-from ..schedules import Schedule, ScheduleDef
-from ..schedules.warmup import WARMUP_PARAMS, Warmup
+from .. import api, engine, metrics, plan
+from ..errors import LrplotError
+from ..params import SCHEDULES, Param
+from ..schedules import ScheduleDef
+from ..schedules.warmup import WARMUP_PARAMS
 
 CHART_FORMATS = (".png", ".svg", ".pdf")
 PANEL_SCHEDULE = "Schedule parameters"
@@ -188,45 +188,19 @@ def warmup_parts(definition: ScheduleDef | None = None) -> list[tuple[str, Any, 
     return [declared_option(p, PANEL_WARMUP) for p in warmup_params(definition)]
 
 
-def warmup_defaults(kwargs: dict[str, Any], run: Any = None) -> dict[str, Any]:
-    """compare/run: the --warmup options, checked, as defaults for every schedule.
-
-    ``run`` (engine.RunSettings) resolves a warmup in epochs or percent (5ep, 10%)."""
-    given = pick(kwargs, WARMUP_PARAMS)
-    try:
-        Warmup.from_values(given, run)
-    except ParamError as err:
-        raise cli_error(err) from None
-    return given
-
-
 def pick(kwargs: dict[str, Any], params: Sequence[Param]) -> dict[str, Any]:
+    """The options of ``params`` that were given (raw text: the library parses it)."""
     return {p.name: kwargs[p.name] for p in params if kwargs.get(p.name) is not None}
 
 
-def cli_error(err: ParamError, params: Sequence[Param] = ()) -> LrplotError:
-    option = "--" + err.name.replace("_", "-")
-    option = next((option_names(p)[0] for p in params if p.name == err.name), option)
-    if isinstance(err, MissingParam):
-        return LrplotError(f"missing option {option}: {err.bare}")
-    return LrplotError(f"invalid value for {option}: {err.bare}")
-
-
 def run_settings(kwargs: dict[str, Any]) -> engine.RunSettings:
-    try:
-        return engine.RunSettings.from_values(pick(kwargs, engine.PARAMS))
-    except ParamError as err:
-        raise cli_error(err) from None
+    return api.run_settings(pick(kwargs, engine.PARAMS))
 
 
 def metric_source(kwargs: dict[str, Any]) -> metrics.MetricSource:
-    try:
-        from ..params import bind
-
-        values = bind(metrics.PARAMS, pick(kwargs, metrics.PARAMS), "metric")
-    except ParamError as err:
-        raise cli_error(err) from None
-    return metrics.from_values(values)
+    """The plateau metric the --metric-* options (and --seed) describe."""
+    options = pick(kwargs, [p for p in metrics.PARAMS if p.name != "metric_file"])
+    return api.metric_source(kwargs.get("metric_file"), options)
 
 
 PROGRESS_MIN_ROWS = 500_000  # show progress on a TTY for runs at least this long
@@ -270,17 +244,15 @@ class Outputs:
                     f"invalid value for --out: {self.out!r} has an unknown extension; "
                     f"use {', '.join(CHART_FORMATS)}"
                 )
-            check_writable(Path(self.out), "--out")
+            check_writable(Path(self.out), "out")
         if self.csv is not None and self.csv != "-":
-            check_writable(Path(self.csv), "--csv")
+            check_writable(Path(self.csv), "csv")
 
-    def render(
-        self, traces: Sequence[engine.Trace], metric: metrics.MetricSource | None = None
-    ) -> None:
+    def render(self, traces: Sequence[api.Trace]) -> None:
         """Write the requested files, then show the table (unless the CSV is on stdout),
         with the terminal chart above it when ``chart`` and no chart file is asked for.
-        With ``emit``, print the code of the schedule instead of the table (``metric``:
-        the plateau metric's source, so that the code reads the same file).
+        With ``emit``, print the code of the schedule instead of the table (a plateau's
+        code reads the same metric file).
 
         Long work shows progress on stderr, only when stderr is a terminal.
         """
@@ -291,7 +263,7 @@ class Outputs:
         if self.emit is not None:  # first: a schedule the target cannot build writes no file
             from ..emit import emit_traces
 
-            code = emit_traces(traces, self.emit, metric)
+            code = emit_traces(traces, self.emit, traces[0].source)
         err = Console(stderr=True)
         total = traces[0].settings.total_steps
         show_progress = err.is_terminal and total >= PROGRESS_MIN_ROWS
@@ -322,34 +294,18 @@ class Outputs:
             sys.stdout.flush()
             return
         if not self.quiet and csv != "-":
-            from ..render.table import render_table
+            from ..render.console import stdout_console
+            from ..render.table import View, render_table
 
-            console = Console()
-            drawing = None
-            if self.chart and out is None:
-                from ..render.termchart import chart_traces
+            view = View.of(Console())
+            with stdout_console() as console:
+                drawing = None
+                if self.chart and out is None:
+                    from functools import partial
 
-                drawing = chart_traces(traces, console.width, log_y, exact)
-            render_table(traces, console, show_all=self.show_all, exact=exact, chart=drawing)
+                    from ..render.termchart import chart_traces
 
-
-def simulate_all(
-    schedules: Sequence[Schedule],
-    settings: engine.RunSettings,
-    metric: metrics.MetricSource | None,
-) -> list[engine.Trace]:
-    traces = [engine.simulate(s, settings, metric) for s in schedules]
-    _unique_labels(traces)
-    return traces
-
-
-def _unique_labels(traces: list[engine.Trace]) -> None:
-    seen: dict[str, int] = {}
-    for i, t in enumerate(traces):
-        label = t.label
-        if label in seen:
-            seen[label] += 1
-            schedule = dataclasses.replace(t.schedule, label_given=f"{label} #{seen[label]}")
-            traces[i] = dataclasses.replace(t, schedule=schedule)
-        else:
-            seen[label] = 1
+                    colour = console.is_terminal and not console.no_color
+                    width = view.width or console.width
+                    drawing = partial(chart_traces, traces, width, log_y, exact, colour)
+                render_table(traces, console, self.show_all, exact, drawing, view)

@@ -7,18 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ..spec import parse_spec
+from .. import api, engine, metrics, plan
+from ..schedules.warmup import WARMUP_PARAMS
 from .app import app
 from .common import (
     OUTPUT_OPTIONS,
     Outputs,
     make_command,
     metric_parts,
-    metric_source,
+    pick,
     run_parts,
-    run_settings,
-    simulate_all,
-    warmup_defaults,
     warmup_parts,
 )
 
@@ -28,12 +26,12 @@ from .common import (
 def _compare(kwargs: dict[str, Any]) -> None:
     outputs = Outputs.from_options(kwargs)
     outputs.check()
-    settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
-    defaults = warmup_defaults(kwargs, settings)
-    schedules = [parse_spec(text, defaults, settings) for text in kwargs["specs"]]
-    metric = metric_source(kwargs) if any(s.needs_metric for s in schedules) else None
-    traces = simulate_all(schedules, settings, metric)
-    outputs.render(traces, metric)
+    options = {**pick(kwargs, WARMUP_PARAMS), **pick(kwargs, plan.PARAMS)}
+    options.update(pick(kwargs, [p for p in metrics.PARAMS if p.name not in ("seed",)]))
+    metric = options.pop("metric_file", None)
+    run = pick(kwargs, [p for p in engine.PARAMS if p.name not in plan.NAMES])
+    traces = api.compare(kwargs["specs"], seed=kwargs["seed"], metric=metric, **run, **options)
+    outputs.render(list(traces))
 
 
 SpecsArgument = Annotated[

@@ -11,119 +11,33 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .. import engine, frameworks, plan
-from ..params import CHOICE, LrplotError, Param, ParamError
+from .. import api, configs, plan
 from ..schedules.warmup import WARMUP_PARAMS
-from ..spec import RunConfig, load_config, read_config_data
 from .app import app
-from .common import (
-    OUTPUT_OPTIONS,
-    Outputs,
-    cli_error,
-    make_command,
-    pick,
-    plan_parts,
-    simulate_all,
-    warmup_parts,
-)
+from .common import OUTPUT_OPTIONS, Outputs, make_command, pick, plan_parts, warmup_parts
 
 # --- lrplot run -------------------------------------------------------------------
 
 
 def _run_config(kwargs: dict[str, Any]) -> None:
-    cfg, header = _load(kwargs)
+    run = {p.name: kwargs[p.name] for p in (*configs.OVERRIDES, *plan.PARAMS)}
+    loaded = configs.load(kwargs["config"], kwargs["format"], pick(kwargs, WARMUP_PARAMS), run)
     given = Outputs.from_options(kwargs)  # the command line wins over the config
     outputs = dataclasses.replace(
         given,
-        out=given.out if given.out is not None else cfg.outputs["out"],
-        csv=given.csv if given.csv is not None else cfg.outputs["csv"],
-        log_y=given.log_y or cfg.outputs["log_y"],
+        out=given.out if given.out is not None else loaded.outputs["out"],
+        csv=given.csv if given.csv is not None else loaded.outputs["csv"],
+        log_y=given.log_y or loaded.outputs["log_y"],
     )
     outputs.check()
-    try:
-        traces = simulate_all(cfg.schedules, cfg.settings, cfg.metric)
-    except LrplotError as err:
-        if header is None:
-            raise
-        raise LrplotError(f"{kwargs['config']}: {err}") from None
+    traces = api.simulate_loaded(loaded)
+    header = loaded.header()
     if header is not None:  # the equivalent compare command, once the run is known to work
         sys.stderr.write(header)
         sys.stderr.flush()
-    outputs.render(traces, cfg.metric)
+    outputs.render(list(traces))
 
 
-def _load(kwargs: dict[str, Any]) -> tuple[RunConfig, str | None]:
-    """lrplot's own config, or a framework's (recognised by its keys, or --format).
-
-    A framework config is normalised to SPECs; the second value is then the text to
-    print on stderr: comment lines ('#') saying how, and the equivalent `lrplot
-    compare` command (None for lrplot's own configs)."""
-    path = kwargs["config"]
-    if path.suffix.lower() == ".py":
-        raise LrplotError(
-            f"{path}: Python configs are not read (lrplot never runs a config): dump it to "
-            'JSON or YAML first, e.g. for mmengine: python -c "from mmengine import Config; '
-            f"Config.fromfile('{path}').dump('{path.with_suffix('.json')}')\""
-        )
-    fmt = _option(FORMAT, kwargs["format"])
-    overrides = {p.name: _option(p, kwargs[p.name]) for p in RUN_OVERRIDES}
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    data = None
-    if fmt is None:
-        data = read_config_data(path)
-        fmt = frameworks.detect(path, data)
-    if fmt == "lrplot":
-        # the --warmup and plan options are checked against the run the config describes
-        config = load_config(
-            path, pick(kwargs, WARMUP_PARAMS), {**pick(kwargs, plan.PARAMS), **overrides}
-        )
-        return config, None
-    ramp = [p.option for p in WARMUP_PARAMS if kwargs.get(p.name) is not None]
-    if ramp:
-        raise LrplotError(
-            f"{ramp[0]} applies to lrplot configs: {path} is a {fmt} config, which sets its "
-            "own warmup"
-        )
-    given = frameworks.Given(
-        lr=overrides.get("lr"),
-        epochs=overrides.get("epochs"),
-        steps_per_epoch=overrides.get("steps_per_epoch"),
-        plan={p.name: _option(p, kwargs[p.name]) for p in plan.PARAMS},
-    )
-    if data is None:
-        data = read_config_data(path)
-    converted = frameworks.read(path, data, fmt, given)
-    lines = [f"# {path} ({converted.framework} config) is this lrplot run:"]
-    lines += [f"#   {note}" for note in converted.notes]
-    lines.append(frameworks.command(converted))
-    config = RunConfig(
-        converted.schedules,
-        converted.settings,
-        converted.metric,
-        {"out": None, "csv": None, "log_y": False},
-    )
-    return config, "\n".join(lines) + "\n"
-
-
-def _option(param: Param, raw: Any) -> Any:
-    """A command-line value checked by its declared parameter (None: not given)."""
-    if raw is None:
-        return None
-    try:
-        return param.parse(raw)
-    except ParamError as err:
-        raise cli_error(err) from None
-
-
-FORMAT = Param(
-    "format",
-    CHOICE,
-    "the config's format; default: recognised by its keys",
-    None,
-    choices=frameworks.FORMATS,
-)
-# run options a command line may give to override the config's (or supply them)
-RUN_OVERRIDES = tuple(p for p in engine.PARAMS if p.name in ("lr", "epochs", "steps_per_epoch"))
 PANEL_CONFIG = "Config"
 
 
@@ -151,7 +65,7 @@ def _config_parts() -> list[tuple[str, Any, Any]]:
     parts: list[tuple[str, Any, Any]] = [
         ("format", Annotated[Optional[str], format_option], None)  # noqa: UP045
     ]
-    for p in RUN_OVERRIDES:
+    for p in configs.OVERRIDES:
         option = typer.Option(
             p.option,
             help=_OVERRIDE_HELP[p.name],

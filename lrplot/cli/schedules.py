@@ -8,15 +8,14 @@ from typing import Any
 
 from typer import _click as click
 
-from ..engine import Trace
-from ..params import SCHEDULES, LrplotError, ParamError
+from .. import api
+from ..params import SCHEDULES, LrplotError
 from ..schedules import REGISTRY, ScheduleDef
 from .app import SCHEDULE_COMMANDS, LazyCommand, typer_command
 from .common import (
     OUTPUT_OPTIONS,
     PANEL_SCHEDULE,
     Outputs,
-    cli_error,
     declared_option,
     make_command,
     metric_parts,
@@ -25,7 +24,6 @@ from .common import (
     pick,
     run_parts,
     run_settings,
-    simulate_all,
     warmup_params,
     warmup_parts,
 )
@@ -44,24 +42,20 @@ def schedule_parts(definition: ScheduleDef) -> list[tuple[str, Any, Any]]:
     return parts
 
 
-def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[Trace]:
+def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[api.Trace]:
     """The schedule and run given by a schedule command's options, simulated."""
     params = (*definition.params, *warmup_params(definition))
     settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
-    try:
-        schedule = definition.build(pick(kwargs, params), run=settings)
-    except ParamError as err:
-        raise cli_error(err, params) from None
+    schedule = definition.build(pick(kwargs, params), run=settings)
     metric = metric_source(kwargs) if definition.needs_metric else None
-    return simulate_all([schedule], settings, metric)
+    return [api.trace(schedule, settings, metric)]
 
 
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
         outputs = Outputs.from_options(kwargs)
         outputs.check()
-        traces = simulate_schedule(definition, kwargs)
-        outputs.render(traces, metric_source(kwargs) if definition.needs_metric else None)
+        outputs.render(simulate_schedule(definition, kwargs))
 
     return run
 

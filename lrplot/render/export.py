@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from ..engine import Trace
-from .output import atomic_path
+from .output import open_output
 
 CHUNK = 1 << 18
 
@@ -105,12 +104,12 @@ def write_rows(
 def write_csv(
     traces: Sequence[Trace], dest: str, on_rows: Callable[[int], None] | None = None
 ) -> None:
-    """Write to ``dest``, a path (atomically) or '-' for stdout."""
+    """Write to ``dest``: a path (see render.output: atomically for a regular file) or
+    '-' for stdout."""
     if dest == "-":
         sys.stdout.flush()
         write_rows(traces, sys.stdout.buffer, on_rows=on_rows)
         sys.stdout.buffer.flush()
         return
-    path = Path(dest)
-    with atomic_path(path, "--csv") as tmp, tmp.open("wb") as f:
+    with open_output(dest, "csv") as f:
         write_rows(traces, f, on_rows=on_rows)

@@ -10,11 +10,16 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 from ..engine import Trace
-from .output import atomic_path
+from .output import open_output
 
 FORMATS = (".png", ".svg", ".pdf")
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.6, 150
@@ -56,23 +61,30 @@ def decimate(y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, y[idx]
 
 
-def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -> Figure
+def draw(
+    traces: Sequence[Trace], log_y: bool = False, full: bool = False, ax: Axes | None = None
+) -> Figure:
     """Build the chart as a Figure (not saved): one line per trace.
 
     ``full=True`` draws every point, undecimated (to check that decimation is invisible).
+    ``ax``: draw into this Axes (a notebook's own figure): the LR (and a plateau's
+    metric on a twin axis), without the momentum panel; its Figure is returned.
     """
     from matplotlib.figure import Figure
 
     settings = traces[0].settings
     per_step = settings.per_step
     columns = 10**12 if full else int(WIDTH_IN * DPI) * 2
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     momentum_ax = None
-    if any(t.sched_momentum is not None for t in traces):  # a panel below, same x
+    if ax is not None:  # the caller's own Axes: no room for a momentum panel
+        fig = cast("Figure", ax.figure)
+    elif any(t.sched_momentum is not None for t in traces):  # a panel below, same x
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
         ax, momentum_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.2])
         momentum_ax.set_ylabel("momentum")
         momentum_ax.grid(True, alpha=0.3)
     else:
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
     metric_ax = None
     for i, t in enumerate(traces):
@@ -106,9 +118,10 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
             if len(traces) == 1:
                 for m in marks.tolist():
                     ax.axvline(m, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
-        if t.sched_momentum is not None:
-            rows = np.arange(settings.total_steps)
-            mx, my = decimate(t.momentum_at(rows), columns)
+        rows = np.arange(settings.total_steps)
+        momentum = t.momentum_at(rows)
+        if momentum_ax is not None and momentum is not None:
+            mx, my = decimate(momentum, columns)
             momentum_ax.plot(
                 mx,
                 my,
@@ -117,12 +130,12 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
                 linewidth=1.4,
                 gid=f"momentum:{t.label}",
             )
-        if t.sched_metric is not None:
+        metric = t.metric_at(rows)
+        if metric is not None:
             if metric_ax is None:
                 metric_ax = ax.twinx()
                 metric_ax.set_ylabel("metric", color="0.35")
-            rows = np.arange(settings.total_steps)
-            mx, my = decimate(t.metric_at(rows), columns)
+            mx, my = decimate(metric, columns)
             metric_ax.plot(
                 mx,
                 my,
@@ -138,7 +151,14 @@ def draw(traces: Sequence[Trace], log_y: bool = False, full: bool = False):  # -
         ax.set_yscale("log")
     if per_step:
         spe = settings.steps_per_epoch
-        top = ax.secondary_xaxis("top", functions=(lambda s: s / spe, lambda e: e * spe))
+
+        def to_epoch(step: Any) -> Any:
+            return step / spe
+
+        def to_step(epoch: Any) -> Any:
+            return epoch * spe
+
+        top = ax.secondary_xaxis("top", functions=(to_epoch, to_step))
         top.set_xlabel("epoch")
     ax.set_xlim(0, max(settings.total_steps - 1, 1))
     ax.grid(True, alpha=0.3)
@@ -177,5 +197,5 @@ def save_chart(traces: Sequence[Trace], dest: str, log_y: bool = False) -> None:
     from matplotlib import rc_context
 
     # a fixed salt makes SVG ids, and so the file, the same on every run
-    with atomic_path(path, "--out") as tmp, rc_context({"svg.hashsalt": "lrplot"}):
-        fig.savefig(tmp, format=fmt, metadata=metadata)
+    with open_output(path, "out") as f, rc_context({"svg.hashsalt": "lrplot"}):
+        fig.savefig(f, format=fmt, metadata=metadata)

@@ -1,31 +1,58 @@
-"""The terminal table (rich): every row of a short run, a readable selection of a long one."""
+"""The terminal table (rich): every row of a short run, a readable selection of a long one.
+
+On a terminal the whole view (title, chart, table, summary) fits the screen: its
+width (a compare table too wide for it gets short column keys, A, B, C ..., with a
+legend, and is split into blocks if still too wide; a value is never cut) and its
+height (a selection of rows; ``--all`` shows every one). Piped or redirected, the
+output is not limited by any terminal: never wrapped, never padded, whole labels.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich import box
 from rich.console import Console, RenderableType
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from ..engine import Trace, summarize
 
-MAX_ROWS = 100  # a run this short is shown whole (`lrplot cosine --epochs 100`: every epoch)
+MAX_ROWS = 100  # a run this short is shown whole when piped (`lrplot cosine --epochs 100`)
 FEW_ROWS = 60  # a longer run with changes this few shows them (and the rows before)
 PICK_ROWS = 25  # evenly spaced rows for a long, smooth run
+MIN_ROWS = 5  # the fewest rows a table shows, however small the terminal
 
 
-def select_rows(total: int, changes: np.ndarray | None, show_all: bool = False) -> np.ndarray:
+def select_rows(
+    total: int, changes: np.ndarray | None, show_all: bool = False, lines: int | None = None
+) -> np.ndarray:
     """Rows to show: all of a short run; of a long one, the first, the last and every
     change with the row before it when there are few changes (piecewise schedules),
-    else evenly spaced rows. ``changes`` is None when there are too many to list."""
-    if show_all or total <= MAX_ROWS:
+    else evenly spaced rows. ``changes`` is None when there are too many to list.
+
+    ``lines``: the table's height (a terminal's): the rows, with a '⋮' line at each
+    gap between them, take at most this many lines."""
+    if show_all:
         return np.arange(total)
-    if changes is not None and 2 * len(changes) + 2 <= FEW_ROWS:  # each with the row before
-        return np.unique(np.concatenate(([0, total - 1], changes - 1, changes)))
-    return np.unique(np.linspace(0, total - 1, PICK_ROWS).round().astype(np.int64))
+    limit = MAX_ROWS if lines is None else max(lines, MIN_ROWS)
+    if total <= limit:
+        return np.arange(total)
+    if changes is not None and 2 * len(changes) + 2 <= min(FEW_ROWS, limit):
+        rows = np.unique(np.concatenate(([0, total - 1], changes - 1, changes)))
+        if lines is None or _lines(rows) <= limit:
+            return rows
+    pick = PICK_ROWS if lines is None else max(min(PICK_ROWS, (limit + 1) // 2), 2)
+    return np.unique(np.linspace(0, total - 1, pick).round().astype(np.int64))
+
+
+def _lines(rows: np.ndarray) -> int:
+    """Lines a selection of rows takes: a row each, and a '⋮' at each gap."""
+    return len(rows) + int(np.count_nonzero(np.diff(rows) > 1))
 
 
 def fmt(value: float, exact: bool) -> str:
@@ -33,14 +60,40 @@ def fmt(value: float, exact: bool) -> str:
     return repr(value) if exact else f"{value:.6g}"
 
 
+@dataclass(frozen=True)
+class View:
+    """Where the table goes: a terminal of ``width`` x ``height``, or (None) a pipe."""
+
+    width: int | None = None
+    height: int | None = None
+
+    @classmethod
+    def of(cls, console: Console) -> View:
+        if not console.is_terminal:
+            return cls()
+        return cls(console.width, console.height)
+
+
+def _keys(count: int) -> list[str]:
+    letters = string.ascii_uppercase
+    return [letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26] for i in range(count)]
+
+
 def render_table(
     traces: Sequence[Trace],
     console: Console,
     show_all: bool = False,
     exact: bool = False,
-    chart: RenderableType | None = None,
+    chart: Callable[[int], RenderableType] | None = None,
+    view: View | None = None,
 ) -> None:
-    """The title line, then ``chart`` (the terminal chart) if given, the table, a summary."""
+    """The title line, then the terminal chart if ``chart`` (its drawing, given its
+    height in lines), the table, a summary.
+
+    ``view``: the terminal to fit (see the module docstring); default: the console's.
+    On a terminal too low for the chart and a few rows, the chart gets lower, then is
+    left out (a note says so)."""
+    view = view or View.of(console)
     first = traces[0]
     settings = first.settings
     total = settings.total_steps
@@ -48,38 +101,143 @@ def render_table(
     # list and mark, not a smooth schedule changing on every row
     few = sum(len(t.change_rows) for t in traces) <= 4 * MAX_ROWS
     changes = np.unique(np.concatenate([t.change_rows for t in traces])) if few else None
-    rows = select_rows(total, changes, show_all)
-    change_set = set(changes.tolist()) if few and len(changes) * 2 < total else set()
 
     # labels, titles and file names are text, not rich markup: '[linear:...]' must show
     title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else settings.describe()
-    console.print(f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]")
+    head: list[RenderableType] = [f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]"]
     if settings.plan is not None:  # how the steps per epoch were worked out
-        console.print(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")
+        head.append(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")
+    rows = select_rows(total, changes, show_all)
+    room = None  # the lines left for the chart and the table, on a terminal
+    for _ in range(3):  # rows fit the blocks' height; blocks fit the rows' widest values
+        blocks = _blocks(traces, console, view, rows, exact)
+        keys = [key for block in blocks for key, _ in block]
+        named = zip(keys, traces, strict=True)
+        legend = [escape(f"{k} = {t.label}") for k, t in named if k != t.label]
+        summary = _summary(traces, keys, exact)
+        if view.height is None or show_all:
+            break
+        # each block: its header, its rule and the blank line after it; then the note
+        # and the prompt
+        used = sum(_height(console, r) for r in [*head, *summary]) + len(legend) + 2
+        room = view.height - used - 4 * len(blocks)
+        lines = room - (_chart_lines(console, chart, CHART_HEIGHTS[0]) if chart else 0)
+        fitted = select_rows(total, changes, show_all, lines // len(blocks))
+        if np.array_equal(fitted, rows):
+            break
+        rows = fitted
+        blocks = _blocks(traces, console, view, rows, exact)  # for the rows shown, uncut
     if chart is not None:
-        console.print()
-        console.print(chart)
+        need = _lines(rows) * len(blocks)
+        head += ["", *_fitted_chart(console, chart, view, room, need)]
+    change_set = set(changes.tolist()) if few and len(changes) * 2 < total else set()
+
+    for line in head:
+        console.print(line)
+    for block in blocks:
+        console.print(_table(block, rows, change_set, exact, len(traces) == 1))
+    for line in legend:
+        console.print(f"[dim]{line}[/dim]")
+    if len(rows) < total:
+        console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
+    for line in summary:
+        console.print(line)
+
+
+CHART_HEIGHTS = (10, 6, 4)  # the LR chart's heights to try, in lines
+
+
+def _chart_lines(console: Console, chart: Callable[[int], RenderableType], height: int) -> int:
+    return _height(console, chart(height)) + 1  # and the blank line above it
+
+
+def _fitted_chart(
+    console: Console,
+    chart: Callable[[int], RenderableType],
+    view: View,
+    room: int | None,
+    need: int,
+) -> list[RenderableType]:
+    """The highest chart that leaves ``need`` lines of ``room`` for the table's rows,
+    or a note."""
+    if room is None:
+        return [chart(CHART_HEIGHTS[0])]
+    for height in CHART_HEIGHTS:
+        drawing = chart(height)
+        if _height(console, drawing) + need + 1 <= room:
+            return [drawing]
+    return [f"[dim](no chart: the terminal has {view.height} lines; -o FILE draws it)[/dim]"]
+
+
+def _height(console: Console, renderable: RenderableType) -> int:
+    return len(console.render_lines(renderable, pad=False)) if renderable != "" else 1
+
+
+def _summary(traces: Sequence[Trace], keys: Sequence[str], exact: bool) -> list[str]:
+    lines = []
+    for t, key in zip(traces, keys, strict=True):
+        s = summarize(t)
+        name = "" if len(traces) == 1 else escape(f"{key}: ")
+        line = (
+            f"{name}initial {fmt(s.initial, exact)}  final {fmt(s.final, exact)}  "
+            f"min {fmt(s.low, exact)}  max {fmt(s.high, exact)}  changes {s.changes}"
+        )
+        if t.metric_source:
+            line += f"  [dim]({escape(t.metric_source)})[/dim]"
+        lines.append(line)
+    return lines
+
+
+Block = list[tuple[str, Trace]]  # (column key, trace): the key is the label when it fits
+
+
+def _blocks(
+    traces: Sequence[Trace], console: Console, view: View, rows: np.ndarray, exact: bool
+) -> list[Block]:
+    """The traces as tables that fit the terminal: whole labels when they fit, else
+    keys (A, B, ...) with a legend, split into blocks when even those are too wide."""
+    whole: Block = [(t.label, t) for t in traces]
+    single = len(traces) == 1
+    if view.width is None or _width(console, whole, rows, exact, single) <= view.width:
+        return [whole]
+    if single:  # one schedule's columns are few: nothing to split
+        return [whole]
+    keyed = list(zip(_keys(len(traces)), traces, strict=True))
+    blocks: list[Block] = [[]]
+    for item in keyed:
+        if blocks[-1] and _width(console, [*blocks[-1], item], rows, exact, False) > view.width:
+            blocks.append([])
+        blocks[-1].append(item)
+    return blocks
+
+
+def _width(console: Console, block: Block, rows: np.ndarray, exact: bool, single: bool) -> int:
+    """The width a table of these columns needs to show ``rows`` uncut."""
+    table = _table(block, rows, set(), exact, single)
+    options = console.options.update(width=1 << 20)  # unclamped: the width it wants
+    return Measurement.get(console, options, table).maximum
+
+
+def _table(
+    block: Block, rows: np.ndarray, change_set: set[int], exact: bool, single: bool
+) -> Table:
+    settings = block[0][1].settings
     table = Table(box=box.SIMPLE_HEAD)
     if settings.per_step:
-        table.add_column("step", justify="right", style="cyan")
-    table.add_column("epoch", justify="right", style="cyan")
-    for t in traces:
-        table.add_column("lr" if len(traces) == 1 else escape(t.label), justify="right")
+        table.add_column("step", justify="right", style="cyan", no_wrap=True)
+    table.add_column("epoch", justify="right", style="cyan", no_wrap=True)
+    for key, t in block:
+        table.add_column("lr" if single else escape(key), justify="right", no_wrap=True)
         if t.sched_momentum is not None:
-            table.add_column(
-                "momentum" if len(traces) == 1 else escape(f"{t.label} momentum"),
-                justify="right",
-                style="green",
-            )
+            name = "momentum" if single else escape(f"{key} momentum")
+            table.add_column(name, justify="right", style="green", no_wrap=True)
         if t.sched_metric is not None:
-            table.add_column(
-                "metric" if len(traces) == 1 else escape(f"{t.label} metric"),
-                justify="right",
-                style="magenta",
-            )
-    table.add_column("", justify="left")
+            name = "metric" if single else escape(f"{key} metric")
+            table.add_column(name, justify="right", style="magenta", no_wrap=True)
+    table.add_column("", justify="left", no_wrap=True)
 
+    traces = [t for _, t in block]
     lrs = [t.lr_at(rows).tolist() for t in traces]
     prev = [t.lr_at(np.maximum(rows - 1, 0)).tolist() for t in traces]
     metrics = [t.metric_at(rows) for t in traces]
@@ -93,28 +251,17 @@ def render_table(
         cells = [str(row)] if settings.per_step else []
         cells.append(str(epochs[i]))
         marks = []
-        for j, t in enumerate(traces):
+        for j, (key, _) in enumerate(block):
             cells.append(fmt(lrs[j][i], exact))
-            if momenta[j] is not None:
-                cells.append(fmt(float(momenta[j][i]), exact))
-            if metrics[j] is not None:
-                cells.append(fmt(float(metrics[j][i]), exact))
+            momentum, metric = momenta[j], metrics[j]
+            if momentum is not None:
+                cells.append(fmt(float(momentum[i]), exact))
+            if metric is not None:
+                cells.append(fmt(float(metric[i]), exact))
             if row in change_set and lrs[j][i] != prev[j][i]:
                 arrow = "↓" if lrs[j][i] < prev[j][i] else "↑"
-                marks.append(arrow if len(traces) == 1 else escape(f"{arrow} {t.label}"))
+                marks.append(arrow if single else escape(f"{arrow} {key}"))
         cells.append("[yellow]" + ", ".join(marks) + "[/yellow]" if marks else "")
         table.add_row(*cells)
         last = row
-    console.print(table)
-    if len(rows) < total:
-        console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
-    for t in traces:
-        s = summarize(t)
-        name = "" if len(traces) == 1 else escape(f"{t.label}: ")
-        line = (
-            f"{name}initial {fmt(s.initial, exact)}  final {fmt(s.final, exact)}  "
-            f"min {fmt(s.low, exact)}  max {fmt(s.high, exact)}  changes {s.changes}"
-        )
-        if t.metric_source:
-            line += f"  [dim]({escape(t.metric_source)})[/dim]"
-        console.print(line)
+    return table

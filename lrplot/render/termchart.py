@@ -19,6 +19,7 @@ from ..engine import Trace
 
 # braille dot bits, by [row 0..3][column 0..1] inside a cell
 _BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 4  # series' letters without colour
 COLORS = ("cyan", "red", "green", "yellow", "magenta", "blue", "bright_white", "bright_black")
 
 
@@ -53,11 +54,14 @@ def render(
     x_last: int = 0,
     fmt: Callable[[float], str] = _fmt,
     title: str = "",
+    colour: bool = True,
 ) -> Text:
     """The chart as rich Text: a title, y labels on the left, an x axis and a legend below.
 
     The y labels are the highest and lowest value drawn (the lowest positive one on a
     log axis), formatted by ``fmt``; infinite values are drawn at the edge, NaN at the bottom.
+    Without ``colour`` (NO_COLOR, a pipe), several series are told apart by letters:
+    each writes its letter (A, B, ...) on its own curve, and the legend says which is which.
     """
     all_values = np.concatenate([s.values for s in series])
     finite = all_values[np.isfinite(all_values)]
@@ -99,6 +103,15 @@ def render(
                 grid[y // 4, x // 2] |= _BITS[y % 4][x % 2]
                 owner[y // 4, x // 2] = k
 
+    letters: dict[tuple[int, int], int] = {}
+    if not colour and len(series) > 1:  # each series' letter on its curve, spread along x
+        for k, s in enumerate(series):
+            c = min(cells_w - 1, (2 * k + 1) * cells_w // (2 * len(series)))
+            rows = np.flatnonzero(owner[:, c] == k)  # where its curve shows in that column
+            if not len(rows):  # hidden under another's: where it would be
+                rows = to_row(_columns(s.values, dots_w)[1])[2 * c : 2 * c + 1] // 4
+            letters[(int(rows[0]), c)] = k
+
     text = Text()
     if title:
         text.append(" " * (pad + 1) + title + "\n", style="bold")
@@ -106,6 +119,9 @@ def render(
         label = labels[0] if r == 0 else labels[1] if r == height - 1 else ""
         text.append(label.rjust(pad) + "┤" if label else " " * pad + "│", style="dim")
         for c in range(cells_w):
+            if (r, c) in letters:
+                text.append(_KEYS[letters[r, c]], style="bold")
+                continue
             bits = int(grid[r, c])
             style = series[owner[r, c]].color if bits else None
             text.append(chr(0x2800 + bits), style=style)
@@ -121,13 +137,14 @@ def render(
     )
     if len(series) > 1:  # the legend, wrapped at the chart's width
         used = width
-        for s in series:
+        for k, s in enumerate(series):
             entry = len(s.label) + 6
             if used + entry > width and used > pad + 1:
                 text.append("\n" + " " * (pad + 1))
                 used = pad + 1
-            text.append("━━ ", style=s.color)
-            text.append(f"{s.label}   ")
+            text.append("━━ " if colour else f"{_KEYS[k]}  ", style=s.color if colour else "bold")
+            text.append(s.label)
+            text.append("   ")
             used += entry
     return text
 
@@ -146,7 +163,12 @@ def _per_row(trace: Trace, values: np.ndarray) -> np.ndarray:
 
 
 def chart_traces(
-    traces: Sequence[Trace], width: int, log_y: bool = False, exact: bool = False
+    traces: Sequence[Trace],
+    width: int,
+    log_y: bool = False,
+    exact: bool = False,
+    colour: bool = True,
+    height: int = LR_HEIGHT,
 ) -> Group:
     """The LR of every trace, one chart; below it, smaller, the momentum of schedules
     that cycle it and the metric of plateau schedules (each on its own y axis).
@@ -163,7 +185,8 @@ def chart_traces(
         return own if single else COLORS[i % len(COLORS)]
 
     lr = [Series(t.lr, t.label, color(i, "cyan")) for i, t in enumerate(traces)]
-    charts = [render(lr, width, LR_HEIGHT, log_y, x_label, x_last, fmt, "lr")]
+    side_height = max(2, height * SIDE_HEIGHT // LR_HEIGHT)
+    charts = [render(lr, width, height, log_y, x_label, x_last, fmt, "lr", colour)]
     for title, own in (("momentum", "green"), ("metric", "magenta")):
         series = [
             Series(_per_row(t, values), t.label, color(i, own))
@@ -174,5 +197,6 @@ def chart_traces(
             if len(series) == 1 and not single:  # no legend: the title names the schedule
                 title = f"{title}: {series[0].label}"
             charts.append(Text())
-            charts.append(render(series, width, SIDE_HEIGHT, False, x_label, x_last, fmt, title))
+            side = render(series, width, side_height, False, x_label, x_last, fmt, title, colour)
+            charts.append(side)
     return Group(*charts)
