@@ -85,6 +85,9 @@ def explanation(definition: ScheduleDef) -> Group:
     for text in entry.mistakes:
         mistakes.add_row("•", Text(text))
     body(mistakes)
+    section("Try it")
+    example = f"{d.name} {d.example}".strip()
+    body(Text(f"lrplot {example}\nlrplot check {example}", style="green"))
     if entry.notes:
         section("Good to know")
         for text in entry.notes:
@@ -100,10 +103,6 @@ def explanation(definition: ScheduleDef) -> Group:
         for framework, known in d.known_as.items():
             names.add_row(Text(FRAMEWORKS[framework], "dim"), Text(known, style="cyan"))
         body(names)
-
-    section("Try it")
-    example = f"{d.name} {d.example}".strip()
-    body(Text(f"lrplot {example}\nlrplot check {example}", style="green"))
     return Group(*parts)
 
 
