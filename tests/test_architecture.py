@@ -264,3 +264,28 @@ def test_no_module_outside_schedules_dispatches_on_a_schedule_name() -> None:
             if word not in words and (name, word) not in ALLOWED
         ]
     assert not bad, "schedule names outside their modules:\n" + "\n".join(bad)
+
+
+def test_schedule_modules_register_themselves() -> None:
+    """A new schedule is one new module: lrplot/schedules/__init__.py lists none of them,
+    and every module that declares schedules is loaded."""
+    from lrplot.schedules import REGISTRY
+
+    package = ROOT / "schedules"
+    init = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in _imports(init) if isinstance(n, ast.ImportFrom) and n.level == 1}
+    assert imported <= {"base"}, imported
+
+    def declares(path: Path) -> bool:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        return any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "schedule"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            for d in node.decorator_list
+        )
+
+    declaring = {p.stem for p in package.glob("*.py") if declares(p)}
+    loaded = {d.lr_fn.__module__.rpartition(".")[2] for d in REGISTRY.values()}
+    assert declaring == loaded
+    assert "swa" in loaded
