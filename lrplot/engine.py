@@ -99,7 +99,8 @@ class RunSettings:
 
     def describe(self, with_lr: bool = True) -> str:
         """'lr=0.1, 100 epochs x 10 steps, ...' (without lr for schedules that set their own)."""
-        text = (f"lr={self.lr:g}, " if with_lr else "") + f"{self.epochs} epochs"
+        epochs = "1 epoch" if self.epochs == 1 else f"{self.epochs} epochs"
+        text = (f"lr={self.lr:g}, " if with_lr else "") + epochs
         if self.steps_per_epoch > 1:
             text += f" x {self.steps_per_epoch} steps, stepped per {self.interval}"
         return text

@@ -309,30 +309,63 @@ def read_config_data(path: Path) -> Any:
 def _read_config(path: Path) -> Any:
     suffix = path.suffix.lower()
     raw = read_config_bytes(path)
+    kind = {".toml": "TOML", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML"}.get(suffix)
     try:
-        if suffix == ".toml":
-            return tomllib.loads(raw.decode("utf-8"))
-        if suffix == ".json":
-            return json.loads(raw.decode("utf-8"))
-        if suffix in (".yaml", ".yml"):
-            try:
-                import yaml  # type: ignore[import-untyped]
-            except ImportError:
-                raise LrplotError(
-                    f"{path}: YAML configs need PyYAML (pip install pyyaml); "
-                    "TOML and JSON work as they are"
-                ) from None
-            return yaml.safe_load(raw.decode("utf-8"))
+        if kind == "TOML":
+            return tomllib.loads(raw.decode("utf-8"))  # TOML itself refuses duplicate keys
+        if kind == "JSON":
+            return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+        if kind == "YAML":
+            return _load_yaml(path, raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise LrplotError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise LrplotError(f"{path}: invalid {kind}: nested too deeply") from None
     except tomllib.TOMLDecodeError as err:
         raise LrplotError(f"{path}: invalid TOML: {err}") from None
     except json.JSONDecodeError as err:
         raise LrplotError(f"{path}: invalid JSON: {err}") from None
-    except LrplotError:
-        raise
-    except Exception as err:  # PyYAML's errors have no common import-free base
-        raise LrplotError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
+    except _DuplicateKey as err:
+        raise LrplotError(f"{path}: invalid {kind}: key {err.args[0]!r} is given twice") from None
     raise LrplotError(
         f"{path}: unknown config type {suffix or '(none)'!r}; use .toml, .json or .yaml"
     )
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (JSON itself keeps the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _load_yaml(path: Path, text: str) -> Any:
+    """YAML as data only (safe_load's loader), refusing a key given twice."""
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:
+        raise LrplotError(
+            f"{path}: YAML configs need PyYAML (pip install pyyaml); TOML and JSON work as they are"
+        ) from None
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise _DuplicateKey(key)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    try:
+        return yaml.load(text, Loader=Loader)  # a SafeLoader: data only
+    except yaml.YAMLError as err:
+        raise LrplotError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None

@@ -93,3 +93,27 @@ def test_nan_and_inf_in_a_metric_file_step_as_torch_does(cli, golden, options):
     assert [r[2] for r in shown] == [r[1] for r in rows]  # the LR, bit for bit
     assert [r[3] for r in shown] == [r[2] for r in rows]  # nan and inf shown as given
     assert {"nan", "inf"} & {r[2] for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("d.json", '{"epochs": 10, "epochs": 20, "schedule": "cosine:t_max=5"}',
+         "d.json: invalid JSON: key 'epochs' is given twice"),
+        ("d.yaml", "epochs: 10\nschedule: cosine:t_max=5\nepochs: 20\n",
+         "d.yaml: invalid YAML: key 'epochs' is given twice"),
+        ("d.toml", 'epochs = 10\nepochs = 20\nschedule = "c"\n', "d.toml: invalid TOML"),
+        ("n.json", "[" * 100_000 + "]" * 100_000, "n.json: invalid JSON: nested too deeply"),
+        ("n.toml", "x = " + "[" * 100_000 + "]" * 100_000, "n.toml: invalid TOML"),
+    ],
+)  # fmt: skip
+def test_configs_are_strict(cli, name, text, message):
+    (cli.folder / name).write_text(text)
+    line = cli.fail("run", name)
+    assert line.startswith(f"Error: {message}"), line
+    assert "YAML" not in line or name.endswith(".yaml")
+
+
+def test_one_epoch_is_singular(cli):
+    out = cli.ok("cosine", "--t-max", "1", "--epochs", "1", "--no-chart").stdout
+    assert out.splitlines()[0] == "CosineAnnealingLR(T_max=1, eta_min=0)  lr=0.1, 1 epoch"
