@@ -49,7 +49,6 @@ import base64
 import contextlib
 import dataclasses
 import keyword
-import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,7 +64,7 @@ from . import expr as expressions
 from .engine import Trace
 from .metrics import FileMetric, MetricSource
 from .params import LrplotError
-from .schedules import REGISTRY, Schedule
+from .schedules import Schedule, known, lookup
 from .schedules.warmup import Warmup
 
 TARGETS = ("torch", "hf", "lightning")
@@ -73,7 +72,6 @@ RTOL = 1e-12  # "the same LRs": relative tolerance of every equivalence this mod
 WIDTH = 88  # line length of the emitted code
 LIST_MAX = 200  # metric values written as a list literal up to this many; packed beyond
 
-_COMPOSITES = ("sequential", "chained")
 _MATH_NAMES = frozenset(expressions.FUNCTIONS) - {"min", "max", "abs"} | set(expressions.CONSTANTS)
 _RESERVED = frozenset(
     {"optimizer", "scheduler", "param", "group", "epoch", "batch", "t", "warmup", "f", "lines"}
@@ -159,7 +157,7 @@ class _Main:
     """The code of the main schedule, and how it steps."""
 
     code: _Code
-    kind: str  # "class": a torch class; "lambda": a LambdaLR; "plateau"; "composite"
+    kind: str  # "class", "lambdalr" (a LambdaLR), "metric" (steps on it), "composite"
     emulated: Schedule | None = None  # lrplot's model of it (to check a SequentialLR)
 
 
@@ -231,165 +229,105 @@ def _same_lrs(schedule: Schedule, count: int, base_lr: float, lr: np.ndarray) ->
 
 def _resolved(schedule: Schedule, count: int) -> Schedule:
     """The schedule with the run-dependent defaults written out (count scheduler steps):
-    OneCycleLR's total_steps, transformers' num_training_steps."""
+    its declared ``emit.run_defaults`` (OneCycleLR's total_steps, transformers'
+    num_training_steps)."""
     values = dict(schedule.values)
-    for name in ("total_steps", "num_training_steps"):
-        if name in values and values[name] is None:
+    for name in schedule.definition.emit.run_defaults:
+        if values.get(name, 0) is None:
             values[name] = count
     return dataclasses.replace(schedule, values=values)
+
+
+def _is_transformers(schedule: Schedule) -> bool:
+    """A schedule of transformers itself (its torch_class is a transformers function)."""
+    return schedule.definition.library == "transformers"
 
 
 # --- PyTorch -------------------------------------------------------------------------------
 
 
 def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
-    """``var = <torch scheduler>(optimizer, ...)`` (children first for a composition)."""
+    """``var = <torch scheduler>(optimizer, ...)`` (children first for a composition):
+    as the declaration's ``emit.torch`` says."""
     d = schedule.definition
-    if d.name.startswith("hf-"):
-        raise _Unavailable(
-            f"{schedule.label} is transformers' {d.torch_class}, not a torch.optim.lr_scheduler "
-            "class"
-        )
-    if d.name.startswith("timm-"):
-        return _timm_main(schedule, var)
-    if d.name in _COMPOSITES:
+    form = d.emit
+    if not form.torch:
+        why = form.no_torch.format(torch_class=d.torch_class) or f"{d.reproduces} has no torch form"
+        raise _Unavailable(f"{schedule.label} is {why}")
+    if form.torch == "code" and form.torch_code is not None:
+        return _code_main(schedule, var)
+    if form.compose is not None:
         return _composite(schedule, count, var)
     if d.emulator is None and not d.needs_metric:  # pragma: no cover - every torch class has one
         raise _Unavailable(f"lrplot has no PyTorch form of {schedule.label}")
     schedule = _resolved(schedule, count)
     code = _Code()
-    code.imports.add(("torch.optim.lr_scheduler", d.torch_class))
+    code.imports.add((d.library, d.torch_class))
     args = ["optimizer"]
     for p in d.params:
         value = schedule.values[p.name]
         if value is None:  # not given: PyTorch's own default (scale_mode, step_size_down)
             continue
-        if p.name == "expr":
+        if p.check is expressions.check:  # an expression in epoch: a lambda
             args.append(f"{p.torch_name}=lambda epoch: {_expression(value, code)}")
         else:
             args.append(f"{p.torch_name}={_py(value)}")
     code.lines.append(_call(var, d.torch_class, args))
     if d.needs_metric:
-        return _Main(code, "plateau")
-    return _Main(code, "lambda" if d.name == "lambda" else "class", emulated=schedule)
+        return _Main(code, "metric")
+    return _Main(code, "lambdalr" if form.torch == "lambdalr" else "class", emulated=schedule)
 
 
 def _composite(schedule: Schedule, count: int, var: str) -> _Main:
     d = schedule.definition
+    assert d.emit.compose is not None and d.children is not None
     code = _Code()
-    code.imports.add(("torch.optim.lr_scheduler", d.torch_class))
+    code.imports.add((d.library, d.torch_class))
     taken = {var}
     names = []
-    for child in schedule.values["schedulers"]:
+    for child in schedule.values[d.children.name]:
         name = _var(child.name, taken)
         code.add(_torch_main(child, count, name).code)
         names.append(name)
     children = "[" + ", ".join(names) + "]"
-    if d.name == "sequential":
-        args = [
-            "optimizer",
-            f"schedulers={children}",
-            f"milestones={_py(schedule.values['milestones'])}",
-        ]
-    else:
-        args = [children, "optimizer=optimizer"]
-    code.lines.append(_call(var, d.torch_class, args))
+    code.lines.append(_call(var, d.torch_class, d.emit.compose(schedule.values, children)))
     return _Main(code, "composite")
 
 
-# timm's _get_lr(t) (timm/scheduler/cosine_lr.py, tanh_lr.py), for one param group
-_TIMM_WARMUP = {
-    "timm-cosine": """\
-    if t < WARMUP_T:
-        return WARMUP_LR_INIT + t * ((LR - WARMUP_LR_INIT) / WARMUP_T)""",
-    "timm-tanh": """\
-    if t < WARMUP_T:  # without warmup_prefix, the warmup climbs to the LR at WARMUP_T
-        target = LR if WARMUP_PREFIX else timm_lr(WARMUP_T)
-        return WARMUP_LR_INIT + t * ((target - WARMUP_LR_INIT) / WARMUP_T)""",
-}
-_TIMM_CYCLES = """\
-    if WARMUP_PREFIX:
-        t = t - WARMUP_T
-    if CYCLE_MUL != 1:
-        i = floor(log(1 - t / T_INITIAL * (1 - CYCLE_MUL), CYCLE_MUL))
-        t_i = CYCLE_MUL**i * T_INITIAL
-        t_curr = t - (1 - CYCLE_MUL**i) / (1 - CYCLE_MUL) * T_INITIAL
-    else:
-        i = t // T_INITIAL
-        t_i = T_INITIAL
-        t_curr = t - (T_INITIAL * i)"""
-_TIMM_CURVE = {
-    "timm-cosine": """\
-    lr_max = LR * CYCLE_DECAY**i
-    if i >= CYCLE_LIMIT:
-        return LR_MIN
-    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + cos(pi * t_curr**K_DECAY / t_i**K_DECAY))""",
-    "timm-tanh": """\
-    if i >= CYCLE_LIMIT:
-        return LR_MIN
-    lr_max = LR * CYCLE_DECAY**i
-    tr = t_curr / t_i
-    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 - tanh(LB * (1.0 - tr) + UB * tr))""",
-}
-_TIMM_IMPORTS = {
-    "timm-cosine": ("cos", "floor", "log", "pi"),
-    "timm-tanh": ("floor", "log", "tanh"),
-}
-
-
-def _timm_main(schedule: Schedule, var: str) -> _Main:
-    """timm's scheduler as a LambdaLR: after t steps timm sets the LR to _get_lr(t)."""
-    d = schedule.definition
-    values = schedule.values
-    args = ", ".join(f"{p.name}={_py(values[p.name])}" for p in d.params)
-    constants = [f"{p.name.upper()} = {_py(values[p.name])}" for p in d.params]
-    body = "\n".join((_TIMM_WARMUP[d.name], _TIMM_CYCLES, _TIMM_CURVE[d.name]))
-    helper = [
-        *_comment(
-            f"timm's {d.torch_class}({args}) as a LambdaLR: after t scheduler steps, timm "
-            "sets the LR to its _get_lr(t), this function (timm.scheduler, noise off). With "
-            "timm installed you can use timm's class instead, with scheduler.step(epoch + 1) "
-            "after each epoch (or, with t_in_epochs=False, scheduler.step_update(steps) after "
-            "each optimizer step)."
-        ),
-        *constants,
-        "",
-        "",
-        "def timm_lr(t):",
-        f'    """{d.torch_class}._get_lr(t), for one param group."""',
-        body,
-    ]
+def _code_main(schedule: Schedule, var: str) -> _Main:
+    """A schedule that is not a torch class, written by its declared ``torch_code``
+    (timm's as a LambdaLR over its own _get_lr)."""
+    coder = schedule.definition.emit.torch_code
+    assert coder is not None
+    written = coder(schedule, _py)
     code = _Code()
-    code.imports.add(("torch.optim.lr_scheduler", "LambdaLR"))
-    code.imports |= {("math", name) for name in _TIMM_IMPORTS[d.name]}
-    code.helpers["timm_lr"] = helper
-    code.lines.append(_call(var, "LambdaLR", ["optimizer", "lr_lambda=lambda t: timm_lr(t) / LR"]))
-    return _Main(code, "lambda")
+    code.imports |= set(written.imports)
+    for i, (name, lines) in enumerate(written.helpers.items()):
+        comment = _comment(written.comment) if i == 0 and written.comment else []
+        code.helpers[name] = [*comment, *lines]
+    code.lines.append(_call(var, written.call, list(written.args)))
+    return _Main(code, "lambdalr")
 
 
 # --- transformers ----------------------------------------------------------------------------
 
 
-def _hf_type(name: str) -> str:
-    """transformers' SchedulerType of an hf-* schedule (get_scheduler's name)."""
-    return name.removeprefix("hf-").replace("-", "_")
-
-
 def _hf_main(schedule: Schedule, count: int, var: str, base_lr: float) -> _Main:
-    """``var = get_..._schedule...(optimizer, ...)``: an hf-* schedule, ReduceLROnPlateau,
-    or a PyTorch schedule that a transformers schedule reproduces (checked)."""
+    """``var = get_..._schedule...(optimizer, ...)``: a transformers schedule, one whose
+    declaration names a transformers function (``emit.hf_function``: ReduceLROnPlateau),
+    or a PyTorch schedule that a transformers schedule reproduces (``emit.hf``, checked)."""
     d = schedule.definition
     code = _Code()
-    if d.needs_metric:
-        fn = "get_reduce_on_plateau_schedule"
+    if d.emit.hf_function:
+        fn = d.emit.hf_function
         given = {p.torch_name: schedule.values[p.name] for p in d.params}
         code.imports.add(("transformers", fn))
-        code.lines += _get_scheduler_comment("reduce_lr_on_plateau", given)
+        code.lines += _get_scheduler_comment(d.known_as.get("hf", fn), given)
         code.lines.append(
             _call(var, fn, ["optimizer", *(f"{k}={_py(v)}" for k, v in given.items())])
         )
-        return _Main(code, "plateau")
-    if not d.name.startswith("hf-"):
+        return _Main(code, "metric" if d.needs_metric else "lambdalr")
+    if not _is_transformers(schedule):
         equivalent = _hf_equivalent(schedule, 0, count)
         if equivalent is None or not _same_lrs(
             equivalent, count, base_lr, schedule.lr(count, base_lr)
@@ -402,11 +340,11 @@ def _hf_main(schedule: Schedule, count: int, var: str, base_lr: float) -> _Main:
         p.name: schedule.values[p.name] for p in d.params if schedule.values[p.name] is not None
     }
     code.imports.add(("transformers", d.torch_class))
-    code.lines += _get_scheduler_comment(_hf_type(d.name), given)
+    code.lines += _get_scheduler_comment(d.known_as.get("hf", d.name), given)
     code.lines.append(
         _call(var, d.torch_class, ["optimizer", *(f"{k}={_py(v)}" for k, v in given.items())])
     )
-    return _Main(code, "lambda")
+    return _Main(code, "lambdalr")
 
 
 def _get_scheduler_comment(kind: str, given: dict[str, Any]) -> list[str]:
@@ -424,38 +362,15 @@ def _get_scheduler_comment(kind: str, given: dict[str, Any]) -> list[str]:
 
 def _hf_equivalent(schedule: Schedule, warmup: int, count: int) -> Schedule | None:
     """The transformers schedule with ``warmup`` steps of HF's linear warmup, then the
-    PyTorch ``schedule`` (no warmup of its own), if there is one (to be checked)."""
-    d, p = schedule.definition, schedule.values
-    w = warmup
-    given: dict[str, Any] | None = None
-    if d.name == "cosine":
-        given = {"num_warmup_steps": w, "num_training_steps": w + p["t_max"]}
-        if p["eta_min"] != 0.0:
-            given["min_lr"] = p["eta_min"]
-        name = "hf-cosine" if p["eta_min"] == 0.0 else "hf-cosine-with-min-lr"
-    elif d.name == "polynomial":
-        name = "hf-polynomial"
-        given = {
-            "num_warmup_steps": w,
-            "num_training_steps": w + p["total_iters"],
-            "lr_end": 0.0,
-            "power": p["power"],
-        }
-    elif d.name == "linear" and p["start_factor"] == 1.0 and p["end_factor"] == 0.0:
-        name = "hf-linear"
-        given = {"num_warmup_steps": w, "num_training_steps": w + p["total_iters"]}
-    elif d.name == "cosine-restarts" and p["t_mult"] == 1 and p["eta_min"] == 0.0:
-        name = "hf-cosine-with-restarts"
-        cycles = max(1, math.ceil((count - w) / p["t_0"]))  # enough cycles for the run
-        given = {
-            "num_warmup_steps": w,
-            "num_training_steps": w + cycles * p["t_0"],
-            "num_cycles": cycles,
-        }
-    if given is None:
+    PyTorch ``schedule`` (no warmup of its own), if its declaration names one
+    (``emit.hf``; to be checked)."""
+    hint = schedule.definition.emit.hf
+    form = hint(schedule.values, warmup, count) if hint is not None else None
+    target = known("hf", form.hf_type) if form is not None else None
+    if form is None or target is None:
         return None
     try:
-        return REGISTRY[name].build(given)
+        return target.build(dict(form.values))
     except LrplotError:
         return None
 
@@ -484,29 +399,32 @@ def _sequential_warmup(trace: Trace, warmup: Warmup, main: _Main, main_var: str)
     n = warmup.steps
     count = trace.settings.scheduler_steps
     base_lr = trace.settings.lr
+    # torch's classes that can write the warmup: LinearLR (a ramp from a start > 0),
+    # else LambdaLR with lrplot's ramp formula
     candidates: list[tuple[str, dict[str, Any]]] = []
     if warmup.shape == "linear" and warmup.start > 0.0:
         candidates.append(
-            ("linear", {"start_factor": warmup.start, "end_factor": 1.0, "total_iters": n})
+            ("LinearLR", {"start_factor": warmup.start, "end_factor": 1.0, "total_iters": n})
         )
-    candidates.append(("lambda", {"expr": _ramp(warmup, "epoch", str(n))}))
-    for name, values in candidates:
+    candidates.append(("LambdaLR", {"expr": _ramp(warmup, "epoch", str(n))}))
+    sequential = lookup("SequentialLR")
+    for cls, values in candidates:
         if main.emulated is not None:  # lrplot's model of PyTorch's SequentialLR decides
-            child = REGISTRY[name].build(values)
+            child = lookup(cls).build(values)
             p = {"schedulers": (child, main.emulated), "milestones": (n,)}
             try:
-                lr = REGISTRY["sequential"].lr_fn(count, base_lr, p, None)
+                lr = sequential.lr_fn(count, base_lr, p, None)
             except (LrplotError, ArithmeticError):
                 continue
             # LinearLR only where it rounds as lrplot's ramp does (bit for bit): LambdaLR
             # computes the ramp itself, so it is the exact form otherwise
-            same = np.array_equal if name == "linear" else _close
+            same = np.array_equal if cls == "LinearLR" else _close
             if not same(lr, trace.sched_lr):
                 continue
-        elif not (main.kind == "lambda" and name == "lambda"):
+        elif not (main.kind == "lambdalr" and cls == "LambdaLR"):
             continue  # a LambdaLR main restarts exactly at the milestone: base_lr * f(0)
         code = _Code()
-        if name == "linear":
+        if cls == "LinearLR":
             code.imports.add(("torch.optim.lr_scheduler", "LinearLR"))
             args = ["optimizer", *(f"{k}={_py(v)}" for k, v in values.items())]
             line = _call("warmup", "LinearLR", args)
@@ -554,9 +472,9 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
 
     if warmup is None:
         main = main_of(schedule, count, "scheduler")
-        return _Plan(main.code, main.kind == "plateau", flavour=flavour)
+        return _Plan(main.code, main.kind == "metric", flavour=flavour)
     core = dataclasses.replace(schedule, warmup=None, label_given=None)
-    if flavour == "hf" and not core.name.startswith("hf-") and not core.needs_metric:
+    if flavour == "hf" and not _is_transformers(core) and not core.needs_metric:
         native = _hf_native(trace, core, warmup)
         if native is not None:
             return _Plan(_hf_main(native, count, "scheduler", base_lr).code, flavour=flavour)
@@ -565,7 +483,7 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
         main_count = max(count - warmup.steps, 1)
         var = _var(core.name, set())
         main = main_of(core, main_count, var)
-        if main.kind in ("class", "lambda"):
+        if main.kind in ("class", "lambdalr"):
             code = _sequential_warmup(trace, warmup, main, var)
             if code is not None:
                 return _Plan(code, flavour=flavour)
@@ -573,7 +491,7 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
                 f"SequentialLR([warmup, {torch_class}]) would not give these LRs (it restarts "
                 f"{torch_class} on the warmup's last LR or from its closed form)"
             )
-        elif main.kind == "plateau":
+        elif main.kind == "metric":
             reason = "ReduceLROnPlateau cannot be a child of SequentialLR"
         else:
             reason = f"{torch_class} would have to be nested in a SequentialLR"
@@ -581,7 +499,7 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
         main_count = count
         reason = "in overlap mode the schedule runs from step 0 under the warmup"
     main = main_of(core, main_count, "scheduler")
-    return _Plan(main.code, main.kind == "plateau", warmup, flavour, reason)
+    return _Plan(main.code, main.kind == "metric", warmup, flavour, reason)
 
 
 def _hf_native(trace: Trace, core: Schedule, warmup: Warmup) -> Schedule | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .durations import is_duration, resolve
 from .errors import LrplotError, MissingParam, ParamError
 
 REQUIRED: Any = object()  # sentinel default: the user must give a value
@@ -25,6 +26,12 @@ CHOICE = "choice"
 TEXT = "text"
 BOOL = "bool"
 SCHEDULES = "schedules"  # child schedules of a composition (sequential, chained)
+
+# kinds whose values a layer above this one parses: (value, param, run) -> value.
+# lrplot.spec registers SCHEDULES (SPEC text, config tables) when it is imported, so
+# that params never imports spec (imports flow one way: spec -> schedules -> params).
+KindParser = Callable[[Any, "Param", Any], Any]
+PARSERS: dict[str, KindParser] = {}
 
 _METAVARS = {
     INT: "INT",
@@ -153,10 +160,10 @@ class Param:
             return self._check_range(_to_float(value, self), value)
         if self.kind == INT_LIST:
             return self._parse_list(value, run)
+        if self.kind in PARSERS:  # a kind parsed by a layer above (SCHEDULES: lrplot.spec)
+            return PARSERS[self.kind](value, self, run)
         if self.kind == SCHEDULES:
-            from .spec import parse_schedule_list  # lazily: spec imports the registry
-
-            return parse_schedule_list(value, self, run)
+            return self._built_schedules(value)
         if self.kind == CHOICE:
             text = value.strip().lower() if isinstance(value, str) else value
             if text not in self.choices:
@@ -172,6 +179,20 @@ class Param:
             raise self._fail(value)
         return value
 
+    def _built_schedules(self, value: Any) -> tuple[Any, ...]:
+        """Child schedules without lrplot.spec loaded: only built Schedule objects."""
+        if isinstance(value, (list, tuple)) and all(hasattr(v, "definition") for v in value):
+            if len(value) < self.min_items:
+                raise ParamError(
+                    self.name, f"{self.name} needs at least {self.min_items} schedule, got none"
+                )
+            return tuple(value)
+        raise ParamError(
+            self.name,
+            f"{self.name}: child schedules given as text or tables are parsed by "
+            "lrplot.spec, which is not loaded (import lrplot.spec, or pass Schedule objects)",
+        )
+
     def _check_range(self, number: float, raw: Any) -> Any:
         if not self._in_range(number):
             raise self._fail(raw)
@@ -185,8 +206,6 @@ class Param:
         )
 
     def _resolve(self, value: str, run: Any, shown: Any = None) -> int:
-        from .plan import is_duration, resolve  # lazily: plan declares Params
-
         if not is_duration(value):
             raise self._fail(value if shown is None else shown)
         return resolve(value, self.name, run)

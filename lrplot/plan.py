@@ -22,13 +22,12 @@ scheduler steps (``10%``, rounded to the nearest step, halves up).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
-from .params import BOOL, INT, LrplotError, Param, ParamError
+from .durations import FORMS, MAX_STEPS, Run, is_duration, resolve
+from .params import BOOL, INT, LrplotError, Param
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -146,65 +145,7 @@ class Plan:
         return text
 
 
-# --- durations ----------------------------------------------------------------------
-
-
-class Run(Protocol):
-    """What a duration needs of a run (engine.RunSettings)."""
-
-    @property
-    def scheduler_steps(self) -> int: ...
-
-    steps_per_epoch: int
-    interval: str
-
-
-FORMS = "scheduler steps (500), epochs (3ep) or a percentage of the run (10%)"
-# a plain decimal number (no sign, no exponent, at most 20 digits a side) and a unit
-_UNIT = re.compile(r"^\s*(\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})\s*(ep|epochs?|%)\s*$", re.IGNORECASE)
-MAX_STEPS = 2**53  # a resolved duration beyond this is not a number of steps
-
-
-def is_duration(value: Any) -> bool:
-    """True for text with a unit: '3ep', '10%'."""
-    return isinstance(value, str) and _UNIT.match(value) is not None
-
-
-def resolve(value: str, name: str, run: Run | None) -> int:
-    """'3ep' / '10%' as scheduler steps of ``run``. Raises ParamError naming ``name``."""
-    match = _UNIT.match(value)
-    if match is None:
-        raise ParamError(name, f"{name}={value!r} is not a duration: give {FORMS}")
-    number, unit = Fraction(match.group(1)), match.group(2).lower()
-    shown = value.strip()
-    if run is None:
-        raise ParamError(
-            name,
-            f"{name}={shown} needs a run to count scheduler steps (epochs, steps per epoch, "
-            "interval): give a plain number of scheduler steps, or build the schedule with "
-            "run=RunSettings(...)",
-        )
-    if unit == "%":
-        exact = number * run.scheduler_steps / 100
-        steps = int(exact + Fraction(1, 2))  # nearest step, halves up (exact arithmetic)
-    else:
-        per_epoch = run.steps_per_epoch if run.interval == "step" else 1
-        exact = number * per_epoch
-        if exact.denominator != 1:
-            one = (
-                "1 epoch = 1 scheduler step with interval epoch"
-                if run.interval == "epoch"
-                else f"1 epoch = {per_epoch} scheduler steps"
-            )
-            raise ParamError(
-                name,
-                f"{name}={shown} is {float(exact):g} scheduler steps ({one}): "
-                "give a whole number of steps",
-            )
-        steps = int(exact)
-    if steps >= MAX_STEPS:
-        raise ParamError(name, f"{name}={shown} is too long ({steps} scheduler steps)")
-    return steps
+# --- durations: lrplot.durations (below params, which parses them); re-exported here
 
 
 def check_steps_per_epoch(plan: Plan, given: Any, steps_per_epoch: int) -> None:
@@ -214,3 +155,16 @@ def check_steps_per_epoch(plan: Plan, given: Any, steps_per_epoch: int) -> None:
             f"steps_per_epoch {steps_per_epoch:,} disagrees with the plan "
             f"({plan.per_epoch()}): give one or the other"
         )
+
+
+__all__ = [
+    "FORMS",
+    "MAX_STEPS",
+    "NAMES",
+    "PARAMS",
+    "Plan",
+    "Run",
+    "check_steps_per_epoch",
+    "is_duration",
+    "resolve",
+]

@@ -28,6 +28,8 @@ from . import engine, metrics
 from .inputs import read_config_bytes
 from .params import (
     BOOL,
+    PARSERS,
+    SCHEDULES,
     TEXT,
     LrplotError,
     Param,
@@ -121,6 +123,9 @@ def parse_schedule_list(value: Any, param: Param, run: Any = None) -> tuple[Sche
             param.name, f"{param.name} needs at least {param.min_items} schedule, got none"
         )
     return tuple(out)
+
+
+PARSERS[SCHEDULES] = parse_schedule_list  # params' hook: it never imports spec
 
 
 def _split_items(text: str, rest: str, sep: str = ",") -> list[str]:

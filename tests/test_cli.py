@@ -394,7 +394,8 @@ def test_list_names_every_schedule_and_torch_class(cli):
     for name, cls in zip(names, classes, strict=True):
         line = next(line for line in out.splitlines() if line.split()[:1] == [name])
         assert cls in line.split(), line
-    assert "reproduces (torch.optim.lr_scheduler)" in out
+    assert "reproduces (library)" in out
+    assert "(torch.optim.lr_scheduler)" in out and "(transformers)" in out
     assert "t_max=required" in out
     assert "patience=10" in out
 

@@ -56,6 +56,7 @@ TORCH_CASES: dict[str, list[str]] = {
     "plateau-csv": ["plateau", "--metric-file", "val_loss.csv", "--metric-column", "val_loss",
                     "--lr", "1e-3", "--factor", "0.5", "--patience", "4", "--epochs", "60"],
     "linear": ["linear", "--start-factor", "0.1", "--total-iters", "10", "--epochs", "15"],
+    "swa": ["swa", "--swa-lr", "0.05", "--anneal-epochs", "5", "--epochs", "12"],
     "constant": ["constant", "--factor", "0.5", "--total-iters", "4", "--epochs", "8"],
     "polynomial": ["polynomial", "--total-iters", "8", "--power", "2", "--epochs", "12"],
     "cosine-restarts": ["cosine-restarts", "--t-0", "3", "--t-mult", "2", "--eta-min", "0.001",
@@ -322,7 +323,8 @@ def test_torch_snippet_structure(name, torch_emitted):
                 for alias in node.names}  # fmt: skip
     modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert modules <= {"torch", "torch.optim.lr_scheduler", "math", "csv", "base64", "struct"}
+    assert modules <= {"torch", "torch.optim.lr_scheduler", "torch.optim.swa_utils", "math", "csv",
+                       "base64", "struct"}  # fmt: skip
     assert "optimizer.step()" in text
     definition = REGISTRY[TORCH_CASES[name][0]]
     if not definition.name.startswith("timm-"):

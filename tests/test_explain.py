@@ -1,11 +1,11 @@
-"""`lrplot explain NAME`: declarations plus lrplot.explain's texts, for every schedule."""
+"""`lrplot explain NAME`: every schedule's declaration, texts included, for every schedule."""
 
 from __future__ import annotations
 
 import pytest
 
 from lrplot.cli.explain import library_of
-from lrplot.explain import ENTRIES, LIBRARIES, LOOPS, STEPPING
+from lrplot.explain import loop
 from lrplot.params import LrplotError
 from lrplot.schedules import REGISTRY, lookup
 
@@ -15,25 +15,27 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_every_registered_schedule_has_an_entry():
+def test_every_registered_schedule_declares_its_texts():
     """A new schedule must come with its stepping and its common mistakes."""
-    assert set(ENTRIES) == set(REGISTRY)
-    for name, entry in ENTRIES.items():
-        assert entry.step in STEPPING and entry.step in LOOPS, name
-        assert entry.mistakes and all(m.endswith(".") for m in entry.mistakes), name
+    for name, d in REGISTRY.items():
+        assert d.explain is not None, name
+        assert d.explain.stepping.text and d.explain.stepping.loop, name
+        assert d.explain.mistakes and all(m.endswith(".") for m in d.explain.mistakes), name
 
 
-def test_every_schedule_module_has_a_library():
+def test_every_schedule_declares_its_library():
     for d in REGISTRY.values():
         assert library_of(d).endswith("." + d.torch_class)
+        assert library_of(d) == d.reproduces == f"{d.library}.{d.torch_class}"
     assert library_of(REGISTRY["cosine"]) == "torch.optim.lr_scheduler.CosineAnnealingLR"
     assert library_of(REGISTRY["hf-linear"]) == "transformers.get_linear_schedule_with_warmup"
     assert library_of(REGISTRY["timm-cosine"]) == "timm.scheduler.CosineLRScheduler"
-    assert set(LIBRARIES.values()) >= {"torch.optim.lr_scheduler", "transformers"}
+    assert {d.library for d in REGISTRY.values()} >= {"torch.optim.lr_scheduler", "transformers"}
 
 
 def test_loops_fit_in_80_columns():
-    assert max(len(line) for loop in LOOPS.values() for line in loop.splitlines()) <= 76
+    loops = {loop(d.explain.stepping) for d in REGISTRY.values() if d.explain}
+    assert max(len(line) for text in loops for line in text.splitlines()) <= 76
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
@@ -49,11 +51,13 @@ def test_explain_shows_the_declaration_and_the_entry(cli, name):
                    or (p.kind == "schedules" and line.split()[:1] == ["--schedule"]))  # fmt: skip
         assert ("-" if p.default is None else p.default_text()) == row.split()[1]
         assert _flat(p.allowed()) in flat
-    entry = ENTRIES[name]
-    assert _flat(STEPPING[entry.step]) in flat
-    assert all(_flat(line) in flat for line in LOOPS[entry.step].splitlines())
-    for mistake in entry.mistakes:
-        assert _flat(mistake) in flat
+    entry = d.explain
+    assert _flat(entry.stepping.text) in flat
+    assert all(_flat(line) in flat for line in loop(entry.stepping).splitlines())
+    for text in (*entry.mistakes, *entry.notes):
+        assert _flat(text) in flat
+    for known in d.known_as.values():  # its names in other frameworks
+        assert known in flat
     assert f"lrplot check {name}" in out
 
 

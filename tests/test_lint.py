@@ -9,22 +9,34 @@ import pytest
 from conftest import trace
 
 from lrplot import lint
-from lrplot.lint import (
-    cosine_length,
-    epoch_step_units,
-    first_lr_zero,
-    floor_reached,
-    hf_warmup,
-    milestones_in_run,
-    onecycle_length,
-    plateau_room,
-    restarts_length,
-    step_size_in_run,
-    training_steps,
-    warmup_fit,
-    wsd_phases,
-)
-from lrplot.schedules import REGISTRY
+from lrplot.lint import epoch_step_units, first_lr_zero, warmup_fit
+from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
+
+# the schedules' own rules (declared in their modules); a tuple is one check that
+# several schedules declare, each its own function
+cosine_length = seed.cosine_length
+plateau_room = seed.plateau_room
+onecycle_length = torch_more.onecycle_length
+restarts_length = torch_more.restarts_length
+hf_warmup = hf.warmup_longer
+training_steps = hf.training_steps
+wsd_phases = hf.wsd_phases
+floor_reached = (torch_more.polynomial_floor, torch_more.linear_floor, timm.floor_reached)
+milestones_in_run = (seed.milestones_in_run, compose.milestones_in_run)
+step_size_in_run = (seed.step_size_in_run, torch_more.cyclic_step_size)
+swa_anneal = swa.anneal_in_run
+SWA_AFTER_COSINE = "sequential:schedulers=[cosine:t_max=75; swa:swa_lr=0.05,anneal_epochs="
+
+
+def _run(rule, t):
+    """The findings of one rule (or of each rule of a tuple) for the trace."""
+    rules = rule if isinstance(rule, tuple) else (rule,)
+    return [f for r in rules for f in lint.apply(r, t)]
+
+
+def _flat(rules):
+    return {r for rule in rules for r in (rule if isinstance(rule, tuple) else (rule,))}
+
 
 SEQ = "sequential:schedulers=[linear:start_factor=0.1,total_iters=5; "
 
@@ -402,10 +414,31 @@ FIRES = [
             "(100 steps): set --step-size-up 50 or less",
         ],
     ),
+    (
+        swa_anneal,
+        "swa:swa_lr=0.05,anneal_epochs=20",
+        {"epochs": 20},
+        [
+            "swa never reaches swa_lr (0.05): anneal_epochs 20 needs 21 steps, more than the "
+            "run (20 steps), and the LR ends at 0.0503078: set --anneal-epochs 19 or less",
+        ],
+    ),
+    (
+        swa_anneal,
+        SWA_AFTER_COSINE + "40],milestones=[75]",
+        {"epochs": 100},
+        [
+            "schedulers[1] (swa) never reaches swa_lr (0.05): anneal_epochs 40 needs 41 steps, "
+            "more than its 25 steps (steps 75 to 99), and the LR ends at 0.0327406: set "
+            "anneal_epochs=24 in schedulers[1] or less",
+        ],
+    ),
 ]
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
 QUIET = [
+    (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
+    (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),
     (
         epoch_step_units,
@@ -479,19 +512,19 @@ QUIET = [
 @pytest.mark.parametrize(("rule", "spec", "options", "expected"), FIRES)
 def test_rule_fires_with_its_message(rule, spec, options, expected):
     t = trace(spec, **options)
-    assert [f.message for f in rule(t.schedule, t.settings, t)] == expected
+    assert [f.message for f in _run(rule, t)] == expected
 
 
 @pytest.mark.parametrize(("rule", "spec", "options"), QUIET)
 def test_rule_is_quiet_on_a_run_that_fits(rule, spec, options):
     t = trace(spec, **options)
-    assert rule(t.schedule, t.settings, t) == []
+    assert _run(rule, t) == []
 
 
 def test_every_rule_has_a_firing_and_a_quiet_case():
-    rules = set(lint.RULES)
-    assert {case[0] for case in FIRES} == rules
-    assert {case[0] for case in QUIET} == rules
+    rules = set(lint.every_rule())
+    assert _flat(case[0] for case in FIRES) == rules
+    assert _flat(case[0] for case in QUIET) == rules
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))

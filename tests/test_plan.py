@@ -462,6 +462,7 @@ LENGTHS = {
     "step_size", "milestones", "t_max", "patience", "cooldown", "total_iters", "t_0",
     "step_size_up", "step_size_down", "total_steps", "num_warmup_steps", "num_training_steps",
     "timescale", "num_decay_steps", "num_stable_steps", "t_initial", "warmup_t", "warmup",
+    "anneal_epochs",
 }  # fmt: skip
 
 

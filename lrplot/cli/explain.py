@@ -1,4 +1,4 @@
-"""`lrplot explain NAME`: one schedule explained, from its declaration and lrplot.explain."""
+"""`lrplot explain NAME`: one schedule explained, from its declaration."""
 
 from __future__ import annotations
 
@@ -19,11 +19,8 @@ if TYPE_CHECKING:
 
 
 def library_of(definition: ScheduleDef) -> str:
-    """Where the class (or function) it reproduces lives, e.g. torch.optim.lr_scheduler."""
-    from ..explain import LIBRARIES
-
-    module = definition.lr_fn.__module__.rsplit(".", 1)[-1]
-    return f"{LIBRARIES[module]}.{definition.torch_class}"
+    """The class (or function) it reproduces, e.g. torch.optim.lr_scheduler.StepLR."""
+    return definition.reproduces
 
 
 def explanation(definition: ScheduleDef) -> Group:
@@ -35,10 +32,10 @@ def explanation(definition: ScheduleDef) -> Group:
     from rich.table import Table
     from rich.text import Text
 
-    from ..explain import ENTRIES, LOOPS, STEPPING
+    from ..explain import loop, page_of
 
     d = definition
-    entry = ENTRIES[d.name]
+    entry = page_of(d)
     parts: list = []
 
     head = Text.assemble((d.name, "bold cyan"))
@@ -77,9 +74,9 @@ def explanation(definition: ScheduleDef) -> Group:
     body(Text(f"Every schedule also takes {warmups} (lrplot {d.name} --help).", style="dim"))
 
     section("When to step it")
-    body(Text(STEPPING[entry.step]))
+    body(Text(entry.stepping.text))
     parts.append(Text())
-    body(Text(LOOPS[entry.step]), 4)
+    body(Text(loop(entry.stepping)), 4)
 
     section("Common mistakes")
     mistakes = Table.grid(padding=(0, 1))
@@ -88,10 +85,24 @@ def explanation(definition: ScheduleDef) -> Group:
     for text in entry.mistakes:
         mistakes.add_row("•", Text(text))
     body(mistakes)
-
     section("Try it")
     example = f"{d.name} {d.example}".strip()
     body(Text(f"lrplot {example}\nlrplot check {example}", style="green"))
+    if entry.notes:
+        section("Good to know")
+        for text in entry.notes:
+            body(Text(text))
+
+    if d.known_as:
+        from ..schedules.declare import FRAMEWORKS
+
+        section("In other frameworks")
+        names = Table.grid(padding=(0, 1))
+        names.add_column(no_wrap=True)
+        names.add_column(ratio=1)
+        for framework, known in d.known_as.items():
+            names.add_row(Text(FRAMEWORKS[framework], "dim"), Text(known, style="cyan"))
+        body(names)
     return Group(*parts)
 
 

@@ -1,4 +1,4 @@
-"""`lrplot list`: every schedule, its formula, parameters and PyTorch class."""
+"""`lrplot list`: every schedule, its formula, parameters and the class it reproduces."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .app import app
 
 @app.command(
     "list",
-    help="List every schedule: its formula, parameters and PyTorch class.",
+    help="List every schedule: its formula, parameters and the class it reproduces.",
     epilog="Examples:\n\n  lrplot list",
     rich_help_panel="Commands",
 )
@@ -21,9 +21,9 @@ def list_schedules() -> None:
 
     table = Table(box=box.SIMPLE_HEAD, show_lines=True)
     table.add_column("name", style="bold cyan", no_wrap=True)
-    table.add_column("reproduces (torch.optim.lr_scheduler) · lr after n steps")
+    table.add_column("reproduces (library) · lr after n steps")
     table.add_column("parameters (default)")
     for d in REGISTRY.values():
         params = ", ".join(f"{p.name}={p.default_text()}" for p in d.params)
-        table.add_row(d.name, f"{d.torch_class}\n[dim]{d.formula}[/dim]", params)
+        table.add_row(d.name, f"{d.torch_class} [dim]({d.library})\n{d.formula}[/dim]", params)
     Console().print(table)

@@ -26,7 +26,7 @@ from ..params import (
     ParamError,
     format_value,
 )
-from ..schedules import Schedule, lookup
+from ..schedules import Schedule, ScheduleDef, lookup
 
 MISSING: Any = object()
 
@@ -160,10 +160,13 @@ def unknown_message(raw: str, known: Sequence[str], what: str = "value") -> str:
     return f"unknown {what} {_shown(raw)}{hint} (known: {', '.join(known)})"
 
 
-def build(name: str, values: Mapping[str, Any], where: Config, key: str) -> Schedule:
-    """An lrplot schedule; a value lrplot rejects is an error naming the config's key."""
+def build(name: str | ScheduleDef, values: Mapping[str, Any], where: Config, key: str) -> Schedule:
+    """An lrplot schedule: a declaration, or one looked up by the class it reproduces
+    (``"StepLR"``; readers never name lrplot's schedules). A value lrplot rejects is an
+    error naming the config's key."""
     try:
-        return lookup(name).build(dict(values))
+        definition = name if isinstance(name, ScheduleDef) else lookup(name)
+        return definition.build(dict(values))
     except LrplotError as err:
         raise where.error(key, str(err)) from None
 
@@ -193,7 +196,7 @@ def plan_steps(given: Given, config: Mapping[str, Any]) -> tuple[int | None, str
     Returns (steps_per_epoch, how) where ``how`` describes the plan."""
     from .. import plan as plans
 
-    values = {
+    values: dict[str, Any] = {
         "dataset_size": None,
         "batch_size": None,
         "devices": 1,

@@ -30,29 +30,27 @@ from typing import Any
 
 from ..engine import MAX_STEPS
 from ..params import LrplotError
+from ..schedules import ScheduleDef, known_names
 from .common import BOOL, FLOAT, INT, Config, Converted, Given, build, plan_steps, settings
 
 NAME = "HuggingFace TrainingArguments"
 
-# lr_scheduler_type -> lrplot schedule
-TYPES = {
-    "linear": "hf-linear",
-    "cosine": "hf-cosine",
-    "cosine_with_restarts": "hf-cosine-with-restarts",
-    "polynomial": "hf-polynomial",
-    "constant": "hf-constant",
-    "constant_with_warmup": "hf-constant-with-warmup",
-    "inverse_sqrt": "hf-inverse-sqrt",
-    "cosine_with_min_lr": "hf-cosine-with-min-lr",
-    "cosine_warmup_with_min_lr": "hf-cosine-warmup-with-min-lr",
-    "warmup_stable_decay": "hf-warmup-stable-decay",
-}
+
+# lr_scheduler_type -> lrplot schedule: the declarations' known_as["hf"] (read when a
+# config is converted: every schedule module has registered by then)
+def types() -> dict[str, ScheduleDef]:
+    """transformers' lr_scheduler_type names lrplot models, and their schedules."""
+    return {k: d for k, d in known_names("hf").items() if k not in UNSUPPORTED}
+
+
 UNSUPPORTED = {
     "reduce_lr_on_plateau": "it steps on evaluation results (use lrplot's plateau schedule)",
     "greedy": "it steps on evaluation results",
 }
-# what get_scheduler passes each type besides lr_scheduler_kwargs
-_NO_TRAINING_STEPS = {"inverse_sqrt"}
+# transformers' own words a config compares against (some equal lrplot names)
+WORDS = frozenset({*known_names("hf"), *UNSUPPORTED})
+
+# get_scheduler passes these types no lr_scheduler_kwargs (it returns before)
 _NO_KWARGS = {"constant", "constant_with_warmup"}
 
 # the keys that say "this is a TrainingArguments config"
@@ -121,7 +119,8 @@ def convert(cfg: Config, given: Given) -> Converted:
     lr = given.lr
     if lr is None:
         lr = cfg.value("learning_rate", FLOAT, 5e-5, low=0, low_open=True)
-    kind = cfg.choice("lr_scheduler_type", [*TYPES, *UNSUPPORTED], "linear")
+    known = types()
+    kind = cfg.choice("lr_scheduler_type", [*known, *UNSUPPORTED], "linear")
     if kind in UNSUPPORTED:
         raise cfg.error("lr_scheduler_type", f"{kind!r} is not supported: {UNSUPPORTED[kind]}")
     kwargs = _kwargs(cfg)
@@ -158,12 +157,15 @@ def convert(cfg: Config, given: Given) -> Converted:
         notes.append(how)
 
     warmup = _warmup_steps(cfg, total, notes)
+    definition = known[kind]
+    own = {p.name for p in definition.params}
     values: dict[str, Any] = {}
-    if kind != "constant":
+    # get_scheduler passes the warmup and the training steps to the functions that take them
+    if "num_warmup_steps" in own:
         values["num_warmup_steps"] = warmup
     elif warmup:
-        notes.append("warmup ignored: HF's constant schedule has none (constant_with_warmup has)")
-    if kind not in ("constant", "constant_with_warmup") and kind not in _NO_TRAINING_STEPS:
+        notes.append(f"warmup ignored: HF's {kind} schedule has none")
+    if "num_training_steps" in own:
         values["num_training_steps"] = total
     if kind in _NO_KWARGS:
         if kwargs:
@@ -181,7 +183,6 @@ def convert(cfg: Config, given: Given) -> Converted:
                     raise cfg.error("lr_scheduler_kwargs.last_epoch", "must be -1 (a fresh run)")
                 continue
             values[key] = value
-        own = {p.name for p in _definition(kind).params}
         for key in kwargs:
             if key != "last_epoch" and key not in own:
                 takes = sorted(own - {"num_warmup_steps", "num_training_steps"})
@@ -199,7 +200,7 @@ def convert(cfg: Config, given: Given) -> Converted:
                 "fails otherwise",
             )
     key = "lr_scheduler_kwargs" if kwargs else "lr_scheduler_type"
-    schedule = build(TYPES[kind], values, cfg, key)
+    schedule = build(definition, values, cfg, key)
 
     if per_epoch is not None and total % per_epoch == 0:
         epochs, steps = total // per_epoch, per_epoch
@@ -212,12 +213,6 @@ def convert(cfg: Config, given: Given) -> Converted:
             )
     run = settings(cfg, lr, epochs, steps, "step")
     return Converted(NAME, [schedule], run, notes=notes)
-
-
-def _definition(kind: str) -> Any:
-    from ..schedules import lookup
-
-    return lookup(TYPES[kind])
 
 
 def _kwargs(cfg: Config) -> dict[str, Any]:

@@ -20,9 +20,11 @@ the batch index *within the epoch*. A frequency above 1 steps the scheduler ever
 again (StepLR, MultiStepLR, ExponentialLR, ConstantLR with their step counts times
 the frequency) and refused otherwise (the LR would be a staircase).
 
-Class paths are names: only torch.optim.lr_scheduler's classes (as
-``torch.optim.lr_scheduler.X``, ``lightning.pytorch.cli.X`` or just ``X``) are
-known; nothing is imported.
+Class paths are names: the ones lrplot's declarations give (``known_as["lightning"]``:
+torch.optim.lr_scheduler's classes, also as ``lightning.pytorch.cli.X`` or just ``X``,
+and ``torch.optim.swa_utils.SWALR``) are known; nothing is imported. What a class
+needs besides its arguments (OneCycleLR's epochs x steps_per_epoch, a frequency above
+1) is its declaration's to say (``from_torch``, ``every``).
 """
 
 from __future__ import annotations
@@ -31,28 +33,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine import MAX_STEPS
-from ..params import LrplotError
-from ..schedules import REGISTRY, Schedule
+from ..params import LrplotError, ParamError
+from ..schedules import Schedule, ScheduleDef, known_names
 from .common import FLOAT, INT, TEXT, Config, Converted, Given, build, plan_steps, settings
 
 NAME = "Lightning"
-TORCH_CLASSES = (
-    "StepLR",
-    "MultiStepLR",
-    "ExponentialLR",
-    "CosineAnnealingLR",
-    "ReduceLROnPlateau",
-    "LinearLR",
-    "ConstantLR",
-    "PolynomialLR",
-    "CosineAnnealingWarmRestarts",
-    "CyclicLR",
-    "OneCycleLR",
-    "LambdaLR",
-    "MultiplicativeLR",
-    "SequentialLR",
-    "ChainedScheduler",
-)
 MODULES = (
     "torch.optim.lr_scheduler.",
     "lightning.pytorch.cli.",
@@ -68,7 +53,6 @@ CONFIG_KEYS = (
     "name",
     "reduce_on_plateau",
 )
-SETS_LR = ("cyclic", "onecycle")  # these set the LR themselves: the optimizer's lr is unused
 SIGNS = frozenset({"lr_scheduler"})
 _CODE = "is Python code; lrplot reads configs as data and never runs code"
 
@@ -110,7 +94,7 @@ def convert(cfg: Config, given: Given) -> Converted:
     schedule = (
         schedules[0]
         if len(schedules) == 1
-        else build("chained", {"schedulers": schedules}, cfg, "lr_scheduler")
+        else build("ChainedScheduler", {"schedulers": schedules}, cfg, "lr_scheduler")
     )
 
     epochs, steps = _length(cfg, trainer, given, per_epoch, notes)
@@ -144,8 +128,8 @@ def _scheduler(cfg: Config, key: str, item: Mapping[str, Any]) -> Schedule:
     node = Config(cfg.path, item, f"{key}.")
     node.typos(("class_path", "init_args", "dict_kwargs"), ("class_path", "init_args"))
     path = node.value("class_path", TEXT)
-    name = _class_name(node, path)
-    definition = next(d for d in REGISTRY.values() if d.torch_class == name)
+    definition = _class(node, path)
+    name = definition.torch_class
     args = node.table("init_args", None)
     given: dict[str, Any] = {}
     data = dict(args.data) if args else {}
@@ -158,23 +142,23 @@ def _scheduler(cfg: Config, key: str, item: Mapping[str, Any]) -> Schedule:
     if data.get("last_epoch", -1) != -1:
         raise node.error("init_args.last_epoch", "not supported: a resumed scheduler (not -1)")
     data.pop("last_epoch", None)
-    if definition.name == "onecycle" and ("epochs" in data or "steps_per_epoch" in data):
-        assert args is not None
-        if data.get("total_steps") is None:
-            epochs = args.value("epochs", INT, low=1)
-            per_epoch = args.value("steps_per_epoch", INT, low=1)
-            data["total_steps"] = epochs * per_epoch
-        data.pop("epochs", None)
-        data.pop("steps_per_epoch", None)
-    if definition.name in ("sequential", "chained"):
-        children = data.pop("schedulers", None)
-        if not isinstance(children, list):
-            raise node.error("init_args.schedulers", "must be a list of {class_path, init_args}")
-        given["schedulers"] = [
-            _scheduler(cfg, f"{key}.init_args.schedulers[{i}]", c)
+    if definition.from_torch is not None:  # torch arguments lrplot reads another way
+        try:
+            data = definition.from_torch(data)
+        except ParamError as err:
+            raise node.error(f"init_args.{err.name}", err.bare) from None
+    children = definition.children
+    if children is not None:
+        kids = data.pop(children.name, None)
+        if not isinstance(kids, list):
+            raise node.error(
+                f"init_args.{children.name}", "must be a list of {class_path, init_args}"
+            )
+        given[children.name] = [
+            _scheduler(cfg, f"{key}.init_args.{children.name}[{i}]", c)
             if isinstance(c, Mapping)
-            else _not_table(node, f"init_args.schedulers[{i}]")
-            for i, c in enumerate(children)
+            else _not_table(node, f"init_args.{children.name}[{i}]")
+            for i, c in enumerate(kids)
         ]
     by_torch = {p.torch_name: p.name for p in definition.params}
     by_torch.update({p.name: p.name for p in definition.params})
@@ -185,30 +169,42 @@ def _scheduler(cfg: Config, key: str, item: Mapping[str, Any]) -> Schedule:
                 f"init_args.{arg}", f"{name} takes no argument {arg!r} (it takes: {known})"
             )
         given[by_torch[arg]] = value
-    return build(definition.name, given, node, "init_args" if data else "class_path")
+    return build(definition, given, node, "init_args" if data else "class_path")
 
 
 def _not_table(node: Config, key: str) -> Schedule:
     raise node.error(key, "must be a table with class_path and init_args")
 
 
-def _class_name(node: Config, path: str) -> str:
+def classes() -> dict[str, ScheduleDef]:
+    """The class paths lrplot reads: every declaration's known_as["lightning"]."""
+    return known_names("lightning")
+
+
+def _class(node: Config, path: str) -> ScheduleDef:
+    """The schedule of a class path: a declared one (``torch.optim.swa_utils.SWALR``),
+    or a torch.optim.lr_scheduler class as Lightning also names it (``lightning.pytorch
+    .cli.StepLR``) or bare (``StepLR``)."""
+    known = classes()
     name = path.strip()
+    if name in known:
+        return known[name]
     for module in MODULES:
         if name.startswith(module):
             name = name[len(module) :]
             break
-    if name in TORCH_CLASSES:
-        return name
+    bare = {p.rpartition(".")[2]: d for p, d in known.items()}
+    if name in bare:
+        return bare[name]
     if "." in name or "(" in name or not name.isidentifier():
         raise node.error(
             "class_path",
-            f"not supported: {path!r} is not a torch.optim.lr_scheduler class (lrplot "
-            "reads configs as data: it never imports a class)",
+            f"not supported: {path!r} is not a torch.optim.lr_scheduler class nor another "
+            "scheduler lrplot knows (lrplot reads configs as data: it never imports a class)",
         )
     from .common import unknown_message
 
-    raise node.error("class_path", unknown_message(name, list(TORCH_CLASSES), "scheduler class"))
+    raise node.error("class_path", unknown_message(name, list(bare), "scheduler class"))
 
 
 def _every(
@@ -236,23 +232,20 @@ def _every(
                 f"not supported: {per_epoch} steps per epoch are not a multiple of {frequency} "
                 "(Lightning restarts the count every epoch)",
             )
-    p = dict(schedule.values)
-    if schedule.name == "step":
-        p["step_size"] *= frequency
-    elif schedule.name == "multistep":
-        p["milestones"] = [m * frequency for m in p["milestones"]]
-    elif schedule.name == "exponential":
-        return build("step", {"step_size": frequency, "gamma": p["gamma"]}, cfg, where)
-    elif schedule.name == "constant":
-        p["total_iters"] *= frequency
-    else:
+    d = schedule.definition
+    stepped = d.every(schedule.values, frequency) if d.every is not None else None
+    if stepped is None:
+        able = [c.torch_class for c in classes().values() if c.every is not None]
+        listed = ", ".join(able[:-1]) + f" and {able[-1]}" if len(able) > 1 else "".join(able)
         raise cfg.error(
             where,
-            f"not supported: {schedule.definition.torch_class} stepped every {frequency} "
+            f"not supported: {d.torch_class} stepped every {frequency} "
             f"{interval}s is a staircase lrplot does not model (frequency 1 is; so are "
-            "StepLR, MultiStepLR, ExponentialLR and ConstantLR at any frequency)",
+            f"{listed} at any frequency)",
         )
-    return build(schedule.name, p, cfg, where)
+    if isinstance(stepped, tuple):  # another schedule: (its declaration, its values)
+        return build(stepped[0], stepped[1], cfg, where)
+    return build(d, stepped, cfg, where)
 
 
 def _steps_per_epoch(cfg: Config, given: Given, accum: int) -> tuple[int | None, str | None]:
@@ -312,7 +305,8 @@ def _lr(cfg: Config, given: Given, schedule: Schedule) -> float:
         lr = (args or optimizer).value("lr", FLOAT, None, low=0, low_open=True)
     if lr is None:
         children = schedule.values.get("schedulers", ())
-        if schedule.name in SETS_LR or (children and all(c.name in SETS_LR for c in children)):
+        sets_lr = schedule.definition.sets_lr
+        if sets_lr or (children and all(c.definition.sets_lr for c in children)):
             return 0.1  # not used: the schedule sets the LR itself
         raise cfg.error(
             "optimizer.init_args.lr",

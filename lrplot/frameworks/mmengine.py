@@ -38,7 +38,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..params import LrplotError
-from ..schedules import Schedule
+from ..schedules import Schedule, ScheduleDef, known
 from .common import (
     BOOL,
     FLOAT,
@@ -56,7 +56,7 @@ from .common import (
 NAME = "mmengine"
 INF = int(1e9)
 SIGNS = frozenset({"param_scheduler"})
-TYPES = {
+TYPES: dict[str, dict[str, Any]] = {
     "LinearLR": {"start_factor": 1.0 / 3, "end_factor": 1.0},
     "ConstantLR": {"factor": 1.0 / 3},
     "CosineAnnealingLR": {"T_max": None, "eta_min": None, "eta_min_ratio": None},
@@ -72,7 +72,7 @@ UNSUPPORTED = {
 }
 COMMON = ("type", "by_epoch", "begin", "end", "convert_to_iter_based", "last_step", "verbose")
 MAX_MILESTONES = 10_000
-HOLD = "multiplicative"  # multiplicative:expr=1 keeps the LR where the last one left it
+HOLD = "MultiplicativeLR"  # with expr=1 it keeps the LR where the last one left it
 
 
 @dataclass
@@ -87,6 +87,7 @@ class Entry:
     stops: bool  # True: it keeps changing the LR past `end`, so it must be stopped there
     end_factor: float | None  # the LR it leaves, as a factor of the LR it found (None: varies)
     per_epoch: bool  # stepped after epochs (in a per-iteration run)
+    alone: bool = False  # modelled only on its own (PolyLR with eta_min > 0)
 
 
 def convert(cfg: Config, given: Given) -> Converted:
@@ -269,7 +270,7 @@ def _entry(
         if total < 1:
             raise node.error("end", "not supported: a LinearLR one step long (end = begin + 1)")
         values = {"start_factor": start_f, "end_factor": end_f, "total_iters": total}
-        entry.schedule = build("linear", values, node, "type")
+        entry.schedule = build(_known("LinearLR"), values, node, "type")
         entry.end_factor = end_f if in_run >= span else None
     elif kind == "ConstantLR":
         factor = arg("factor", FLOAT, low=0, high=1)
@@ -278,7 +279,9 @@ def _entry(
             raise node.error("end", "not supported: a ConstantLR one step long (end = begin + 1)")
         if factor == 0:
             raise node.error("factor", "not supported: factor 0 (mmengine then divides by 0)")
-        entry.schedule = build("constant", {"factor": factor, "total_iters": total}, node, "type")
+        entry.schedule = build(
+            _known("ConstantLR"), {"factor": factor, "total_iters": total}, node, "type"
+        )
         entry.end_factor = 1.0 if in_run >= span else None
     elif kind == "CosineAnnealingLR":
         if epoch_stepped:
@@ -297,19 +300,19 @@ def _entry(
         if ratio is not None:
             eta_min = lr * ratio  # mmengine: base_value * eta_min_ratio
         values = {"t_max": t_max, "eta_min": eta_min or 0.0}
-        entry.schedule = build("cosine", values, node, "type")
+        entry.schedule = build(_known("CosineAnnealingLR"), values, node, "type")
         entry.stops = stop < length
         entry.end_factor = None
     elif kind == "ExponentialLR":
         gamma = node.value("gamma", FLOAT, low=0, low_open=True)
         step = scale if epoch_stepped else 1
-        entry.schedule = _decays(node, "exponential", step, gamma, in_run, stop < length)
+        entry.schedule = _decays(node, "ExponentialLR", step, gamma, in_run, stop < length)
         entry.end_factor = _power(gamma, (in_run - 1) // step)
     elif kind == "StepLR":
         size = node.value("step_size", INT, low=1)
         step = size * scale
         gamma = arg("gamma", FLOAT, low=0)
-        entry.schedule = _decays(node, "step", step, gamma, in_run, stop < length)
+        entry.schedule = _decays(node, "StepLR", step, gamma, in_run, stop < length)
         entry.end_factor = _power(gamma, (in_run - 1) // step)
     elif kind == "MultiStepLR":
         milestones = node.value("milestones", INT_LIST, min_items=0)
@@ -318,7 +321,9 @@ def _entry(
         if not kept:
             notes.append(f"{key}: MultiStepLR has no milestone inside the run: left out")
             return None
-        entry.schedule = build("multistep", {"milestones": kept, "gamma": gamma}, node, "type")
+        entry.schedule = build(
+            _known("MultiStepLR"), {"milestones": kept, "gamma": gamma}, node, "type"
+        )
         entry.end_factor = _power(gamma, len(kept))
     else:  # PolyLR
         if epoch_stepped:
@@ -330,10 +335,11 @@ def _entry(
             raise node.error("end", "not supported: a PolyLR one step long (end = begin + 1)")
         if eta_min == 0:
             values = {"total_iters": total, "power": power}
-            entry.schedule = build("polynomial", values, node, "type")
+            entry.schedule = build(_known("PolyLR"), values, node, "type")
         else:
             values = {"num_training_steps": total, "lr_end": eta_min, "power": power}
-            entry.schedule = build("hf-polynomial", values, node, "type")
+            entry.schedule = build(_hf_polynomial(), values, node, "type")
+            entry.alone = True
         entry.end_factor = None if eta_min or in_run < span else 0.0
     return entry
 
@@ -358,16 +364,30 @@ def _staircase(node: Config, kind: str) -> Exception:
 def _decays(node: Config, name: str, every: int, gamma: float, steps: int, stops: bool) -> Schedule:
     """StepLR/ExponentialLR (decay every `every` steps) over `steps` steps: itself when it
     runs to the end of the run, else the same decays as a MultiStepLR."""
-    if name == "exponential" and every == 1 and not stops:
-        return build("exponential", {"gamma": gamma}, node, "type")
+    if name == "ExponentialLR" and every == 1 and not stops:
+        return build("ExponentialLR", {"gamma": gamma}, node, "type")
     if not stops:
-        return build("step", {"step_size": every, "gamma": gamma}, node, "type")
+        return build("StepLR", {"step_size": every, "gamma": gamma}, node, "type")
     milestones = list(range(every, steps, every))
     if len(milestones) > MAX_MILESTONES:
         raise node.error("end", "not supported: too many decays before its end")
     if not milestones:
-        return build("constant", {"factor": 1.0}, node, "type")
-    return build("multistep", {"milestones": milestones, "gamma": gamma}, node, "type")
+        return build("ConstantLR", {"factor": 1.0}, node, "type")
+    return build("MultiStepLR", {"milestones": milestones, "gamma": gamma}, node, "type")
+
+
+def _known(kind: str) -> ScheduleDef:
+    """The lrplot schedule whose declaration says mmengine calls it ``kind``."""
+    found = known("mmengine", kind)
+    assert found is not None, f"lrplot declares mmengine's {kind}"
+    return found
+
+
+def _hf_polynomial() -> ScheduleDef:
+    """transformers' polynomial decay (to lr_end > 0), which PolyLR with eta_min is."""
+    found = known("hf", "polynomial")
+    assert found is not None, "lrplot declares transformers' polynomial schedule"
+    return found
 
 
 def _hold(cfg: Config) -> Schedule:
@@ -376,9 +396,9 @@ def _hold(cfg: Config) -> Schedule:
 
 def _compose(cfg: Config, entries: list[Entry], length: int) -> Schedule:
     if not entries:
-        return build("constant", {"factor": 1.0}, cfg, "param_scheduler")
+        return build("ConstantLR", {"factor": 1.0}, cfg, "param_scheduler")
     key = "param_scheduler"
-    lone = [e for e in entries if e.schedule is not None and e.schedule.name == "hf-polynomial"]
+    lone = [e for e in entries if e.alone]
     if lone and (len(entries) > 1 or entries[0].begin > 0):
         raise cfg.error(
             lone[0].key,
@@ -396,7 +416,7 @@ def _compose(cfg: Config, entries: list[Entry], length: int) -> Schedule:
         if any(e.per_epoch for e in entries) and not all(e.per_epoch for e in entries):
             # mmengine steps the per-iteration schedulers first, then the per-epoch ones
             entries = sorted(entries, key=lambda e: e.per_epoch)
-        return build("chained", {"schedulers": [e.schedule for e in entries]}, cfg, key)
+        return build("ChainedScheduler", {"schedulers": [e.schedule for e in entries]}, cfg, key)
 
     ordered = sorted(entries, key=lambda e: e.begin)
     for a, b in pairwise(ordered):
@@ -434,7 +454,7 @@ def _compose(cfg: Config, entries: list[Entry], length: int) -> Schedule:
         children.append(_hold(cfg))
     if len(children) == 1:
         return children[0]
-    return build("sequential", {"schedulers": children, "milestones": milestones}, cfg, key)
+    return build("SequentialLR", {"schedulers": children, "milestones": milestones}, cfg, key)
 
 
 __all__ = ["NAME", "SIGNS", "convert"]

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..engine import MAX_STEPS
 from ..params import LrplotError
+from ..schedules import ScheduleDef, known
 from .common import (
     BOOL,
     FLOAT,
@@ -78,6 +79,8 @@ UNSUPPORTED = {
     "wsd": "lrplot has no model of timm's WSDLRScheduler",
     "rsqrt": "lrplot has no model of timm's WSDLRScheduler (rsqrt)",
 }
+# timm's own words a config compares against (some equal lrplot names: they are timm's)
+WORDS = frozenset({*SCHEDS, *UNSUPPORTED, "linear", "sqrt"})  # sched, lr_base_scale
 SIGNS = frozenset(
     {
         "sched",
@@ -136,7 +139,7 @@ def convert(cfg: Config, given: Given) -> Converted:
         )
     if how:
         notes.append(how)
-    scale = per_epoch if on_updates else 1
+    scale = per_epoch if on_updates and per_epoch is not None else 1
     t_initial = epochs * scale
     warmup_t = warmup_epochs * scale
     cooldown_t = cooldown_epochs * scale
@@ -173,7 +176,7 @@ def convert(cfg: Config, given: Given) -> Converted:
                 values["k_decay"] = k_decay
             elif k_decay != 1.0:
                 notes.append("lr_k_decay ignored: timm's tanh schedule has no k-decay")
-            schedule = build(f"timm-{sched}", values, cfg, "sched")
+            schedule = build(_cycles(sched), values, cfg, "sched")
     else:
         num_epochs = epochs + (warmup_epochs if warmup_prefix else 0)
         total = num_epochs * scale
@@ -188,7 +191,7 @@ def convert(cfg: Config, given: Given) -> Converted:
             elif sched == "multistep":
                 schedule = _multistep(cfg, scale, decay_rate)
             else:
-                schedule = build("constant", {"factor": 1.0}, cfg, "sched")
+                schedule = build("ConstantLR", {"factor": 1.0}, cfg, "sched")
             if sched != "none":
                 schedule = _with_warmup(cfg, schedule, warmup_t, warmup_lr, lr, warmup_prefix)
     if num_epochs < 1:
@@ -202,6 +205,13 @@ def convert(cfg: Config, given: Given) -> Converted:
         )
     run = settings(cfg, lr, num_epochs, per_epoch or 1, "step" if on_updates else "epoch")
     return Converted(NAME, [schedule], run, notes=notes)
+
+
+def _cycles(sched: str) -> ScheduleDef:
+    """lrplot's model of timm's own cycle scheduler (cosine, tanh): known_as["timm"]."""
+    found = known("timm", sched)
+    assert found is not None, f"lrplot declares timm's {sched} scheduler"
+    return found
 
 
 def _on_updates(cfg: Config) -> bool:
@@ -301,7 +311,7 @@ def _step(cfg: Config, scale: int, rate: float, total: int, warmup_t: int, prefi
     )
     decay_t = decay * scale
     if decay_t == int(decay_t):
-        return build("step", {"step_size": int(decay_t), "gamma": rate}, cfg, "decay_epochs")
+        return build("StepLR", {"step_size": int(decay_t), "gamma": rate}, cfg, "decay_epochs")
     # a fractional period (EfficientNet's 2.4 epochs): the steps where t // decay_t grows
     steps = total - (warmup_t if prefix else 0)
     milestones: list[int] = []
@@ -317,8 +327,8 @@ def _step(cfg: Config, scale: int, rate: float, total: int, warmup_t: int, prefi
             raise cfg.error("decay_epochs", "not supported: too many decays in the run")
         k += 1
     if not milestones:
-        return build("constant", {"factor": 1.0}, cfg, "decay_epochs")
-    return build("multistep", {"milestones": milestones, "gamma": rate}, cfg, "decay_epochs")
+        return build("ConstantLR", {"factor": 1.0}, cfg, "decay_epochs")
+    return build("MultiStepLR", {"milestones": milestones, "gamma": rate}, cfg, "decay_epochs")
 
 
 def _multistep(cfg: Config, scale: int, rate: float) -> Any:
@@ -330,8 +340,8 @@ def _multistep(cfg: Config, scale: int, rate: float) -> Any:
         raise cfg.error("decay_milestones", "must be increasing (timm bisects them)")
     milestones = [max(m * scale - 1, 0) for m in raw]
     if not milestones:
-        return build("constant", {"factor": 1.0}, cfg, "decay_milestones")
-    return build("multistep", {"milestones": milestones, "gamma": rate}, cfg, "decay_milestones")
+        return build("ConstantLR", {"factor": 1.0}, cfg, "decay_milestones")
+    return build("MultiStepLR", {"milestones": milestones, "gamma": rate}, cfg, "decay_milestones")
 
 
 def _poly(cfg: Config, t_initial: int, power: float, min_lr: float, k: float,
@@ -348,7 +358,7 @@ def _poly(cfg: Config, t_initial: int, power: float, min_lr: float, k: float,
                 "not supported with sched poly: lrplot's polynomial (PolynomialLR) equals "
                 "timm's poly only with min_lr 0, lr_k_decay 1 and one cycle",
             )
-    return build("polynomial", {"total_iters": t_initial, "power": power}, cfg, "decay_rate")
+    return build("PolynomialLR", {"total_iters": t_initial, "power": power}, cfg, "decay_rate")
 
 
 def _plateau(cfg: Config, rate: float, min_lr: float) -> Any:
@@ -357,4 +367,4 @@ def _plateau(cfg: Config, rate: float, min_lr: float) -> Any:
     mode = "min" if "loss" in metric else "max"
     patience = cfg.value("patience_epochs", INT, DEFAULTS["patience_epochs"], low=0)
     values = {"mode": mode, "factor": rate, "patience": patience, "min_lr": min_lr}
-    return build("plateau", values, cfg, "sched")
+    return build("ReduceLROnPlateau", values, cfg, "sched")

@@ -1,12 +1,16 @@
 """Schedules: the registry (base) and one module per family, each registering its own.
 
-Import order is listing order (``lrplot list``, ``lrplot --help``).
+Every module of this package is imported here, found on disk (pkgutil): a new
+schedule is one new module and registers itself with ``@schedule``; nothing else
+has to list it. ``lrplot list`` and ``lrplot --help`` show the schedules in the
+order of their modules' ``LISTING`` number (then in declaration order); a module
+without one lists last.
 """
 
-from . import (
-    seed,  # noqa: F401  (registers the seed's five)
-    torch_more,  # noqa: F401  (the rest of torch.optim.lr_scheduler)
-)
+import importlib
+import pkgutil
+import sys
+
 from .base import (
     REGISTRY,
     LrFunction,
@@ -14,18 +18,30 @@ from .base import (
     ScheduleDef,
     TorchScheduler,
     chain,
+    known,
+    known_names,
     lookup,
     schedule,
 )
 
-# isort: split
-from . import (
-    hf,  # noqa: F401  (transformers' schedules, hf-*)
-    timm,  # noqa: F401  (timm's cosine and tanh, timm-*)
-)
+LAST = 1000  # the LISTING of a module that gives none
 
-# isort: split
-from . import compose  # noqa: F401  (sequential, chained: keep it last)
+
+def _load_all() -> None:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+    def listing(item: tuple[int, ScheduleDef]) -> tuple[int, int]:
+        index, d = item
+        return getattr(sys.modules[d.lr_fn.__module__], "LISTING", LAST), index
+
+    ordered = [d for _, d in sorted(enumerate(REGISTRY.values()), key=listing)]
+    REGISTRY.clear()
+    REGISTRY.update((d.name, d) for d in ordered)
+
+
+_load_all()
 
 __all__ = [
     "REGISTRY",
@@ -34,6 +50,8 @@ __all__ = [
     "ScheduleDef",
     "TorchScheduler",
     "chain",
+    "known",
+    "known_names",
     "lookup",
     "schedule",
 ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,12 +30,15 @@ if TYPE_CHECKING:
 else:
     from .._lazy import np
 
-from ..params import LrplotError, Param, ParamError, bind, format_value
+from ..params import SCHEDULES, LrplotError, Param, ParamError, bind, format_value
+from .declare import DEFAULT_EMIT, FRAMEWORKS, TORCH, Emit, Explain
 from .warmup import NAMES as WARMUP_NAMES
 from .warmup import Warmup
 
 LrFunction = Callable[[int, float, Mapping[str, Any], Any], Any]  # -> np.ndarray
 Check = Callable[[Mapping[str, Any]], None]  # raises ParamError(name, message)
+# a lint rule of the schedule's own: (part, settings, trace) -> findings (lrplot.lint)
+PartRule = Callable[..., Any]
 
 
 class TorchScheduler:
@@ -145,7 +148,31 @@ class TorchScheduler:
 
 @dataclass(frozen=True)
 class ScheduleDef:
-    """A kind of schedule: its name, its parameters and how its LR is computed."""
+    """A kind of schedule, declared once, in its own module: everything lrplot knows
+    about it. The CLI, explain, check, --emit and the framework readers ask it; none
+    of them names a schedule.
+
+    Besides its name, parameters and LR function:
+
+    * ``library``: where the class (or function) it reproduces lives
+      (``reproduces`` = library + torch_class);
+    * ``explain``: where its step() goes and the usual mistakes (declare.Explain);
+    * ``lint``: its own check rules, ``rule(part, settings, trace) -> findings``
+      (lrplot.rules.Part); ``run_length``: the parameters that measure the whole run
+      in scheduler steps (the generic units rule checks them); ``zero_start``:
+      ``(values, lr) -> (cause, fix)`` when the LR starts at 0 because of it;
+      ``inner_warmup``: ``(part) -> (steps, option, bare schedule)`` for a warmup of
+      its own that overlays the schedule;
+    * ``emit``: how --emit writes it (declare.Emit);
+    * ``known_as``: its names in other frameworks (declare.FRAMEWORKS keys);
+    * ``spans``: for a composition, ``(values, steps) -> [(child, start, stop)]``,
+      the stretch of its own steps each child drives;
+    * ``from_torch``: ``(init_args) -> init_args``, a torch constructor's arguments
+      as lrplot's (OneCycleLR's epochs x steps_per_epoch is total_steps);
+    * ``every``: ``(values, frequency) -> values | (definition, values)``, the
+      schedule stepped every ``frequency`` steps as one stepped every step (Lightning's
+      frequency); None: no such form.
+    """
 
     name: str
     torch_class: str
@@ -160,6 +187,28 @@ class ScheduleDef:
     emulator: type[TorchScheduler] | None = None  # step-by-step replay (compositions)
     check: Check | None = None  # cross-parameter check after parsing
     sets_lr: bool = False  # sets the LR itself (CyclicLR, OneCycleLR): the run's lr is unused
+    library: str = TORCH
+    explain: Explain | None = None
+    lint: tuple[PartRule, ...] = ()
+    run_length: tuple[str, ...] = ()
+    zero_start: Callable[[Mapping[str, Any], float], tuple[str, str] | None] | None = None
+    inner_warmup: Callable[[Any], tuple[int, str, Schedule] | None] | None = None
+    emit: Emit = DEFAULT_EMIT
+    known_as: Mapping[str, str] = field(default_factory=dict)
+    spans: Callable[[Mapping[str, Any], int], list[tuple[Schedule, int, int]]] | None = None
+    from_torch: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # -> the same schedule's values, or (another definition, its values)
+    every: Callable[[Mapping[str, Any], int], Any] | None = None
+
+    @property
+    def reproduces(self) -> str:
+        """The class (or function) it reproduces, e.g. torch.optim.lr_scheduler.StepLR."""
+        return f"{self.library}.{self.torch_class}"
+
+    @property
+    def children(self) -> Param | None:
+        """The parameter that holds its child schedules (a composition), if any."""
+        return next((p for p in self.params if p.kind == SCHEDULES), None)
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -281,14 +330,25 @@ def schedule(
     emulator: type[TorchScheduler] | None = None,
     check: Check | None = None,
     sets_lr: bool = False,
+    **declared: Any,
 ) -> Callable[[LrFunction], LrFunction]:
     """Register a schedule. The decorated function computes its LR array.
 
     ``emulator``: its :class:`TorchScheduler` (needed to be a child of
-    sequential/chained); ``check``: a cross-parameter check.
+    sequential/chained); ``check``: a cross-parameter check; ``declared``: the
+    rest of :class:`ScheduleDef` by keyword (library, explain, lint, emit, known_as,
+    ...).
     """
+    unknown = set(declared) - set(ScheduleDef.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"schedule {name!r}: no such declaration field {sorted(unknown)}")
+    frameworks = set(declared.get("known_as", {})) - set(FRAMEWORKS)
+    if frameworks:
+        raise TypeError(f"schedule {name!r}: known_as has unknown frameworks {sorted(frameworks)}")
 
     def register(fn: LrFunction) -> LrFunction:
+        if name in REGISTRY:
+            raise TypeError(f"schedule {name!r} is declared twice")
         REGISTRY[name] = ScheduleDef(
             name,
             torch_class,
@@ -303,10 +363,24 @@ def schedule(
             emulator,
             check,
             sets_lr,
+            **declared,
         )
         return fn
 
     return register
+
+
+def known(framework: str, name: str) -> ScheduleDef | None:
+    """The schedule that ``framework`` (a declare.FRAMEWORKS key) calls ``name``."""
+    for d in REGISTRY.values():
+        if d.known_as.get(framework) == name:
+            return d
+    return None
+
+
+def known_names(framework: str) -> dict[str, ScheduleDef]:
+    """Every name ``framework`` has for an lrplot schedule, in listing order."""
+    return {d.known_as[framework]: d for d in REGISTRY.values() if framework in d.known_as}
 
 
 def lookup(name: str) -> ScheduleDef:

@@ -32,13 +32,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from ..params import INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
 from .base import Schedule, TorchScheduler, chain, schedule
+from .declare import Emit, Explain, Stepping
+from .rules import Finding, Part, run_length
 
-COMPOSITES = ("sequential", "chained")
+LISTING = 90  # where its schedules come in `lrplot list` (lrplot.schedules)
+
 _CHUNK = 1 << 18  # chained: steps per block of factors
 
 
@@ -69,7 +74,7 @@ def _check_children(values: Mapping[str, Any], torch_class: str) -> None:
                 f"{where}: {d.torch_class} cannot be a child: PyTorch's {torch_class} "
                 "refuses it (its step() needs a metric)",
             )
-        if d.name in COMPOSITES:
+        if d.children is not None:  # a composition itself
             raise ParamError(
                 "schedulers", f"{where}: {d.torch_class} cannot be nested in {torch_class}"
             )
@@ -146,6 +151,69 @@ def _sequential_momentum(
         raise _torch_fails("SequentialLR", err) from None
 
 
+# --- what lrplot check needs: the children's stretches, and the milestones rule
+
+
+def _sequential_spans(values: Mapping[str, Any], n: int) -> list[tuple[Schedule, int, int]]:
+    """Child i drives its own steps from milestone i-1 to milestone i (within n)."""
+    bounds = [0, *values["milestones"], n]
+    return [
+        (child, min(bounds[i], n), min(max(bounds[i + 1], bounds[i]), n))
+        for i, child in enumerate(values["schedulers"])
+    ]
+
+
+def _chained_spans(values: Mapping[str, Any], n: int) -> list[tuple[Schedule, int, int]]:
+    """Every child drives every step."""
+    return [(child, 0, n) for child in values["schedulers"]]
+
+
+def milestones_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """SequentialLR milestones at or past the end of the run: later children never run."""
+    n, last = part.length, part.total - 1
+    milestones = part.values["milestones"]
+    late = sorted({m for m in milestones if m >= n})
+    if not late:
+        return []
+    ms = ",".join(str(m) for m in late)
+    longer = run_length(settings, part.start + late[-1] + 1)
+    kids = part.values["schedulers"]
+    idle = [
+        f"schedulers[{k}] ({kids[k].name})" for k in range(1, len(kids)) if milestones[k - 1] >= n
+    ]
+    never = f"{', '.join(idle)} never run{'s' if len(idle) == 1 else ''}"
+    drop = f"drop {'it' if len(late) == 1 else 'them'} and {', '.join(idle)}"
+    word = "milestone" if len(late) == 1 else "milestones"
+    verb = "is" if len(late) == 1 else "are"
+    return [
+        Finding(
+            "milestones",
+            f"{part.subject} {word} {ms} {verb} past the run's last step ({last}), so "
+            f"{never}: {drop}, or lengthen the run ({longer})",
+            "milestones",
+        )
+    ]
+
+
+# --- --emit: the constructors' arguments, given the children as a list literal
+
+
+def _sequential_args(values: Mapping[str, Any], children: str) -> list[str]:
+    milestones = "[" + ", ".join(str(m) for m in values["milestones"]) + "]"
+    return ["optimizer", f"schedulers={children}", f"milestones={milestones}"]
+
+
+def _chained_args(values: Mapping[str, Any], children: str) -> list[str]:
+    return [children, "optimizer=optimizer"]
+
+
+COMPOSE_STEPPING = Stepping(
+    "Step the SequentialLR/ChainedScheduler itself, never its children, after "
+    "optimizer.step(): once per epoch or after every batch, like the children.",
+    "    scheduler.step()                # the composite only, never a child",
+)
+
+
 @schedule(
     "sequential",
     "SequentialLR",
@@ -156,6 +224,20 @@ def _sequential_momentum(
     "--milestones 5",
     momentum=_sequential_momentum,
     check=_check_sequential,
+    explain=Explain(
+        COMPOSE_STEPPING,
+        (
+            "Step the SequentialLR only, never its children; milestones count its steps.",
+            "A child starts at its own step 0 at its milestone and its lengths count from "
+            "there: a cosine after a 5-step warmup in a 100-step run needs t_max=95.",
+            "Build every child on the same optimizer; ReduceLROnPlateau cannot be a child "
+            "(PyTorch refuses it).",
+        ),
+    ),
+    lint=(milestones_in_run,),
+    spans=_sequential_spans,
+    emit=Emit(compose=_sequential_args),
+    known_as={"lightning": "torch.optim.lr_scheduler.SequentialLR"},
 )
 def _sequential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:
@@ -227,6 +309,17 @@ def _chained_momentum(
     example='--schedule "constant:factor=0.5,total_iters=10" --schedule "exponential:gamma=0.95"',
     momentum=_chained_momentum,
     check=_check_chained,
+    explain=Explain(
+        COMPOSE_STEPPING,
+        (
+            "Every child steps at every step and their effects multiply: two decays compound.",
+            "Each child's constructor already applies its step 0 (ConstantLR's factor, "
+            "LinearLR's start_factor) to the shared LR.",
+        ),
+    ),
+    spans=_chained_spans,
+    emit=Emit(compose=_chained_args),
+    known_as={"lightning": "torch.optim.lr_scheduler.ChainedScheduler"},
 )
 def _chained(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     try:
@@ -246,14 +339,16 @@ def _run_chained(
     k = len(built)
     for lo in range(1, count, _CHUNK):
         hi = min(lo + _CHUNK, count)
-        factors = [None] if momentum else [child.factors(lo, hi) for child in built]
+        factors: list[np.ndarray | None] = (
+            [None] if momentum else [child.factors(lo, hi) for child in built]
+        )
         if any(f is None for f in factors):
             for t in range(lo, hi):
                 for child in built:
                     child.step()
                 out[t] = group[key]
             continue
-        table = np.stack(factors, axis=1)  # row: one step; columns: children in order
+        table = np.stack([f for f in factors if f is not None], axis=1)  # row: a step
         bad = np.flatnonzero(np.isnan(table).any(axis=1)).tolist()
         done = 0
         for stop in [*bad, hi - lo]:

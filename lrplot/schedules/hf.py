@@ -23,11 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
 from .base import schedule
+from .declare import Emit, Explain, Stepping
+from .rules import Finding, Part, format_value, num
+
+LISTING = 30  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 # --- shared parameters and pieces -----------------------------------------------------
 
@@ -119,7 +125,137 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
         return base_lr * factor
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def warmup_longer(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """transformers' num_warmup_steps not shorter than num_training_steps (or the run)."""
+    w = part.values["num_warmup_steps"]
+    t = part.values.get("num_training_steps") or part.length
+    if w < t or w == 0:
+        return []
+    return [
+        Finding(
+            "warmup",
+            f"{part.subject} warms up for {w} steps, not fewer than its {t} training "
+            "steps, so it never gets past the warmup: set "
+            f"{part.option('num_warmup_steps', t // 10)} (10% of them) or less",
+            "num_warmup_steps",
+        )
+    ]
+
+
+def _floor(part: Part, base_lr: float) -> str:
+    """What a transformers schedule decays to, in words."""
+    p = part.values
+    if "lr_end" in p:
+        return f"lr_end ({format_value(p['lr_end'])})"
+    if p.get("min_lr") is not None:
+        return f"min_lr ({format_value(p['min_lr'])})"
+    if p.get("min_lr_rate") is not None:
+        return f"lr * min_lr_rate ({num(base_lr * p['min_lr_rate'])})"
+    return "0"
+
+
+def training_steps(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """transformers' num_training_steps not matching the run."""
+    t, n = part.values["num_training_steps"], part.length
+    if t is None or t == n:
+        return []
+    lr = part.lr(trace)
+    fix = f"set {part.option('num_training_steps', n)} (or leave it out)"
+    if t > n:
+        message = (
+            f"{part.subject} never reaches {_floor(part, settings.lr)}: num_training_steps "
+            f"{t} is longer than {part.span} and the LR ends at {num(lr[-1])}: {fix}"
+        )
+    else:
+        rest = lr[t:]
+        if rest.size > 1 and rest.max() > rest[0]:
+            then = "then the LR rises again"
+        else:
+            then = f"the LR then stays at {num(rest[0])} for the last {n - t} steps"
+        message = (
+            f"{part.subject} ends its decay at step {part.start + t} of {part.total}, {then}: {fix}"
+        )
+    return [Finding("training-steps", message, "num_training_steps")]
+
+
+def wsd_phases(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """warmup + stable + decay not adding up to the run."""
+    p, n = part.values, part.length
+    w, d, s, t = (
+        p["num_warmup_steps"],
+        p["num_decay_steps"],
+        p["num_stable_steps"],
+        p["num_training_steps"],
+    )
+    if s is None:
+        if t is None or t == n:
+            return []
+        s, param, fix = t - w - d, "num_training_steps", "leave out --num-training-steps"
+    else:
+        param = "num_stable_steps"
+        fix = (
+            f"set {part.option('num_stable_steps', n - w - d)} (or leave it out)"
+            if n - w - d >= 0
+            else "shorten --num-decay-steps or --num-warmup-steps"
+        )
+    phases = w + s + d
+    if phases == n:
+        return []
+    lr = part.lr(trace)
+    if phases < n:
+        then = f"the LR stays at {num(lr[-1])} for the last {n - phases} steps"
+    else:
+        then = f"the decay is cut off at LR {num(lr[-1])}"
+    return [
+        Finding(
+            "wsd-phases",
+            f"{part.subject} phases add up to {w} + {s} + {d} = {phases} steps, but "
+            f"{part.has}: {then}; {fix}",
+            param,
+        )
+    ]
+
+
+def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
+    """transformers' warmups start at LR 0."""
+    w = p.get("num_warmup_steps")
+    if not w:
+        return None
+    return (
+        "transformers' warmup starts at 0",
+        "harmless in a long run; to avoid it, replace --num-warmup-steps "
+        f"{w} by --warmup {w} --warmup-start {1 / w:.3g}",
+    )
+
+
+# --emit torch: none (a transformers function, not a torch.optim.lr_scheduler class)
+_NO_TORCH = "transformers' {torch_class}, not a torch.optim.lr_scheduler class"
+
+# the rules of the schedules that decay over num_training_steps
+_DECAYS = (warmup_longer, training_steps)
+
+
 # --- the schedules ---------------------------------------------------------------------
+
+
+HF_STEPPING = Stepping(
+    "After every optimizer.step() (the Trainer does this): num_warmup_steps and "
+    "num_training_steps count optimizer steps, after gradient accumulation (lrplot: "
+    "--interval step).",
+    "        scheduler.step()            # after every optimizer step",
+)
+_HF_MIN_LR = "Give exactly one of min_lr (an LR) and min_lr_rate (a fraction of lr)."
+_HF_TRAINING = (
+    "num_training_steps must be the run's optimizer steps (epochs x steps per epoch, after "
+    "gradient accumulation): too large and the decay never finishes, too small and the LR "
+    "sits at its end value (or rises again)."
+)
+_WARMUP_ZERO = (
+    "The warmup starts at LR 0, so the first optimizer step does nothing (lrplot check says so)."
+)
 
 
 @schedule(
@@ -130,6 +266,20 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
     "lr = lr0 * n/w while n < w, then lr0 * max(0, (T - n) / (T - w))",
     (_warmup(), _TRAINING),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            _WARMUP_ZERO,
+            "From num_training_steps on the LR is 0.",
+        ),
+    ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "linear"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -156,6 +306,22 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
         _cycles(0.5, "number of cosine waves over the decay (0.5: from lr down to 0)"),
     ),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            "num_cycles=0.5 is one half cosine down to 0; a larger value is more waves (they "
+            "rise again), not restarts (see hf-cosine-with-restarts).",
+            "Past num_training_steps the cosine keeps going and the LR rises again.",
+            _WARMUP_ZERO,
+        ),
+    ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "cosine"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -177,6 +343,20 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     ),
     aliases=("hf-cosine-with-hard-restarts",),
     example="--num-warmup-steps 10 --num-cycles 3 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            "num_cycles is a whole number of cosines, each restarting at lr.",
+            "From num_training_steps on the LR is 0.",
+        ),
+    ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "cosine_with_restarts"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -213,6 +393,21 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     ),
     example="--num-warmup-steps 10 --power 2 --epochs 100",
     check=_check_polynomial,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_TRAINING,
+            "lr_end is an LR and must be below the optimizer's lr (transformers raises "
+            "otherwise); the default is 1e-7.",
+            "From num_training_steps on the LR stays at lr_end.",
+        ),
+    ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "polynomial"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -243,6 +438,14 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
     "lr = lr0",
     (),
     example="--epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        ("It never changes the LR: for a warmup use hf-constant-with-warmup or --warmup.",),
+    ),
+    zero_start=_zero_start,
+    known_as={"hf": "constant"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return np.full(count, base_lr * 1)
@@ -255,6 +458,18 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     "lr = lr0 * n/w while n < w, then lr0",
     (_warmup(),),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _WARMUP_ZERO,
+            "num_warmup_steps counts optimizer steps, after gradient accumulation.",
+        ),
+    ),
+    lint=(warmup_longer,),
+    zero_start=_zero_start,
+    known_as={"hf": "constant_with_warmup"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -281,6 +496,18 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
         ),
     ),
     example="--num-warmup-steps 10 --epochs 100",
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            "Without a warmup, timescale defaults to 10000 steps: the decay starts very slowly.",
+            "There is no floor: the LR keeps falling as 1 / sqrt(step).",
+        ),
+    ),
+    lint=(warmup_longer,),
+    zero_start=_zero_start,
+    known_as={"hf": "inverse_sqrt"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w = p["num_warmup_steps"]
@@ -304,6 +531,20 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     ),
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_MIN_LR,
+            _HF_TRAINING,
+            "Past num_training_steps the cosine rises again.",
+        ),
+    ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "cosine_with_min_lr"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
@@ -338,6 +579,22 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     ),
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            _HF_MIN_LR,
+            "Unlike the other transformers warmups it starts above 0 (lr / num_warmup_steps, "
+            "or warmup_lr_rate), and the cosine reaches its floor at step num_training_steps "
+            "- 1.",
+            _HF_TRAINING,
+        ),
+    ),
+    lint=_DECAYS,
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "cosine_warmup_with_min_lr"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_warmup_min_lr(
     count: int, base_lr: float, p: Mapping[str, Any], metric: Any
@@ -425,6 +682,22 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     aliases=("wsd", "hf-wsd"),
     example="--num-warmup-steps 10 --num-decay-steps 20 --decay-type 1-sqrt --epochs 100",
     check=_check_wsd,
+    library="transformers",
+    explain=Explain(
+        HF_STEPPING,
+        (
+            "num_warmup_steps + num_stable_steps + num_decay_steps should add up to the run; "
+            "when num_stable_steps is given, num_training_steps is not used.",
+            "min_lr_ratio is a fraction of lr (the LR before the warmup and after the decay), "
+            "not an LR.",
+            "With min_lr_ratio 0 the warmup starts at LR 0: the first optimizer step does nothing.",
+        ),
+    ),
+    lint=(wsd_phases,),
+    run_length=("num_training_steps",),
+    zero_start=_zero_start,
+    known_as={"hf": "warmup_stable_decay"},
+    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _wsd(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, d = p["num_warmup_steps"], p["num_decay_steps"]

@@ -21,12 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
-from .base import TorchScheduler, chain, schedule
+from .base import REGISTRY, ScheduleDef, TorchScheduler, chain, schedule
+from .declare import EITHER, EPOCH, METRIC, Emit, Explain, HfForm
+from .rules import Finding, Part, format_value, num, run_length
+
+LISTING = 10  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 
 def _gamma(default: float | None = 0.1, help: str = "multiplicative factor of decay") -> Param:
@@ -144,6 +150,128 @@ class CosineAnnealingLR(TorchScheduler):
         return np.array(values, dtype=float)
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def cosine_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CosineAnnealingLR shorter than the run rises again; longer never reaches eta_min."""
+    t_max, eta_min, n = part.values["t_max"], part.values["eta_min"], part.length
+    if t_max < n - 1:
+        message = (
+            f"{part.subject} rises again after step {part.start + t_max} of {part.total}: "
+            f"set {part.option('t_max', n)} (or use cosine-restarts)"
+        )
+    elif t_max > n:
+        message = (
+            f"{part.subject} never reaches eta_min ({format_value(eta_min)}): t_max {t_max} "
+            f"is longer than {part.span} and the LR ends at {num(part.lr(trace)[-1])}: "
+            f"set {part.option('t_max', n)}"
+        )
+    else:
+        return []
+    return [Finding("cosine-length", message, "t_max")]
+
+
+def plateau_room(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """ReduceLROnPlateau whose patience (or cooldown + patience) leaves no room in the
+    run for a (second) reduction."""
+    patience, cooldown, n = part.values["patience"], part.values["cooldown"], part.length
+    last = part.total - 1
+    first = patience + 2  # the earliest reduction: after patience + 1 bad steps
+    if first > n - 1:
+        fix = (
+            f"set {part.option('patience', n - 3)} or less"
+            if n >= 3
+            else f"the run needs at least {patience + 3} steps for one"
+        )
+        return [
+            Finding(
+                "plateau-patience",
+                f"{part.subject} can never reduce the LR: with patience {patience} the "
+                f"first reduction comes at step {part.start + first} at the earliest, "
+                f"after the run's last step ({last}): {fix}",
+                "patience",
+            )
+        ]
+    second = first + cooldown + patience + 1
+    if cooldown > 0 and first + patience + 1 <= n - 1 < second:
+        room = n - 1 - first - patience - 1
+        return [
+            Finding(
+                "plateau-patience",
+                f"{part.subject} has no room for a second reduction: after the earliest "
+                f"first one (step {part.start + first}), cooldown {cooldown} + patience "
+                f"{patience} put the next at step {part.start + second} or later, after "
+                f"the run's last step ({last}): set {part.option('cooldown', room)} or less",
+                "cooldown",
+            )
+        ]
+    return []
+
+
+def milestones_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """MultiStepLR milestones at or past the end of the run."""
+    late = sorted({m for m in part.values["milestones"] if m >= part.length})
+    if not late:
+        return []
+    ms = ",".join(str(m) for m in late)
+    longer = run_length(settings, part.start + late[-1] + 1)
+    never = "it never applies" if len(late) == 1 else "they never apply"
+    drop = f"drop {'it' if len(late) == 1 else 'them'}"
+    word = "milestone" if len(late) == 1 else "milestones"
+    verb = "is" if len(late) == 1 else "are"
+    return [
+        Finding(
+            "milestones",
+            f"{part.subject} {word} {ms} {verb} past the run's last step ({part.total - 1}), "
+            f"so {never}: {drop}, or lengthen the run ({longer})",
+            "milestones",
+        )
+    ]
+
+
+def step_size_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """StepLR whose step_size is the run or longer: it never decays."""
+    n, size = part.length, part.values["step_size"]
+    if size < n:
+        return []
+    return [
+        Finding(
+            "step-size",
+            f"{part.subject} never decays: step_size {size} is not shorter than "
+            f"{part.span}: set {part.option('step_size', max(1, n // 3))} (three decays) "
+            f"or anything below {n}",
+            "step_size",
+        )
+    ]
+
+
+# --- --emit hf: the transformers schedule that gives the same LRs (emit checks it)
+
+
+def _cosine_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm:
+    given = {"num_warmup_steps": w, "num_training_steps": w + p["t_max"]}
+    if p["eta_min"] == 0.0:
+        return HfForm("cosine", given)
+    return HfForm("cosine_with_min_lr", {**given, "min_lr": p["eta_min"]})
+
+
+# --- stepped every few steps (Lightning's frequency), as one stepped every step
+
+
+def _step_every(p: Mapping[str, Any], frequency: int) -> dict[str, Any]:
+    return {**p, "step_size": p["step_size"] * frequency}
+
+
+def _multistep_every(p: Mapping[str, Any], frequency: int) -> dict[str, Any]:
+    return {**p, "milestones": [m * frequency for m in p["milestones"]]}
+
+
+def _exponential_every(p: Mapping[str, Any], frequency: int) -> tuple[ScheduleDef, dict[str, Any]]:
+    """ExponentialLR every ``frequency`` steps is a StepLR of that step_size."""
+    return REGISTRY["step"], {"step_size": frequency, "gamma": p["gamma"]}
+
+
 # --- the seed's five ---------------------------------------------------------
 
 
@@ -158,6 +286,18 @@ class CosineAnnealingLR(TorchScheduler):
     ),
     example="--step-size 30 --gamma 0.1 --epochs 100",
     emulator=StepLR,
+    explain=Explain(
+        EPOCH,
+        (
+            "step_size counts scheduler steps: stepped per batch, step_size=30 decays every "
+            "30 batches, not every 30 epochs.",
+            "A step_size as long as the run never decays at all.",
+            "gamma multiplies the LR at every decay: three decays with gamma=0.1 end at lr / 1000.",
+        ),
+    ),
+    lint=(step_size_in_run,),
+    known_as={"lightning": "torch.optim.lr_scheduler.StepLR", "mmengine": "StepLR"},
+    every=_step_every,
 )
 def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     n = np.arange(count)
@@ -181,6 +321,23 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
     ),
     example="--milestones 30,80 --gamma 0.1 --epochs 100",
     emulator=MultiStepLR,
+    explain=Explain(
+        EPOCH,
+        (
+            "Milestones past the last scheduler step never apply; milestones in epochs with a "
+            "scheduler stepped per batch all fire in the first epochs.",
+            "A repeated milestone (30,30) decays twice; a milestone 0 decays before the first "
+            "step.",
+            "gamma applies per milestone: two milestones with gamma=0.1 end at lr / 100.",
+        ),
+    ),
+    lint=(milestones_in_run,),
+    run_length=("milestones",),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.MultiStepLR",
+        "mmengine": "MultiStepLR",
+    },
+    every=_multistep_every,
 )
 def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     counts = sorted(Counter(p["milestones"]).items())
@@ -199,6 +356,17 @@ def _multistep(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) ->
     (_gamma(None, "multiplicative factor of decay, applied every scheduler step"),),
     example="--gamma 0.95 --epochs 100",
     emulator=ExponentialLR,
+    explain=Explain(
+        EITHER,
+        (
+            "gamma applies at every scheduler step: stepped per batch, gamma=0.95 halves the "
+            "LR every 14 batches; use gamma ** (1 / steps_per_epoch) for the same decay per "
+            "epoch.",
+            "There is no floor: the LR keeps shrinking towards 0; check the final value.",
+        ),
+    ),
+    known_as={"lightning": "torch.optim.lr_scheduler.ExponentialLR", "mmengine": "ExponentialLR"},
+    every=_exponential_every,
 )
 def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return chain(base_lr, np.full(count - 1, p["gamma"]))
@@ -223,6 +391,26 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
     aliases=("cos",),
     example="--t-max 50 --epochs 100",
     emulator=CosineAnnealingLR,
+    explain=Explain(
+        EITHER,
+        (
+            "t_max shorter than the run: PyTorch's cosine does not stop at eta_min, it rises "
+            "back to lr at 2 x t_max (and keeps oscillating); set t_max to the run's "
+            "scheduler steps, or use cosine-restarts.",
+            "t_max in epochs with a scheduler stepped per batch (or the reverse): the cosine "
+            "ends far too early (or is barely started at the end).",
+            "After a warmup (SequentialLR or --warmup), t_max counts from the end of the "
+            "warmup: a 100-step run with a 5-step warmup needs t_max=95.",
+            "eta_min is an LR, not a fraction of lr.",
+        ),
+    ),
+    lint=(cosine_length,),
+    run_length=("t_max",),
+    emit=Emit(hf=_cosine_as_hf),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.CosineAnnealingLR",
+        "mmengine": "CosineAnnealingLR",
+    },
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
@@ -344,6 +532,24 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     needs_metric=True,
     aliases=("reduce-on-plateau",),
     example="--patience 5 --epochs 100 --seed 1",
+    explain=Explain(
+        METRIC,
+        (
+            "step() needs the metric: pass the validation metric, not the last batch's "
+            "training loss.",
+            "mode must match the metric: min for a loss, max for an accuracy; the wrong mode "
+            "takes every improvement for a bad epoch and keeps cutting the LR.",
+            "The LR drops after patience + 1 bad steps, not patience; after a drop, cooldown "
+            "+ patience + 1 more steps pass before the next.",
+            "Stepped per batch, patience and cooldown count batches.",
+        ),
+    ),
+    lint=(plateau_room,),
+    emit=Emit(hf_function="get_reduce_on_plateau_schedule"),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.ReduceLROnPlateau",
+        "hf": "reduce_lr_on_plateau",
+    },
 )
 def _plateau(
     count: int, base_lr: float, p: Mapping[str, Any], metric: np.ndarray | None

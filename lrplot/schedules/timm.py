@@ -15,17 +15,24 @@ not modelled: it is off by default.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from ..params import BOOL, FLOAT, INT, Param, ParamError
-from .base import schedule
+from .base import Schedule, schedule
+from .declare import Emit, Explain, Stepping, TorchCode
+from .rules import Finding, Part, format_value, num
+
+LISTING = 40  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 # curve(t_curr, lr_min, lr_max, t_i, t_i ** k_decay, params): the LR inside a cycle
 Curve = Callable[..., Any]  # (t, lr, ...) -> np.ndarray
@@ -184,6 +191,160 @@ def _cosine_curve(
     return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(math.pi * t_curr**k / t_i_k))
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def floor_reached(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """A t_initial longer than the run never reaches lr_min; the last cycle to lr_min 0
+    ending early leaves steps at LR 0."""
+    p, n = part.values, part.length
+    prefix = p["warmup_t"] if p["warmup_prefix"] else 0
+    room = n - prefix
+    if room <= 0:
+        return []
+    lr = part.lr(trace)
+    last = num(lr[-1])
+    idle = n - int(np.flatnonzero(lr != 0.0)[-1]) - 1 if lr.any() else n
+    if p["t_initial"] > room:
+        span = f"the {room} steps after the warmup" if prefix else part.span
+        message = (
+            f"{part.subject} never reaches lr_min ({format_value(p['lr_min'])}): "
+            f"t_initial {p['t_initial']} is longer than {span} and the LR ends at "
+            f"{last}: set {part.option('t_initial', room)}"
+        )
+    elif idle > 1 and p["cycle_limit"] > 0:  # cycles over, lr_min 0: LR 0 to the end
+        fix = (
+            f"set {part.option('t_initial', room // p['cycle_limit'])}"
+            if p["cycle_mul"] == 1 and room // p["cycle_limit"] > 0
+            else "lengthen --t-initial"
+        )
+        message = (
+            f"{part.subject} reaches lr_min 0 at step {part.start + n - idle} of "
+            f"{part.total} (after {p['cycle_limit']} cycle"
+            f"{'s' if p['cycle_limit'] > 1 else ''}), so the last {idle} steps do "
+            f"nothing: {fix} (or --lr-min above 0)"
+        )
+    else:
+        return []
+    return [Finding("floor", message, "t_initial")]
+
+
+def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
+    w = p["warmup_t"]
+    if not w:
+        return None
+    return "--warmup-lr-init is 0", f"set --warmup-lr-init {lr / w:.3g} (lr / warmup_t)"
+
+
+def _inner_warmup(part: Part) -> tuple[int, str, Schedule] | None:
+    """timm's own warmup, when it overlays the schedule (warmup_prefix false)."""
+    s = part.schedule
+    if not s.values["warmup_t"] or s.values["warmup_prefix"]:
+        return None
+    bare = dataclasses.replace(s, values={**s.values, "warmup_t": 0})
+    return s.values["warmup_t"], part.option("warmup_prefix", True), bare
+
+
+# --- --emit torch: timm's _get_lr(t) as a LambdaLR (timm/scheduler/cosine_lr.py,
+# tanh_lr.py), for one param group, in timm's own words
+
+_TIMM_WARMUP = {
+    "cosine": """\
+    if t < WARMUP_T:
+        return WARMUP_LR_INIT + t * ((LR - WARMUP_LR_INIT) / WARMUP_T)""",
+    "tanh": """\
+    if t < WARMUP_T:  # without warmup_prefix, the warmup climbs to the LR at WARMUP_T
+        target = LR if WARMUP_PREFIX else timm_lr(WARMUP_T)
+        return WARMUP_LR_INIT + t * ((target - WARMUP_LR_INIT) / WARMUP_T)""",
+}
+_TIMM_CYCLES = """\
+    if WARMUP_PREFIX:
+        t = t - WARMUP_T
+    if CYCLE_MUL != 1:
+        i = floor(log(1 - t / T_INITIAL * (1 - CYCLE_MUL), CYCLE_MUL))
+        t_i = CYCLE_MUL**i * T_INITIAL
+        t_curr = t - (1 - CYCLE_MUL**i) / (1 - CYCLE_MUL) * T_INITIAL
+    else:
+        i = t // T_INITIAL
+        t_i = T_INITIAL
+        t_curr = t - (T_INITIAL * i)"""
+_TIMM_CURVE = {
+    "cosine": """\
+    lr_max = LR * CYCLE_DECAY**i
+    if i >= CYCLE_LIMIT:
+        return LR_MIN
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + cos(pi * t_curr**K_DECAY / t_i**K_DECAY))""",
+    "tanh": """\
+    if i >= CYCLE_LIMIT:
+        return LR_MIN
+    lr_max = LR * CYCLE_DECAY**i
+    tr = t_curr / t_i
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 - tanh(LB * (1.0 - tr) + UB * tr))""",
+}
+_TIMM_IMPORTS = {
+    "cosine": ("cos", "floor", "log", "pi"),
+    "tanh": ("floor", "log", "tanh"),
+}
+
+
+def _torch_code(key: str) -> Callable[[Schedule, Callable[[Any], str]], TorchCode]:
+    """timm's scheduler as a LambdaLR: after t steps timm sets the LR to _get_lr(t)."""
+
+    def write(schedule: Schedule, py: Callable[[Any], str]) -> TorchCode:
+        d, values = schedule.definition, schedule.values
+        args = ", ".join(f"{p.name}={py(values[p.name])}" for p in d.params)
+        constants = [f"{p.name.upper()} = {py(values[p.name])}" for p in d.params]
+        body = "\n".join((_TIMM_WARMUP[key], _TIMM_CYCLES, _TIMM_CURVE[key]))
+        helper = (
+            *constants,
+            "",
+            "",
+            "def timm_lr(t):",
+            f'    """{d.torch_class}._get_lr(t), for one param group."""',
+            body,
+        )
+        return TorchCode(
+            "LambdaLR",
+            ("optimizer", "lr_lambda=lambda t: timm_lr(t) / LR"),
+            frozenset(
+                {("torch.optim.lr_scheduler", "LambdaLR")}
+                | {("math", name) for name in _TIMM_IMPORTS[key]}
+            ),
+            {"timm_lr": helper},
+            f"timm's {d.torch_class}({args}) as a LambdaLR: after t scheduler steps, timm "
+            "sets the LR to its _get_lr(t), this function (timm.scheduler, noise off). With "
+            "timm installed you can use timm's class instead, with scheduler.step(epoch + 1) "
+            "after each epoch (or, with t_in_epochs=False, scheduler.step_update(steps) after "
+            "each optimizer step).",
+        )
+
+    return write
+
+
+# what both timm schedules declare besides their curve
+_DECLARED: dict[str, Any] = {
+    "library": "timm.scheduler",
+    "lint": (floor_reached,),
+    "run_length": ("t_initial",),
+    "zero_start": _zero_start,
+    "inner_warmup": _inner_warmup,
+}
+
+
+TIMM_STEPPING = Stepping(
+    "timm schedulers are told the step number: scheduler.step(epoch + 1) after each epoch "
+    "(lengths in epochs), or scheduler.step_update(num_updates) after each optimizer step "
+    "with t_in_epochs=False (lengths in optimizer steps).",
+    "        num_updates += 1\n"
+    "        scheduler.step_update(num_updates)  # per step, or\n"
+    "    scheduler.step(epoch + 1)       # per epoch",
+)
+_TIMM = (
+    "timm schedulers do not count: pass the epoch (scheduler.step(epoch + 1)) or the update "
+    "count (step_update, t_in_epochs=False); t_initial must be in that same unit."
+)
+
+
 @schedule(
     "timm-cosine",
     "CosineLRScheduler",
@@ -203,6 +364,19 @@ def _cosine_curve(
         )
     ),
     example="--t-initial 50 --warmup-t 5 --epochs 100",
+    **_DECLARED,
+    explain=Explain(
+        TIMM_STEPPING,
+        (
+            _TIMM,
+            "With warmup_prefix false (the default) the warmup overlays the start of the "
+            "cosine: a long warmup hides its top.",
+            "cycle_limit=1 holds lr_min after t_initial; a t_initial longer than the run "
+            "never reaches lr_min.",
+        ),
+    ),
+    emit=Emit(torch="code", torch_code=_torch_code("cosine")),
+    known_as={"timm": "cosine"},
 )
 def _timm_cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-cosine", count, base_lr, p, _cosine_curve, gamma_all=True)
@@ -250,6 +424,18 @@ def _check_tanh(values: Mapping[str, Any]) -> None:
     ),
     example="--t-initial 100 --epochs 100",
     check=_check_tanh,
+    **_DECLARED,
+    explain=Explain(
+        TIMM_STEPPING,
+        (
+            _TIMM,
+            "lb must be below ub; the tanh is flat near both ends, so most of the decay "
+            "happens mid-cycle.",
+            "With warmup_prefix false (the default) the warmup overlays the start of the cycle.",
+        ),
+    ),
+    emit=Emit(torch="code", torch_code=_torch_code("tanh")),
+    known_as={"timm": "tanh"},
 )
 def _timm_tanh(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-tanh", count, base_lr, p, _tanh_curve, gamma_all=False)

@@ -30,12 +30,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..engine import RunSettings, Trace
 else:
     from .._lazy import np
 
 from .. import expr as expressions
 from ..params import BOOL, CHOICE, FLOAT, INT, REQUIRED, TEXT, LrplotError, Param, ParamError
 from .base import TorchScheduler, chain, schedule
+from .declare import BATCH, EITHER, Emit, Explain, HfForm
+from .rules import Finding, Part, format_value, num, run_length
+
+LISTING = 20  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 EXACT_POW_MAX = 1 << 20  # up to this many values, ** is Python's own (PyTorch's bits)
 LONGEST = 10**15  # bound of step counts PyTorch turns into floats (runs are <= 1e8 steps)
@@ -93,6 +99,177 @@ CYCLE_MOMENTUM = Param(
 )
 
 
+# --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
+
+
+def onecycle_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """OneCycleLR's total_steps longer than the run: the anneal never finishes."""
+    p = part.values
+    total = p["total_steps"]
+    if total is None or total <= part.length:
+        return []
+    final = p["max_lr"] / p["div_factor"] / p["final_div_factor"]
+    return [
+        Finding(
+            "onecycle-length",
+            f"{part.subject} never finishes its cycle: total_steps {total} is longer than "
+            f"{part.span}, so the LR ends at {num(part.lr(trace)[-1])}, not at "
+            f"{num(final)}: set {part.option('total_steps', part.length)} "
+            "(or leave it out)",
+            "total_steps",
+        )
+    ]
+
+
+def _periods(t_0: int, t_mult: int, upto: int) -> list[int]:
+    """CosineAnnealingWarmRestarts' period ends (restart steps), past ``upto``."""
+    ends, length = [t_0], t_0
+    while ends[-1] <= upto:
+        length *= t_mult
+        ends.append(ends[-1] + length)
+    return ends
+
+
+def restarts_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CosineAnnealingWarmRestarts: a first period longer than the run, or a run that
+    ends in the middle of a period (high LR at the end)."""
+    t_0, t_mult, n = part.values["t_0"], part.values["t_mult"], part.length
+    eta_min = format_value(part.values["eta_min"])
+    last = num(part.lr(trace)[-1])
+    if t_0 > n:
+        message = (
+            f"{part.subject} never reaches eta_min ({eta_min}): t_0 {t_0} is longer than "
+            f"{part.span} and the LR ends at {last}: set {part.option('t_0', n)} or less"
+        )
+    else:
+        ends = _periods(t_0, t_mult, n)
+        if n in ends or part.child is not None:
+            return []
+        before = max([e for e in ends if e < n], default=0)
+        after = min(e for e in ends if e > n)
+        message = (
+            f"{part.subject} ends in the middle of a period, at LR {last} (the period "
+            f"from step {part.start + before} restarts at step {part.start + after}): "
+            f"end the run at a restart, {run_length(settings, part.start + before)} or "
+            f"{run_length(settings, part.start + after)}"
+        )
+    return [Finding("restarts-length", message, "t_0")]
+
+
+def polynomial_floor(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """PolynomialLR longer than the run never reaches 0; shorter leaves steps at LR 0."""
+    p, n = part.values, part.length
+    if p["power"] <= 0:
+        return []
+    t = p["total_iters"]
+    last = num(part.lr(trace)[-1])
+    if t > n:
+        message = (
+            f"{part.subject} never reaches 0: total_iters {t} is longer than "
+            f"{part.span} and the LR ends at {last}: set {part.option('total_iters', n)}"
+        )
+    elif t < n - 1:
+        message = (
+            f"{part.subject} reaches 0 at step {part.start + t} of {part.total}, so "
+            f"the last {n - t} steps do nothing: set {part.option('total_iters', n)}"
+        )
+    else:
+        return []
+    return [Finding("floor", message, "total_iters")]
+
+
+def linear_floor(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """LinearLR longer than the run never reaches end_factor."""
+    p, n = part.values, part.length
+    if p["total_iters"] <= n:
+        return []
+    return [
+        Finding(
+            "floor",
+            f"{part.subject} never reaches end_factor ({format_value(p['end_factor'])}): "
+            f"total_iters {p['total_iters']} is longer than {part.span} and the LR ends at "
+            f"{num(part.lr(trace)[-1])}: set {part.option('total_iters', n)} or less",
+            "total_iters",
+        )
+    ]
+
+
+def cyclic_step_size(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CyclicLR whose step_size_up is the run or longer: it never reaches max_lr."""
+    n, up = part.length, part.values["step_size_up"]
+    if up < n:
+        return []
+    return [
+        Finding(
+            "step-size",
+            f"{part.subject} never reaches max_lr ({format_value(part.values['max_lr'])}): "
+            f"step_size_up {up} is not shorter than {part.span}: set "
+            f"{part.option('step_size_up', max(1, n // 2))} or less",
+            "step_size_up",
+        )
+    ]
+
+
+def _cyclic_zero(p: Mapping[str, Any], lr: float) -> tuple[str, str]:
+    return "--base-lr is 0", f"set --base-lr {p['max_lr'] / 10:.3g} (max_lr / 10)"
+
+
+def _expr_zero(p: Mapping[str, Any], lr: float) -> tuple[str, str]:
+    return (
+        "expr is 0 at epoch 0",
+        "make expr positive at epoch 0, e.g. (epoch + 1) / 5 instead of epoch / 5",
+    )
+
+
+# --- --emit hf: the transformers schedules that give the same LRs (emit checks them)
+
+
+def _linear_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
+    if p["start_factor"] != 1.0 or p["end_factor"] != 0.0:
+        return None
+    return HfForm("linear", {"num_warmup_steps": w, "num_training_steps": w + p["total_iters"]})
+
+
+def _polynomial_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm:
+    given = {"num_warmup_steps": w, "num_training_steps": w + p["total_iters"]}
+    return HfForm("polynomial", {**given, "lr_end": 0.0, "power": p["power"]})
+
+
+def _restarts_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
+    if p["t_mult"] != 1 or p["eta_min"] != 0.0:
+        return None
+    cycles = max(1, math.ceil((count - w) / p["t_0"]))  # enough cycles for the run
+    return HfForm(
+        "cosine_with_restarts",
+        {"num_warmup_steps": w, "num_training_steps": w + cycles * p["t_0"], "num_cycles": cycles},
+    )
+
+
+# --- how other frameworks' torch arguments read (Lightning's init_args)
+
+_EPOCHS = Param("epochs", INT, "OneCycleLR's epochs (with steps_per_epoch)", low=1)
+_PER_EPOCH = Param("steps_per_epoch", INT, "OneCycleLR's steps per epoch", low=1)
+
+
+def _onecycle_from_torch(args: dict[str, Any]) -> dict[str, Any]:
+    """OneCycleLR(epochs=E, steps_per_epoch=S) is total_steps = E * S."""
+    if "epochs" not in args and "steps_per_epoch" not in args:
+        return args
+    args = dict(args)
+    epochs, per_epoch = args.pop("epochs", None), args.pop("steps_per_epoch", None)
+    if args.get("total_steps") is None:
+        for p, value in ((_EPOCHS, epochs), (_PER_EPOCH, per_epoch)):
+            if value is None:
+                raise ParamError(p.name, "missing: this key is needed")
+        args["total_steps"] = _EPOCHS.parse(epochs) * _PER_EPOCH.parse(per_epoch)
+    return args
+
+
+def _constant_every(p: Mapping[str, Any], frequency: int) -> dict[str, Any]:
+    """ConstantLR stepped every ``frequency`` steps: total_iters times frequency."""
+    return {**p, "total_iters": p["total_iters"] * frequency}
+
+
 # --- LinearLR ------------------------------------------------------------------------
 
 
@@ -132,6 +309,12 @@ def _linear_factors(p: Mapping[str, Any], lo: int, hi: int) -> np.ndarray:
     return f
 
 
+_MOMENTUM = (
+    "cycle_momentum (on by default) writes base_momentum..max_momentum into the optimizer's "
+    "momentum (Adam: beta1), replacing your own; turn it off if you tuned momentum."
+)
+
+
 @schedule(
     "linear",
     "LinearLR",
@@ -150,6 +333,19 @@ def _linear_factors(p: Mapping[str, Any], lo: int, hi: int) -> np.ndarray:
     ),
     example="--start-factor 0.1 --total-iters 10 --epochs 30",
     emulator=LinearLR,
+    explain=Explain(
+        EITHER,
+        (
+            "start_factor and end_factor are factors of lr, not LRs; start_factor must be "
+            "above 0 (a warmup from exactly 0 needs LambdaLR).",
+            "After total_iters the factor stays at end_factor: to decay after a warmup, "
+            "follow it with another schedule (sequential).",
+        ),
+    ),
+    lint=(linear_floor,),
+    run_length=("total_iters",),
+    emit=Emit(hf=_linear_as_hf),
+    known_as={"lightning": "torch.optim.lr_scheduler.LinearLR", "mmengine": "LinearLR"},
 )
 @_quiet
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -195,6 +391,17 @@ class ConstantLR(TorchScheduler):
     ),
     example="--factor 0.5 --total-iters 10 --epochs 30",
     emulator=ConstantLR,
+    explain=Explain(
+        EITHER,
+        (
+            "ConstantLR is not a constant schedule: it scales lr by factor for total_iters "
+            "steps, then jumps back to lr.",
+            "total_iters defaults to 5: only the first 5 scheduler steps are scaled.",
+        ),
+    ),
+    run_length=("total_iters",),
+    known_as={"lightning": "torch.optim.lr_scheduler.ConstantLR", "mmengine": "ConstantLR"},
+    every=_constant_every,
 )
 @_quiet
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -248,6 +455,21 @@ def _polynomial_factors(p: Mapping[str, Any], t: np.ndarray) -> np.ndarray:
     aliases=("poly",),
     example="--total-iters 80 --power 2 --epochs 100",
     emulator=PolynomialLR,
+    explain=Explain(
+        EITHER,
+        (
+            "total_iters defaults to 5: the LR reaches 0 after 5 scheduler steps and stays "
+            "there; set it to the run's scheduler steps.",
+            "It decays to 0, not to a floor (hf-polynomial has lr_end).",
+        ),
+    ),
+    lint=(polynomial_floor,),
+    run_length=("total_iters",),
+    emit=Emit(hf=_polynomial_as_hf),
+    known_as={
+        "lightning": "torch.optim.lr_scheduler.PolynomialLR",
+        "mmengine": "PolyLR",
+    },
 )
 @_quiet
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -321,6 +543,21 @@ class CosineAnnealingWarmRestarts(TorchScheduler):
     aliases=("sgdr", "warm-restarts", "cosine-warm-restarts"),
     example="--t-0 10 --t-mult 2 --epochs 70",
     emulator=CosineAnnealingWarmRestarts,
+    explain=Explain(
+        EITHER,
+        (
+            "Every restart jumps back to lr: end the run at a restart (t_0, t_0 + t_0 * "
+            "t_mult, ...), or it stops in the middle of a period at a high LR.",
+            "t_mult is an integer >= 1: the periods grow by whole multiples.",
+            "Stepped per batch, PyTorch's docs pass fractional epochs (scheduler.step(epoch + "
+            "i / iters)); lrplot steps whole steps, so give t_0 in optimizer steps with "
+            "--interval step.",
+        ),
+    ),
+    lint=(restarts_length,),
+    run_length=("t_0",),
+    emit=Emit(hf=_restarts_as_hf),
+    known_as={"lightning": "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts"},
 )
 @_quiet
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -377,8 +614,8 @@ def _cyclic_shape(count: int, p: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
     cycle = np.floor(x)
     x -= cycle  # (1.0 + n / total_size) - cycle
     factor = x / ratio
-    down = x > ratio
-    factor[down] = (x[down] - 1) / (ratio - 1)
+    falling = x > ratio
+    factor[falling] = (x[falling] - 1) / (ratio - 1)
     mode = p["mode"]
     scale: Any = 1.0
     if mode == "triangular2":  # 1 / (2.0 ** (cycle - 1)); 2.0 ** 1024 overflows
@@ -513,6 +750,18 @@ def _cyclic_momentum(
     emulator=CyclicLR,
     check=_check_cyclic,
     sets_lr=True,
+    explain=Explain(
+        BATCH,
+        (
+            "It sets the LR itself, from base_lr to max_lr: the optimizer's lr (--lr) is ignored.",
+            "step_size_up counts batches and defaults to 2000, often longer than a short run: "
+            "the LR then never reaches max_lr.",
+            _MOMENTUM,
+        ),
+    ),
+    lint=(cyclic_step_size,),
+    zero_start=_cyclic_zero,
+    known_as={"lightning": "torch.optim.lr_scheduler.CyclicLR"},
 )
 @_quiet
 def _cyclic(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -732,6 +981,23 @@ def _onecycle_momentum(
     momentum=_onecycle_momentum,
     emulator=OneCycleLR,
     sets_lr=True,
+    explain=Explain(
+        BATCH,
+        (
+            "Step it after every batch: total_steps (or epochs x steps_per_epoch) counts "
+            "optimizer steps, and stepping it more than total_steps times raises ValueError.",
+            "The LR starts at max_lr / div_factor, not at the optimizer's lr (ignored), and "
+            "ends at max_lr / div_factor / final_div_factor.",
+            "total_steps longer than the run leaves the anneal unfinished: the LR ends far "
+            "above its final value.",
+            _MOMENTUM,
+        ),
+    ),
+    lint=(onecycle_length,),
+    run_length=("total_steps",),
+    emit=Emit(run_defaults=("total_steps",)),
+    known_as={"lightning": "torch.optim.lr_scheduler.OneCycleLR"},
+    from_torch=_onecycle_from_torch,
 )
 @_quiet
 def _onecycle(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -832,6 +1098,19 @@ class LambdaLR(TorchScheduler):
     (_expr_param("the factor of the initial LR"),),
     example='--expr "min(1, (epoch + 1) / 5) * 0.95**epoch" --epochs 50',
     emulator=LambdaLR,
+    explain=Explain(
+        EITHER,
+        (
+            "The expression is a factor of lr, not an LR: 0.1 means lr * 0.1.",
+            "It is evaluated at epoch 0 when the scheduler is built: epoch / 5 gives LR 0 at "
+            "the first step; (epoch + 1) / 5 does not.",
+            "'epoch' is the number of scheduler steps so far: stepped per batch, it counts "
+            "batches.",
+        ),
+    ),
+    zero_start=_expr_zero,
+    emit=Emit(torch="lambdalr"),
+    known_as={"lightning": "torch.optim.lr_scheduler.LambdaLR"},
 )
 @_quiet
 def _lambda(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -860,6 +1139,17 @@ class MultiplicativeLR(TorchScheduler):
     (_expr_param("the factor applied at each step"),),
     example='--expr "0.9 if epoch % 10 == 0 else 1" --epochs 50',
     emulator=MultiplicativeLR,
+    explain=Explain(
+        EITHER,
+        (
+            "The factor multiplies the current LR at every step, compounding: 0.95 every step "
+            "is ExponentialLR; return 1 where the LR should stay.",
+            "It is not applied when the scheduler is built: the first factor used is expr at "
+            "epoch 1.",
+        ),
+    ),
+    zero_start=_expr_zero,
+    known_as={"lightning": "torch.optim.lr_scheduler.MultiplicativeLR"},
 )
 @_quiet
 def _multiplicative(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
