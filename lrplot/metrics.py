@@ -198,7 +198,7 @@ def _csv_cells(
 
 
 def _numbers(path: Path, cells: Iterable[tuple[int, str]], limit: int | None) -> np.ndarray:
-    out = []
+    out: list[float] = []
     for number, cell in cells:
         if limit is not None and len(out) >= limit:
             break

@@ -131,7 +131,9 @@ def render_table(
     if chart is not None:
         need = _lines(rows) * len(blocks)
         head += ["", *_fitted_chart(console, chart, view, room, need)]
-    change_set = set(changes.tolist()) if few and len(changes) * 2 < total else set()
+    change_set = (
+        set(changes.tolist()) if changes is not None and len(changes) * 2 < total else set()
+    )
 
     for line in head:
         console.print(line)
