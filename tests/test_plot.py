@@ -25,16 +25,18 @@ def test_single_schedule_lines_labels_title():
     fig = draw([t])
     ax = fig.axes[0]
     (line,) = lr_lines(fig)
-    assert line.get_ydata().tolist() == t.lr.tolist()
-    assert line.get_ydata().tolist() == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125]
-    assert line.get_xdata().tolist() == list(range(7))
+    # each step's LR over its whole step [k, k+1): the last one to the run's end
+    assert line.get_ydata().tolist() == [*t.lr.tolist(), t.lr[-1]]
+    assert line.get_ydata().tolist() == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125, 0.0125]
+    assert line.get_xdata().tolist() == list(range(8))
     assert line.get_drawstyle() == "steps-post"
     assert ax.get_xlabel() == "epoch"
     assert ax.get_ylabel() == "learning rate"
     assert ax.get_yscale() == "linear"
     assert "StepLR(step_size=2, gamma=0.5)" in ax.get_title()
     assert "lr=0.1, 7 epochs" in ax.get_title()
-    assert ax.get_xlim() == (0.0, 6.0)
+    assert ax.get_xlim() == (0.0, 7.0)  # the last epoch shows whole
+    assert all(float(x).is_integer() for x in ax.get_xticks())  # no ticks at 0.5, 1.5
     # the milestones are marked where the LR changes
     (marks,) = [ln for ln in ax.get_lines() if (ln.get_gid() or "").startswith("changes:")]
     assert marks.get_xdata().tolist() == [2, 4, 6]
@@ -56,7 +58,7 @@ def test_every_schedule_draws_its_lrs(spec, torch_class):
     t = trace(spec, epochs=40)
     fig = draw([t])
     (line,) = lr_lines(fig)
-    assert np.array_equal(line.get_ydata(), t.lr)
+    assert np.array_equal(line.get_ydata(), np.append(t.lr, t.lr[-1]))
     assert fig.axes[0].get_title().startswith(torch_class + "(")
 
 
@@ -71,8 +73,8 @@ def test_compare_legend_and_lines():
     fig = draw([a, b])
     lines = lr_lines(fig)
     assert [ln.get_label() for ln in lines] == ["cosine:t_max=10", "exp"]
-    assert lines[0].get_ydata().tolist() == a.lr.tolist()
-    assert lines[1].get_ydata().tolist() == b.lr.tolist()
+    assert lines[0].get_ydata().tolist()[:-1] == a.lr.tolist()
+    assert lines[1].get_ydata().tolist()[:-1] == b.lr.tolist()
     assert lines[0].get_linestyle() != lines[1].get_linestyle()
     assert lines[0].get_color() != lines[1].get_color()
     assert legend_texts(fig) == ["cosine:t_max=10", "exp"]
@@ -85,7 +87,8 @@ def test_plateau_metric_on_a_second_axis():
     metric_ax = fig.axes[1]
     assert metric_ax.get_ylabel() == "metric"
     (metric_line,) = metric_ax.get_lines()
-    assert metric_line.get_ydata().tolist() == t.sched_metric.tolist()
+    assert metric_line.get_ydata().tolist()[:-1] == t.sched_metric.tolist()
+    assert metric_line.get_color() == "0.45"  # its own colour, not the LR's
     assert legend_texts(fig) == ["plateau:patience=2", "metric"]
 
 
@@ -99,9 +102,9 @@ def test_per_step_axes():
     fig = draw([t])
     ax = fig.axes[0]
     (line,) = lr_lines(fig)
-    assert line.get_ydata().tolist() == [0.1] * 4 + [0.1 * 0.1] * 4 + [0.1 * 0.1 * 0.1] * 4
+    assert line.get_ydata().tolist() == [0.1] * 4 + [0.1 * 0.1] * 4 + [0.1 * 0.1 * 0.1] * 5
     assert ax.get_xlabel() == "optimizer step"
-    assert ax.get_xlim() == (0.0, 11.0)
+    assert ax.get_xlim() == (0.0, 12.0)
     assert "3 epochs x 4 steps, stepped per epoch" in ax.get_title()
     assert any(child.get_xlabel() == "epoch" for child in ax.child_axes)  # the top axis
 
@@ -115,8 +118,8 @@ def test_long_run_is_decimated_but_keeps_extremes():
     assert y.max() == t.lr.max() and y.min() == t.lr.min()
     assert y[0] == t.lr[0] and y[-1] == t.lr[-1]
     x = np.asarray(line.get_xdata())
-    assert x[0] == 0 and x[-1] == len(t.lr) - 1
-    assert np.array_equal(y, t.lr[x])
+    assert x[0] == 0 and x[-2] == len(t.lr) - 1 and x[-1] == len(t.lr)
+    assert np.array_equal(y[:-1], t.lr[x[:-1]])
 
 
 # --- decimate ---------------------------------------------------------------------

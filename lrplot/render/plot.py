@@ -27,6 +27,9 @@ COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e3
 STYLES = ("-", "--", "-.", ":")
 MAX_MARKED = 24  # mark each milestone/reduction when there are at most this many
 TITLE_CHARS = 95  # wrap longer titles (ReduceLROnPlateau's) instead of clipping them
+LEGEND_CHARS = 110  # the legend below the chart: wider labels wrap
+SHORT_LABEL = 40  # a legend of labels this short fits inside the axes
+METRIC_COLOR = "0.45"  # a plateau's metric: grey
 
 
 def decimate(y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -89,11 +92,11 @@ def draw(
     metric_ax = None
     for i, t in enumerate(traces):
         color, style = COLORS[i % len(COLORS)], STYLES[(i // len(COLORS) + i) % len(STYLES)]
-        x, y = decimate(t.lr, columns)
-        # an LR holds for a whole step: draw stairs; when a pixel column holds many
-        # steps the stairs are sub-pixel and a straight line through the kept points
-        # draws the same pixels as every stair would
-        stairs = "steps-post" if len(x) == len(t.lr) else "default"
+        x, y = _stairs(t.lr, columns)
+        # an LR holds for a whole step, [k, k+1): stairs, the last one to the end of the
+        # run; when a pixel column holds many steps the stairs are sub-pixel and a
+        # straight line through the kept points draws the same pixels as every stair
+        stairs = "steps-post" if len(x) == len(t.lr) + 1 else "default"
         ax.plot(
             x,
             y,
@@ -121,12 +124,13 @@ def draw(
         rows = np.arange(settings.total_steps)
         momentum = t.momentum_at(rows)
         if momentum_ax is not None and momentum is not None:
-            mx, my = decimate(momentum, columns)
+            mx, my = _stairs(momentum, columns)
             momentum_ax.plot(
                 mx,
                 my,
                 color=color,
                 linestyle=style if len(traces) > 1 else "-",
+                drawstyle="steps-post" if len(mx) == len(momentum) + 1 else "default",
                 linewidth=1.4,
                 gid=f"momentum:{t.label}",
             )
@@ -135,16 +139,22 @@ def draw(
             if metric_ax is None:
                 metric_ax = ax.twinx()
                 metric_ax.set_ylabel("metric", color="0.35")
-            mx, my = decimate(metric, columns)
+            mx, my = _stairs(metric, columns)
+            # its own colour and style: a thin grey line (a compare's in its schedule's
+            # colour, thin and pale), drawn under the LR. Solid: a dash pattern would
+            # not survive decimation
             metric_ax.plot(
                 mx,
                 my,
-                color=color,
-                alpha=0.35,
+                color=METRIC_COLOR if len(traces) == 1 else color,
+                drawstyle="steps-post" if len(mx) == len(metric) + 1 else "default",
                 linewidth=0.9,
+                alpha=0.6 if len(traces) == 1 else 0.45,
                 label=f"{t.label} metric" if len(traces) > 1 else "metric",
                 gid=f"metric:{t.label}",
             )
+            metric_ax.set_zorder(ax.get_zorder() - 1)
+            ax.set_frame_on(False)  # the LR axes, now on top, must not hide the metric
     (momentum_ax or ax).set_xlabel("optimizer step" if per_step else "epoch")
     ax.set_ylabel("learning rate")
     if log_y:
@@ -160,8 +170,14 @@ def draw(
 
         top = ax.secondary_xaxis("top", functions=(to_epoch, to_step))
         top.set_xlabel("epoch")
-    ax.set_xlim(0, max(settings.total_steps - 1, 1))
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.set_xlim(0, settings.total_steps)  # the last step's LR holds until the run's end
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
     ax.grid(True, alpha=0.3)
+    if log_y:
+        _log_limits(ax, traces)
     run = traces[0].describe_run() if len(traces) == 1 else settings.describe()
     if settings.plan is not None:  # the training plan, on its own line(s)
         run += "\n" + textwrap.fill(f"plan: {settings.plan.describe(settings.epochs)}", TITLE_CHARS)
@@ -176,14 +192,55 @@ def draw(
     if metric_ax is not None:
         mh, ml = metric_ax.get_legend_handles_labels()
         handles, labels = handles + mh, labels + ml
-    if metric_ax is not None:
-        # below the plot: loc="best" would only avoid the LR lines, not the metric's
-        fig.legend(
-            handles, labels, loc="outside lower center", ncols=min(len(labels), 4), fontsize=9
-        )
+    longest = max((len(label) for label in labels), default=0)
+    if metric_ax is not None or (labels and (longest > SHORT_LABEL or len(labels) > 4)):
+        # below the plot, in as many columns as fit the width (long labels wrapped):
+        # loc="best" would only avoid the LR lines, and long labels would be clipped
+        wrapped = [textwrap.fill(label, LEGEND_CHARS) for label in labels]
+        widest = min(max(len(line) for w in wrapped for line in w.splitlines()), LEGEND_CHARS)
+        ncols = max(1, min(len(labels), 4, LEGEND_CHARS // (widest + 6)))
+        fig.legend(handles, wrapped, loc="outside lower center", ncols=ncols, fontsize=9)
     elif len(traces) > 1:
         ax.legend(handles, labels, loc="best", fontsize=9, framealpha=0.85)
     return fig
+
+
+def short_number(value: float) -> str:
+    """An axis tick as a person reads it: 800, 12k, 1.5M."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size and abs(value) >= 10_000:
+            return f"{value / size:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
+def _stairs(values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The decimated points of a per-step series, plus the end of its last step."""
+    x, y = decimate(values, columns)
+    return np.append(x, len(values)), np.append(y, values[-1])
+
+
+def _log_limits(ax: Axes, traces: Sequence[Trace]) -> None:
+    """A log axis spans the positive LRs only (from the lowest to the highest, with a
+    margin); an LR that reaches 0 (underflow) is said in words, not drawn at -inf."""
+    lr = np.concatenate([t.sched_lr for t in traces])
+    positive = lr[np.isfinite(lr) & (lr > 0)]
+    if not len(positive):
+        return
+    low, high = float(positive.min()), float(positive.max())
+    ax.set_ylim(low / 2 if low / 2 > 0 else low, high * 2)
+    from matplotlib.ticker import LogLocator
+
+    ax.yaxis.set_major_locator(LogLocator(numticks=8))
+    zero = [t for t in traces if (t.sched_lr == 0).any()]
+    if zero:
+        t = zero[0]
+        row = int(np.flatnonzero(t.lr == 0)[0])
+        unit = "step" if t.settings.per_step else "epoch"
+        name = "" if len(traces) == 1 else f"{t.label}: "
+        ax.text(
+            0.99, 0.02, f"{name}the LR reaches 0 at {unit} {row:,} (not on a log axis)",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=9, color="0.3",
+        )  # fmt: skip
 
 
 def save_chart(traces: Sequence[Trace], dest: str, log_y: bool = False) -> None:
