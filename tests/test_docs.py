@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import ENV, cli_runner
 
 from lrplot.cli import app
 from lrplot.schedules import REGISTRY
@@ -43,17 +43,6 @@ DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 SAMPLES = ROOT / "sample_configs"
 
-# A wide, colourless terminal: rows and help text are never wrapped or styled.
-ENV = {
-    "COLUMNS": "220",
-    "LINES": "60",
-    "NO_COLOR": "1",
-    "TERM": "dumb",
-    "FORCE_COLOR": None,
-    "TTY_COMPATIBLE": None,
-    "TTY_INTERACTIVE": None,
-    "LRPLOT_TRACEBACK": None,
-}
 
 QUICK_START = (
     "pip install -e . && lrplot cosine --t-max 50 --epochs 100",
@@ -267,10 +256,10 @@ def run_example(example: Example, folder: Path) -> str:
     for name, text in page_files(example.page).items():
         (folder / name).write_text(text, encoding="utf-8")
     env, args, after = split_command(example)
-    result = CliRunner(env={**ENV, **env}).invoke(app, args)
-    shown = result.output
-    if after:
-        shown = result.stderr + pipe(result.stdout, after, example.id)
+    result = cli_runner({**ENV, **env}).invoke(app, args)
+    # what a terminal shows: lrplot writes its notes (stderr) before the table (stdout);
+    # joined here, not taken from result.output, which mixes them only on click 8.2+
+    shown = result.stderr + (pipe(result.stdout, after, example.id) if after else result.stdout)
     assert "Traceback" not in result.output, f"{example.id}\n{result.output}"
     assert result.exit_code == example.exit_code, (
         f"{example.id}: `{example.command}` exited {result.exit_code}, the docs say "
