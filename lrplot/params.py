@@ -65,7 +65,6 @@ class Param:
     # a number of scheduler steps (INT or INT_LIST): also takes 3ep and 10%, resolved
     # against the run (plan.resolve); values are always whole scheduler steps
     length: bool = False
-    flag: bool = False  # BOOL: a --name/--no-name switch on the command line
 
     @property
     def option(self) -> str:
@@ -83,21 +82,23 @@ class Param:
     @property
     def metavar(self) -> str:
         if self.kind == CHOICE:
-            return "[" + "|".join(self.choices) + "]"
+            listed = "[" + "|".join(self.choices) + "]"  # short lists read best in place
+            return listed if len(listed) <= 16 else self.name.rsplit("_", 1)[-1].upper()
         if self.length:
             return "STEPS" if self.kind == INT else "STEPS,STEPS,..."
         return _METAVARS[self.kind]
 
-    def allowed(self) -> str:
-        """What the parameter accepts, in words: 'an integer >= 1'."""
-        text = self._allowed()
+    def allowed(self, brief: bool = False) -> str:
+        """What the parameter accepts, in words: 'an integer >= 1'. ``brief`` (help
+        texts) leaves out an upper bound that is only a technical cap (2**63 - 1)."""
+        text = self._allowed(brief)
         if self.length:  # a duration: also in epochs or a share of the run
             many = self.kind == INT_LIST
             text += f", or epochs ({'30ep' if many else '3ep'}) or "
             text += "percentages of the run (30%)" if many else "a percentage of the run (10%)"
         return text
 
-    def _allowed(self) -> str:
+    def _allowed(self, brief: bool = False) -> str:
         if self.kind == CHOICE:
             return "one of " + ", ".join(self.choices)
         if self.kind == INT_LIST:
@@ -115,12 +116,13 @@ class Param:
         bounds = []
         if self.low is not None:
             bounds.append(f"{'>' if self.low_open else '>='} {_num(self.low)}")
-        if self.high is not None:
-            bounds.append(f"{'<' if self.high_open else '<='} {_num(self.high)}")
-        if self.low is not None and self.high is not None:
+        high = None if brief and self.high is not None and self.high >= CAP else self.high
+        if high is not None:
+            bounds.append(f"{'<' if self.high_open else '<='} {_num(high)}")
+        if self.low is not None and high is not None:
             lo = "(" if self.low_open else "["
             hi = ")" if self.high_open else "]"
-            return f"{noun} in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
+            return f"{noun} in {lo}{_num(self.low)}, {_num(high)}{hi}"
         return noun + (" " + " and ".join(bounds) if bounds else "")
 
     def default_text(self) -> str:
@@ -128,11 +130,12 @@ class Param:
             return "required"
         return format_value(self.default)
 
-    def _fail(self, value: Any, steps: Any = None) -> ParamError:
+    def _fail(self, value: Any, steps: Any = None, why: str = "") -> ParamError:
         shown = value if isinstance(value, str) else format_value(value)
         resolved = "" if steps is None else f" ({format_value(steps)} scheduler steps)"
+        why = f" ({why})" if why else ""
         return ParamError(
-            self.name, f"{self.name} must be {self.allowed()}, got {shown!r}{resolved}"
+            self.name, f"{self.name} must be {self.allowed()}, got {shown!r}{resolved}{why}"
         )
 
     def parse(self, value: Any, run: Any = None) -> Any:
@@ -256,6 +259,7 @@ _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no"
 
 
 MAX_INT = 2**53  # integers beyond this are no step count (and overflow numpy's int64)
+CAP = 10**9  # an upper bound this high is a technical cap: help texts leave it out
 
 
 def _to_int(value: Any, param: Param) -> int:
@@ -273,12 +277,24 @@ def _to_int(value: Any, param: Param) -> int:
             except ValueError:
                 raise param._fail(value) from None
     if isinstance(number, float):
-        if not (math.isfinite(number) and number.is_integer()):
-            raise param._fail(value)
+        if not math.isfinite(number):
+            raise param._fail(value, why=_infinite(value))
+        if not number.is_integer():
+            raise param._fail(value, why="not a whole number")
         number = int(number)
-    if not isinstance(number, int) or abs(number) > MAX_INT:
+    if not isinstance(number, int):
         raise param._fail(value)
+    if abs(number) > MAX_INT:
+        raise param._fail(value, why="too large: whole numbers go up to 2**53")
     return number
+
+
+def _infinite(value: Any) -> str:
+    """Why a number that is not finite is refused: '1e400' overflows, 'inf' is one."""
+    text = str(value).strip().lower().lstrip("+-")
+    if text in ("inf", "infinity", "nan"):
+        return "not a finite number"
+    return "too large for a 64-bit float"
 
 
 def _to_float(value: Any, param: Param) -> float:
@@ -294,7 +310,7 @@ def _to_float(value: Any, param: Param) -> float:
     else:
         raise param._fail(value)
     if not math.isfinite(number):
-        raise param._fail(value)
+        raise param._fail(value, why=_infinite(value))
     return number
 
 

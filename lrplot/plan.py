@@ -57,7 +57,6 @@ PARAMS: tuple[Param, ...] = (
         BOOL,
         "drop each epoch's last partial batch (DataLoader and DistributedSampler drop_last)",
         False,
-        flag=True,
     ),
 )
 NAMES = tuple(p.name for p in PARAMS)

@@ -66,11 +66,11 @@ TORCH_CASES: dict[str, list[str]] = {
                         "--interval", "step"],
     "cyclic-exp-range": ["cyclic", "--base-lr", "0.01", "--max-lr", "0.1", "--step-size-up",
                          "3", "--step-size-down", "5", "--mode", "exp_range", "--gamma", "0.97",
-                         "--cycle-momentum", "false", "--epochs", "30"],
+                         "--no-cycle-momentum", "--epochs", "30"],
     "onecycle-momentum": ["onecycle", "--max-lr", "0.5", "--epochs", "4", "--steps-per-epoch",
                           "5", "--interval", "step"],
     "onecycle-three-phase": ["onecycle", "--max-lr", "0.3", "--total-steps", "40",
-                             "--three-phase", "true", "--anneal-strategy", "linear",
+                             "--three-phase", "--anneal-strategy", "linear",
                              "--epochs", "30"],
     "lambda": ["lambda", "--expr", "min(1, (epoch + 1) / 5) * 0.95**epoch * (1 + cos(pi * "
                "epoch / 10)) / 2 + e / 100", "--epochs", "20"],
@@ -125,7 +125,7 @@ TORCH_CASES: dict[str, list[str]] = {
                     "0.001", "--cycle-mul", "2", "--cycle-decay", "0.5", "--cycle-limit", "3",
                     "--lr-min", "0.0001", "--epochs", "40"],
     "timm-cosine-k": ["timm-cosine", "--t-initial", "10", "--k-decay", "2", "--cycle-limit",
-                      "2", "--warmup-t", "2", "--warmup-prefix", "true", "--epochs", "30"],
+                      "2", "--warmup-t", "2", "--warmup-prefix", "--epochs", "30"],
     "timm-tanh": ["timm-tanh", "--t-initial", "12", "--warmup-t", "4", "--cycle-limit", "2",
                   "--epochs", "30", "--steps-per-epoch", "2"],
 }  # fmt: skip

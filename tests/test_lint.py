@@ -160,7 +160,7 @@ FIRES = [
         [
             "the warmup overlaps timm-cosine's decay: when it ends, at step 15, 85% of the "
             "decay is already done and the LR drops from 0.094 to 0.0146447: set "
-            "--warmup-prefix true (or a shorter warmup)",
+            "--warmup-prefix (or a shorter warmup)",
         ],
     ),
     (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -31,14 +32,41 @@ class LazyCommand:
     build: Callable[[], click.Command]
 
 
+class PlainHelp:
+    """Help without Python types: Typer 0.26+ prints a flag's type beside it
+    (``--help -h <bool>``) and an argument's (``SPEC <list[str]>``); lrplot's options
+    say what they take in their own words."""
+
+    def get_help_option(self, ctx: click.Context) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None and option.metavar is None:
+            option.metavar = ""
+        return option
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for param in self.params:  # type: ignore[attr-defined]
+            if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
+                param.display_type_rich = lambda ctx: None
+        super().format_help(ctx, formatter)  # type: ignore[misc]
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        # Typer 0.26+ writes a required argument as {SPEC}...: click's own usage, SPEC...
+        pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [re.sub(r"^\{(.*)\}", r"\1", piece) for piece in pieces]
+
+
+class LrplotCommand(PlainHelp, typer.core.TyperCommand):
+    """Every lrplot subcommand."""
+
+
 def typer_command(name: str, fn: Callable[..., Any], **settings: Any) -> click.Command:
     """One Typer command, converted to a click command on its own."""
     single = typer.Typer(rich_markup_mode="rich", add_completion=False)
-    single.command(name, **settings)(fn)
+    single.command(name, cls=LrplotCommand, **settings)(fn)
     return typer.main.get_command(single)
 
 
-class LrplotGroup(typer.core.TyperGroup):
+class LrplotGroup(PlainHelp, typer.core.TyperGroup):
     """Turns every user error into one line on stderr and exit code 2, and builds
     lazy subcommands (``lazy``, set by :func:`lazy_group`) on first use."""
 
@@ -217,7 +245,10 @@ app = typer.Typer(
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version.", metavar=""
+        ),
     ] = False,
 ) -> None:
     pass

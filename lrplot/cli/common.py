@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from rich.markup import escape
 
 from .. import api, engine, metrics, plan
 from ..errors import LrplotError
-from ..params import SCHEDULES, Param
+from ..params import BOOL, SCHEDULES, TEXT, Param
 from ..schedules import ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS
 
@@ -50,12 +51,20 @@ CsvOption = Annotated[
 ]
 LogYOption = Annotated[
     bool,
-    typer.Option("--log-y", help="Logarithmic LR axis on the chart.", rich_help_panel=PANEL_OUTPUT),
+    typer.Option(
+        "--log-y",
+        help="Logarithmic LR axis on the chart.",
+        rich_help_panel=PANEL_OUTPUT,
+        metavar="",
+    ),
 ]
 AllOption = Annotated[
     bool,
     typer.Option(
-        "--all", help="Show every row of the table, however long.", rich_help_panel=PANEL_OUTPUT
+        "--all",
+        help="Show every row of the table, however long.",
+        rich_help_panel=PANEL_OUTPUT,
+        metavar="",
     ),
 ]
 ExactOption = Annotated[
@@ -64,6 +73,7 @@ ExactOption = Annotated[
         "--exact",
         help="Show values with full precision (round-trip repr).",
         rich_help_panel=PANEL_OUTPUT,
+        metavar="",
     ),
 ]
 QuietOption = Annotated[
@@ -73,6 +83,7 @@ QuietOption = Annotated[
         "-q",
         help="Print no table (files are still written).",
         rich_help_panel=PANEL_OUTPUT,
+        metavar="",
     ),
 ]
 NoChartOption = Annotated[
@@ -81,6 +92,7 @@ NoChartOption = Annotated[
         "--no-chart",
         help="Print no terminal chart above the table.",
         rich_help_panel=PANEL_OUTPUT,
+        metavar="",
     ),
 ]
 
@@ -111,31 +123,50 @@ OUTPUT_OPTIONS = [
 def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
     """A text option generated from a declared parameter; parsed by the Param itself.
 
-    Child schedules (a SCHEDULES parameter) are a repeatable --schedule SPEC."""
-    help_text = f"{p.help[:1].upper()}{p.help[1:]}; {p.allowed()}."
+    Child schedules (a SCHEDULES parameter) are a repeatable --schedule SPEC; a BOOL
+    is a --name/--no-name flag (None when not given: the declared default applies)."""
+    text = sentence(p.help)
     if p.kind == SCHEDULES:
-        help_text = f"{p.help[:1].upper()}{p.help[1:]}: repeat --schedule SPEC, once per child."
-    help_text = help_text.replace("[", "\\[")  # rich markup: brackets are literal
-    if p.required:
-        help_text += " \\[required]"
+        text += ": repeat --schedule SPEC, once per child."
+    elif p.kind in (TEXT, BOOL):  # "text" and "true or false" say nothing here
+        text += "."
+    else:
+        text += f"; {p.allowed(brief=True)}."
+    text = text.replace("[", "\\[")  # rich markup: brackets are literal
+    if p.kind == BOOL:
+        text += f" \\[default: {p.option if p.default else '--no-' + p.option[2:]}]"
+    elif p.required:
+        text += " \\[required]"
     elif p.default is not None:
-        help_text += f" \\[default: {p.default_text()}]"
+        text += f" \\[default: {p.default_text()}]"
     if p.kind == SCHEDULES:
         option = typer.Option(
-            *option_names(p), help=help_text, metavar="SPEC", show_default=False,
+            *option_names(p), help=text, metavar="SPEC", show_default=False,
             rich_help_panel=panel,
         )  # fmt: skip
         return (p.name, Annotated[Optional[list[str]], option], None)  # noqa: UP045
-    if p.flag:  # --name/--no-name; None when not given (the declared default applies)
+    if p.kind == BOOL:
         names = f"{p.option}/--no-{p.option[2:]}"
-        default = p.option if p.default else f"--no-{p.option[2:]}"
-        help_text = f"{p.help[:1].upper()}{p.help[1:]}. \\[default: {default}]"
-        option = typer.Option(names, help=help_text, show_default=False, rich_help_panel=panel)
+        option = typer.Option(
+            names, help=text, show_default=False, rich_help_panel=panel, metavar=""
+        )
         return (p.name, Annotated[Optional[bool], option], None)  # noqa: UP045
     option = typer.Option(
-        p.option, help=help_text, metavar=p.metavar, show_default=False, rich_help_panel=panel
+        p.option, help=text, metavar=p.metavar, show_default=False, rich_help_panel=panel
     )
     return (p.name, Annotated[Optional[str], option], None)  # noqa: UP045
+
+
+def sentence(text: str) -> str:
+    """A help text as a sentence: its first word capitalised, unless that word is a
+    name (``new_lr = lr * factor``, ``min: ...``, ``lr``), which keeps its spelling."""
+    word = re.match(r"[a-z]+(?=[ ,;(]|$)", text)
+    if word is None or word.group() in _NAMES:
+        return text
+    return text[:1].upper() + text[1:]
+
+
+_NAMES = frozenset({"lr", "min", "max", "rel", "abs", "cos", "linear", "epoch", "step"})
 
 
 def option_names(p: Param) -> tuple[str, ...]:

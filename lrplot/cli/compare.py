@@ -9,7 +9,7 @@ import typer
 
 from .. import api, engine, metrics, plan
 from ..schedules.warmup import WARMUP_PARAMS
-from .app import app
+from .app import LrplotCommand, app
 from .common import (
     OUTPUT_OPTIONS,
     Outputs,
@@ -39,12 +39,13 @@ SpecsArgument = Annotated[
     typer.Argument(
         help="Schedules as SPECs: name[:key=value,...], e.g. "
         "cosine:t_max=50,eta_min=1e-4 or 'multistep:milestones=[30,80],label=ms'.",
-        metavar="SPEC...",
+        metavar="SPEC",
     ),
 ]
 
 app.command(
     "compare",
+    cls=LrplotCommand,
     help="Several schedules on one chart, side by side in the table, and in one wide CSV.",
     epilog="Examples:\n\n"
     "  lrplot compare cosine:t_max=100 step:step_size=30 exponential:gamma=0.95 --epochs 100\n\n"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..schedules import lookup
-from .app import app
+from .app import LrplotCommand, app
 from .common import option_names, warmup_params
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ def explanation(definition: ScheduleDef) -> Group:
 
 @app.command(
     "explain",
+    cls=LrplotCommand,
     help="Explain a schedule: its formula, parameters, the class it matches, when to "
     "step it in the training loop, and the usual mistakes.",
     epilog="Examples:\n\n  lrplot explain cosine\n\n  lrplot explain OneCycleLR\n\n"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ..schedules import REGISTRY
-from .app import app
+from .app import LrplotCommand, app
 
 # --- lrplot list ------------------------------------------------------------------
 
 
 @app.command(
     "list",
+    cls=LrplotCommand,
     help="List every schedule: its formula, parameters and the class it reproduces.",
     epilog="Examples:\n\n  lrplot list",
     rich_help_panel="Commands",

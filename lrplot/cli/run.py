@@ -13,7 +13,7 @@ import typer
 
 from .. import api, configs, plan
 from ..schedules.warmup import WARMUP_PARAMS
-from .app import app
+from .app import LrplotCommand, app
 from .common import OUTPUT_OPTIONS, Outputs, make_command, pick, plan_parts, warmup_parts
 
 # --- lrplot run -------------------------------------------------------------------
@@ -81,6 +81,7 @@ ConfigArgument = Annotated[Path, typer.Argument(help="The config file.", metavar
 
 app.command(
     "run",
+    cls=LrplotCommand,
     help="Run a config file (TOML, JSON, or YAML with PyYAML) of one or more schedules: "
     "lrplot's own, or a training framework's (HuggingFace TrainingArguments, timm, "
     "Lightning, mmengine), shown as the lrplot run it amounts to.",

@@ -86,7 +86,7 @@ class Part:
         if self.child is not None:
             return f"{name}={format_value(value)} in schedulers[{self.child}]"
         p = self.schedule.definition.param(name)
-        if p.kind == BOOL and getattr(p, "flag", False):
+        if p.kind == BOOL:  # a --name/--no-name flag
             return p.option if value else "--no-" + p.option[2:]
         if p.kind == INT_LIST:
             return f"{p.option} {','.join(str(v) for v in value)}"
