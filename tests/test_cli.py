@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import read_csv, table_rows, trace
+from conftest import TERMINAL, plain, read_csv, table_rows, trace
 
 import lrplot.render.export
 import lrplot.render.plot
@@ -394,10 +394,26 @@ def test_list_names_every_schedule_and_torch_class(cli):
     for name, cls in zip(names, classes, strict=True):
         line = next(line for line in out.splitlines() if line.split()[:1] == [name])
         assert cls in line.split(), line
-    assert "reproduces (library)" in out
-    assert "(torch.optim.lr_scheduler)" in out and "(transformers)" in out
-    assert "t_max=required" in out
-    assert "patience=10" in out
+    # the index: a line each, whole when piped; --all: library, formula, parameters
+    assert len(out.splitlines()) == len(REGISTRY) + 1
+    full = cli.ok("list", "--all").stdout
+    assert "reproduces (library)" in full
+    assert "(torch.optim.lr_scheduler)" in full and "(transformers)" in full
+    assert "t_max=required" in full
+    assert "patience=10" in full
+
+
+def test_list_fits_a_terminal(cli):
+    for columns in (80, 120):
+        env = {**TERMINAL, "COLUMNS": str(columns)}
+        out = plain(cli.ok("list", env=env).stdout)
+        assert max(len(line) for line in out.splitlines()) <= columns
+        words = out.split()
+        for d in REGISTRY.values():  # names and classes whole
+            assert d.name in words and d.torch_class in words, d.name
+        assert len(out.splitlines()) <= 2 * len(REGISTRY) + 3  # a long class: a line more
+    wide = plain(cli.ok("list", env={**TERMINAL, "COLUMNS": "120"}).stdout)
+    assert len(wide.splitlines()) == len(REGISTRY) + 1  # one line each
 
 
 HELP_EXAMPLES = {

@@ -104,7 +104,8 @@ def test_declaration():
 
 def test_cli_list_explain_check_and_run(cli):
     line = next(x for x in cli.ok("list").stdout.splitlines() if x.split()[:1] == ["swa"])
-    assert "SWALR" in line and "torch.optim.swa_utils" in line
+    assert "SWALR" in line.split()
+    assert "(torch.optim.swa_utils)" in cli.ok("list", "--all").stdout
     explained = " ".join(cli.ok("explain", "swa").stdout.split())
     assert "reproduces torch.optim.swa_utils.SWALR" in explained
     assert "StochasticWeightAveraging" in explained
