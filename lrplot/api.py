@@ -459,7 +459,7 @@ def _html(traces: Sequence[Trace]) -> str:
     if len(changes) <= HTML_ROWS:
         rows = np.union1d(rows, np.concatenate([changes - 1, changes]))
         rows = rows[(rows >= 0) & (rows < total)]
-    title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
+    title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else first.settings.describe()
     e = html.escape
     head = "<th>step</th><th>epoch</th>" + "".join(

@@ -121,6 +121,11 @@ class Trace:
     def label(self) -> str:
         return self.schedule.label
 
+    def title(self) -> str:
+        """The schedule's constructor as this run builds it (run-length defaults filled in:
+        ``OneCycleLR(max_lr=0.1, total_steps=100, ...)``)."""
+        return self.schedule.resolved(self.settings.scheduler_steps).title()
+
     def describe_run(self) -> str:
         """The run's settings as the title shows them (no lr where the schedule sets it)."""
         return self.settings.describe(with_lr=not self.schedule.definition.sets_lr)

@@ -207,3 +207,16 @@ def test_chart_of_overflowing_and_underflowing_lrs(cli):
     cli.ok("exponential", "--gamma", "1e-300", "--epochs", "6", "-o", "small.png", "-q", "--log-y")
     assert MAGIC["png"]((cli.folder / "big.png").read_bytes())
     assert MAGIC["png"]((cli.folder / "small.png").read_bytes())
+
+
+def test_titles_show_the_run_and_read_as_python():
+    """OneCycleLR's total_steps defaults to the run: the title says how long (after a
+    prefix warmup, the steps left), and booleans are Python's True/False."""
+    t = trace("onecycle:max_lr=0.1", epochs=40)
+    title = draw([t]).axes[0].get_title()
+    assert "total_steps=40," in title and "cycle_momentum=True" in title
+    assert "three_phase=False" in title and "None" not in title
+    warm = trace("onecycle:max_lr=0.1,warmup=4", epochs=40)
+    assert "total_steps=36," in draw([warm]).axes[0].get_title()
+    given = trace("onecycle:max_lr=0.1,total_steps=50", epochs=40)
+    assert "total_steps=50," in draw([given]).axes[0].get_title()

@@ -182,7 +182,7 @@ def draw(
     if settings.plan is not None:  # the training plan, on its own line(s)
         run += "\n" + textwrap.fill(f"plan: {settings.plan.describe(settings.epochs)}", TITLE_CHARS)
     if len(traces) == 1:
-        title = textwrap.fill(traces[0].schedule.title(), TITLE_CHARS)
+        title = textwrap.fill(traces[0].title(), TITLE_CHARS)
         ax.set_title(f"{title}\n{run}", fontsize=11)
     else:
         ax.set_title(f"LR schedules compared\n{run}", fontsize=11)

@@ -103,7 +103,7 @@ def render_table(
     changes = np.unique(np.concatenate([t.change_rows for t in traces])) if few else None
 
     # labels, titles and file names are text, not rich markup: '[linear:...]' must show
-    title = first.schedule.title() if len(traces) == 1 else f"{len(traces)} schedules"
+    title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else settings.describe()
     head: list[RenderableType] = [f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]"]
     if settings.plan is not None:  # how the steps per epoch were worked out

@@ -20,6 +20,7 @@ run after every parameter has been parsed (raise ParamError naming the parameter
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -286,6 +287,19 @@ class Schedule:
         title = f"{self.definition.torch_class}({args})"
         return title if self.warmup is None else f"{self.warmup.describe()} + {title}"
 
+    def resolved(self, count: int) -> Schedule:
+        """The schedule as it runs for ``count`` scheduler steps: the parameters whose
+        default is the run's length (its declared ``emit.run_defaults``: OneCycleLR's
+        total_steps, transformers' num_training_steps) written out, counting the steps
+        after a prefix warmup. Its title then shows what the run uses."""
+        names = self.definition.emit.run_defaults
+        if not any(self.values.get(name, 0) is None for name in names):
+            return self
+        if self.warmup is not None and self.warmup.mode == "prefix":
+            count -= min(self.warmup.steps, count)
+        values = {k: count if k in names and v is None else v for k, v in self.values.items()}
+        return dataclasses.replace(self, values=values)
+
     def lr(self, count: int, base_lr: float, metric: np.ndarray | None = None) -> np.ndarray:
         """LR after j scheduler steps, for j = 0 .. count-1."""
         if self.warmup is not None:
@@ -308,7 +322,10 @@ class Schedule:
 
 
 def _title_value(value: Any) -> str:
-    """A value in a title: child schedules as their own titles."""
+    """A value in a title, which reads as Python: True/False, child schedules as their
+    own titles."""
+    if isinstance(value, bool):
+        return repr(value)
     if isinstance(value, tuple) and value and all(isinstance(v, Schedule) for v in value):
         return "[" + ", ".join(v.title(compact=True) for v in value) + "]"
     return format_value(value)
