@@ -190,3 +190,22 @@ def test_cli_compare_and_run_draw_every_schedule(cli):
 def test_cli_chart_of_an_overflowing_lr_does_not_fail(cli):
     out = cli.ok("exponential", "--gamma", "1e308", "--epochs", "4").stdout
     assert _y_labels(chart_lines(out))[1] == "0.1"
+
+
+def test_panels_start_at_one_column_and_long_runs_read_well(cli):
+    out = cli.ok(
+        "onecycle", "--max-lr", "0.1", "--epochs", "100", "--steps-per-epoch", "12000",
+        "--interval", "step", "--csv", "/dev/null",
+    ).stdout  # fmt: skip
+    axes = {line.index("└") for line in out.splitlines() if "└" in line}
+    assert len(axes) == 1  # the LR and the momentum panel: one plot area column
+    ticks = [line for line in out.splitlines() if "step" in line and "1,199,999" in line]
+    assert ticks  # thousands separators, not 1199999
+
+
+def test_log_axis_says_where_the_lr_reaches_zero(cli):
+    out = cli.ok("exponential", "--gamma", "0.5", "--epochs", "2000", "--log-y").stdout
+    assert "the lr reaches 0 at epoch 1,072 (not drawn on a log axis)" in out
+    bottom = next(line for line in chart_lines(out) if line.lstrip().startswith("4.94066e-324┤"))
+    plot = bottom.split("┤", 1)[1]
+    assert set(plot[len(plot) * 3 // 5 :]) == {"\u2800"}  # nothing drawn where the LR is 0

@@ -40,6 +40,15 @@ def _columns(values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     return picked, picked
 
 
+def value_range(series: Sequence[Series], log_y: bool = False) -> tuple[float, float]:
+    """The lowest and highest finite values drawn (positive ones on a log axis)."""
+    values = np.concatenate([s.values for s in series])
+    finite = values[np.isfinite(values)]
+    if log_y:
+        finite = finite[finite > 0]
+    return (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+
+
 def _fmt(v: float) -> str:
     """The table's format: 6 significant digits, so a label reads as the table's min/max."""
     return f"{v:.6g}"
@@ -55,6 +64,7 @@ def render(
     fmt: Callable[[float], str] = _fmt,
     title: str = "",
     colour: bool = True,
+    pad: int = 0,
 ) -> Text:
     """The chart as rich Text: a title, y labels on the left, an x axis and a legend below.
 
@@ -62,14 +72,13 @@ def render(
     log axis), formatted by ``fmt``; infinite values are drawn at the edge, NaN at the bottom.
     Without ``colour`` (NO_COLOR, a pipe), several series are told apart by letters:
     each writes its letter (A, B, ...) on its own curve, and the legend says which is which.
+    ``pad``: the width of the y labels at least (panels stacked under one another share
+    it, so that their plot areas start at the same column). On a log axis an LR of 0 (an
+    underflow) is not drawn: a line under the chart says where it starts.
     """
-    all_values = np.concatenate([s.values for s in series])
-    finite = all_values[np.isfinite(all_values)]
-    if log_y:
-        finite = finite[finite > 0]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+    low, high = value_range(series, log_y)
     labels = [fmt(high), fmt(low)]
-    pad = max(len(s) for s in labels) + 1
+    pad = max(pad, max(len(s) for s in labels) + 1)
     cells_w = max(width - pad - 1, 10)
     dots_w, dots_h = cells_w * 2, height * 4
 
@@ -89,6 +98,13 @@ def render(
     owner = np.full((height, cells_w), -1, dtype=np.int64)
     for k, s in enumerate(series):
         values = s.values
+        drawn = None  # dot columns holding something a log axis can draw (an LR > 0)
+        if log_y and (values <= 0).any():
+            drawn = _columns((values > 0).astype(float), dots_w)[1] > 0
+            # each value <= 0 takes the last one above it: a column where the LR
+            # reaches 0 draws down to its last positive value, and no further
+            last = np.maximum.accumulate(np.where(values > 0, np.arange(len(values)), 0))
+            values = values[last]
         if np.isnan(values).any():
             values = np.where(np.isnan(values), low, values)
         col_lo, col_hi = _columns(values, dots_w)
@@ -99,6 +115,8 @@ def render(
         first = np.minimum(top, np.minimum(prev_bottom, bottom))
         last = np.maximum(bottom, np.maximum(prev_top, top))
         for x in range(dots_w):
+            if drawn is not None and not drawn[x]:
+                continue
             for y in range(int(first[x]), int(last[x]) + 1):
                 grid[y // 4, x // 2] |= _BITS[y % 4][x % 2]
                 owner[y // 4, x // 2] = k
@@ -126,7 +144,7 @@ def render(
             style = series[owner[r, c]].color if bits else None
             text.append(chr(0x2800 + bits), style=style)
         text.append("\n")
-    end = str(x_last)
+    end = f"{x_last:,}"
     axis = " " * pad + "└" + "─" * cells_w
     text.append(axis + "\n", style="dim")
     middle = f"{x_label}{' (log y)' if log_y else ''}"
@@ -135,6 +153,16 @@ def render(
         " " * (pad + 1) + "0" + " " * (gap // 2) + middle + " " * (gap - gap // 2) + end,
         style="dim",
     )
+    if log_y:
+        for s in series:
+            zero = np.flatnonzero(s.values == 0)
+            if len(zero):
+                name = f"{s.label}: " if len(series) > 1 else ""
+                text.append(
+                    f"\n{' ' * (pad + 1)}{name}the {title or 'value'} reaches 0 at {x_label} "
+                    f"{int(zero[0]):,} (not drawn on a log axis)",
+                    style="dim",
+                )
     if len(series) > 1:  # the legend, wrapped at the chart's width
         used = width
         for k, s in enumerate(series):
@@ -186,7 +214,7 @@ def chart_traces(
 
     lr = [Series(t.lr, t.label, color(i, "cyan")) for i, t in enumerate(traces)]
     side_height = max(2, height * SIDE_HEIGHT // LR_HEIGHT)
-    charts = [render(lr, width, height, log_y, x_label, x_last, fmt, "lr", colour)]
+    panels: list[tuple[list[Series], bool, str, int]] = [(lr, log_y, "lr", height)]
     for title, own in (("momentum", "green"), ("metric", "magenta")):
         series = [
             Series(_per_row(t, values), t.label, color(i, own))
@@ -196,7 +224,12 @@ def chart_traces(
         if series:
             if len(series) == 1 and not single:  # no legend: the title names the schedule
                 title = f"{title}: {series[0].label}"
+            panels.append((series, False, title, side_height))
+    # one width of y labels for every panel: their plot areas start at the same column
+    pad = max(len(fmt(v)) + 1 for s, log, _, _ in panels for v in value_range(s, log))
+    charts: list[Text] = []
+    for series, log, title, rows in panels:
+        if charts:
             charts.append(Text())
-            side = render(series, width, side_height, False, x_label, x_last, fmt, title, colour)
-            charts.append(side)
+        charts.append(render(series, width, rows, log, x_label, x_last, fmt, title, colour, pad))
     return Group(*charts)
