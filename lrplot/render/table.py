@@ -43,11 +43,17 @@ def select_rows(
     if total <= limit:
         return np.arange(total)
     if changes is not None and 2 * len(changes) + 2 <= min(FEW_ROWS, limit):
-        rows = np.unique(np.concatenate(([0, total - 1], changes - 1, changes)))
+        rows = sorted_unique(np.concatenate(([0, total - 1], changes - 1, changes)))
         if lines is None or _lines(rows) <= limit:
             return rows
     pick = PICK_ROWS if lines is None else max(min(PICK_ROWS, (limit + 1) // 2), 2)
-    return np.unique(np.linspace(0, total - 1, pick).round().astype(np.int64))
+    return sorted_unique(np.linspace(0, total - 1, pick).round().astype(np.int64))
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique of integers, without its cost at start-up (it imports numpy.ma)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
 def _lines(rows: np.ndarray) -> int:
@@ -100,7 +106,7 @@ def render_table(
     # the changes matter only when they are few: events (milestones, reductions) to
     # list and mark, not a smooth schedule changing on every row
     few = sum(len(t.change_rows) for t in traces) <= 4 * MAX_ROWS
-    changes = np.unique(np.concatenate([t.change_rows for t in traces])) if few else None
+    changes = sorted_unique(np.concatenate([t.change_rows for t in traces])) if few else None
 
     # labels, titles and file names are text, not rich markup: '[linear:...]' must show
     title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
