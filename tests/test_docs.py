@@ -406,3 +406,10 @@ def test_mkdocs_build_strict(tmp_path: Path):
     catalog = (tmp_path / "site" / "schedules" / "index.html").read_text(encoding="utf-8")
     for name in REGISTRY:
         assert f'id="{name}"' in catalog, name
+
+
+def test_schedule_counts_in_the_docs_are_current():
+    """A page that counts the schedules counts the registry."""
+    for path in [README, *sorted(DOCS.glob("*.md"))]:
+        for count in re.findall(r"(\d+) schedules: all of", path.read_text()):
+            assert int(count) == len(REGISTRY), path
