@@ -694,9 +694,10 @@ _CYCLIC_PARAMS = (
     Param(
         "step_size_down",
         INT,
-        "steps from max_lr down to base_lr (default: step_size_up)",
+        "steps from max_lr down to base_lr (default: step_size_up; 0: a sawtooth, up to "
+        "one step short of max_lr, then back to base_lr at once)",
         None,
-        low=1,
+        low=0,
         high=LONGEST,
         length=True,
     ),
@@ -777,6 +778,18 @@ _THREE_PHASES = (
     ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
     ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
     ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
+)
+
+
+# PyTorch's SequentialLR([LinearLR, OneCycleLR]) ramps from OneCycleLR's initial_lr
+# (LinearLR scales the group's LR, which OneCycleLR set), [LambdaLR, OneCycleLR] from
+# the optimizer's lr (LambdaLR kept it as its base): no one meaning for a warmup
+_ONECYCLE_NO_WARMUP = (
+    "a warmup before OneCycleLR has no one meaning in PyTorch (SequentialLR with LinearLR "
+    "ramps from max_lr / div_factor, with LambdaLR from the optimizer's lr): use "
+    "onecycle's own warmup (pct_start), or write the SequentialLR you mean: sequential "
+    "--schedule linear:start_factor=0.1,total_iters=N --schedule onecycle:max_lr=... "
+    "--milestones N"
 )
 
 
@@ -992,6 +1005,7 @@ def _onecycle_momentum(
     ),
     lint=(onecycle_length,),
     run_length=("total_steps",),
+    no_warmup=_ONECYCLE_NO_WARMUP,
     emit=Emit(run_defaults=("total_steps",)),
     known_as={"lightning": "torch.optim.lr_scheduler.OneCycleLR"},
     from_torch=_onecycle_from_torch,
