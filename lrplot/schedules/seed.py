@@ -246,6 +246,41 @@ def step_size_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Fi
     ]
 
 
+def gamma_grows(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """StepLR/MultiStepLR with gamma above 1: a 'decay' that multiplies the LR up."""
+    gamma = part.values["gamma"]
+    if gamma <= 1.0:
+        return []
+    lr = part.lr(trace)
+    return [
+        Finding(
+            "gamma",
+            f"{part.subject} grows the LR: gamma {format_value(gamma)} is above 1, so each "
+            f"decay multiplies it by {format_value(gamma)} (from {num(lr[0])} to "
+            f"{num(lr[-1])}): set {part.option('gamma', float(f'{1 / gamma:.3g}'))} (1 / "
+            "gamma) to decay",
+            "gamma",
+        )
+    ]
+
+
+def cosine_eta_min(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CosineAnnealingLR with eta_min above the LR it starts from: it rises, not anneals."""
+    eta_min, start = part.values["eta_min"], float(part.lr(trace)[0])
+    if not eta_min > start:
+        return []
+    return [
+        Finding(
+            "eta-min",
+            f"{part.subject} rises instead of annealing: eta_min {format_value(eta_min)} is "
+            f"above the LR it starts from ({num(start)}), so it climbs to "
+            f"{format_value(eta_min)}: set {part.option('eta_min', 0.0)} (or any value below "
+            f"{num(start)}), or raise --lr",
+            "eta_min",
+        )
+    ]
+
+
 # --- --emit hf: the transformers schedule that gives the same LRs (emit checks it)
 
 
@@ -295,7 +330,7 @@ def _exponential_every(p: Mapping[str, Any], frequency: int) -> tuple[ScheduleDe
             "gamma multiplies the LR at every decay: three decays with gamma=0.1 end at lr / 1000.",
         ),
     ),
-    lint=(step_size_in_run,),
+    lint=(step_size_in_run, gamma_grows),
     known_as={"lightning": "torch.optim.lr_scheduler.StepLR", "mmengine": "StepLR"},
     every=_step_every,
 )
@@ -331,7 +366,7 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
             "gamma applies per milestone: two milestones with gamma=0.1 end at lr / 100.",
         ),
     ),
-    lint=(milestones_in_run,),
+    lint=(milestones_in_run, gamma_grows),
     run_length=("milestones",),
     known_as={
         "lightning": "torch.optim.lr_scheduler.MultiStepLR",
@@ -404,7 +439,7 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
             "eta_min is an LR, not a fraction of lr.",
         ),
     ),
-    lint=(cosine_length,),
+    lint=(cosine_length, cosine_eta_min),
     run_length=("t_max",),
     emit=Emit(hf=_cosine_as_hf),
     known_as={

@@ -207,6 +207,24 @@ def cyclic_step_size(part: Part, settings: RunSettings, trace: Trace) -> list[Fi
     ]
 
 
+def cyclic_inverted(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CyclicLR with base_lr above max_lr: the cycle is upside down."""
+    low, high = part.values["base_lr"], part.values["max_lr"]
+    if not low > high:
+        return []
+    and_ = "" if part.child is None else " and"
+    return [
+        Finding(
+            "inverted",
+            f"{part.subject} is upside down: base_lr {format_value(low)} is above max_lr "
+            f"{format_value(high)}, so the LR dips from {format_value(low)} to "
+            f"{format_value(high)} (and the momentum cycles the wrong way): swap them, "
+            f"{part.option('base_lr', high)}{and_} {part.option('max_lr', low)}",
+            "base_lr",
+        )
+    ]
+
+
 def _cyclic_zero(p: Mapping[str, Any], lr: float) -> tuple[str, str]:
     return "--base-lr is 0", f"set --base-lr {p['max_lr'] / 10:.3g} (max_lr / 10)"
 
@@ -757,7 +775,7 @@ def _cyclic_momentum(
             _MOMENTUM,
         ),
     ),
-    lint=(cyclic_step_size,),
+    lint=(cyclic_step_size, cyclic_inverted),
     zero_start=_cyclic_zero,
     known_as={"lightning": "torch.optim.lr_scheduler.CyclicLR"},
 )
