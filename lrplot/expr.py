@@ -21,10 +21,15 @@ it appears, and so does an int of more than ``MAX_INT_BITS`` bits (where Python
 would grind on).
 
 Speed: :meth:`Expr.values` evaluates the tree once over a numpy array of epochs
-(subsets for the branches that short-circuit); the transcendental functions and
-``**`` use Python's own math for up to ``EXACT_MAX`` values (PyTorch's bits) and
-numpy beyond (within a few ulp). Ints that could leave int64's exact range fall
-back to a per-epoch evaluation with Python's own numbers.
+(subsets for the branches that short-circuit). Only what is bit for bit Python's on
+every input is numpy's (``VECTORISED``): ``+ - * /`` and comparisons (IEEE 754, one
+rounding each), floor, ceil, abs, and ``sqrt`` (correctly rounded by IEEE 754, in
+numpy and in C's ``sqrt`` alike). ``exp``, ``log``, ``cos``, ``sin``, ``tanh`` and
+a float ``**`` are not: numpy has its own SIMD versions of some of them, 1 ulp off
+C's libm on many inputs (``tanh`` on a quarter of them, here), and which ones
+depends on numpy's version and the CPU; so they are always Python's own ``math``,
+value by value (a million values in about 0.1 s each). Ints that could leave int64's
+exact range fall back to a per-epoch evaluation with Python's own numbers.
 """
 
 from __future__ import annotations
@@ -65,7 +70,9 @@ VARIABLE = "epoch"
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 64  # nesting of the syntax tree
 MAX_INT_BITS = 1 << 14
-EXACT_MAX = 1 << 16  # up to this many values, math functions use Python's own math
+# the math functions whose numpy form is bit for bit Python's on every input (and
+# platform): IEEE 754 makes sqrt correctly rounded. Every other one is Python's own.
+VECTORISED: dict[str, Callable[..., Any]] = {"sqrt": lambda x: np.sqrt(x)}
 
 _SAFE_INT = 1 << 62  # int64 arithmetic below this magnitude cannot overflow
 _EXACT_FLOAT_INT = 1 << 53  # ints up to this convert to float exactly
@@ -547,24 +554,25 @@ class _Vector:
         complex_ = np.isfinite(a) & (a < 0) & finite_b & (b != np.floor(b))  # Python: complex
         bad = zero | complex_
         self.fail(idx, bad)
-        return self.libm(operator.pow, np.power, idx, ~bad, a, b)
+        return self.libm(operator.pow, None, idx, ~bad, a, b)
 
     def libm(
         self,
         py: Callable[..., float],
-        vec: Callable[..., np.ndarray],
+        vec: Callable[..., np.ndarray] | None,
         idx: np.ndarray,
         ok: np.ndarray,
         *args: np.ndarray,
     ) -> np.ndarray:
-        """py(*args) elementwise where ``ok`` (1.0 elsewhere): Python's math for small
-        arrays (PyTorch's bits), numpy beyond. A float result out of range fails."""
+        """py(*args) elementwise where ``ok`` (1.0 elsewhere): Python's math (PyTorch's
+        bits), or ``vec``, numpy's form where it is the same bits (VECTORISED). A float
+        result out of range fails."""
         out = np.ones(len(idx))
         where = np.flatnonzero(ok)
         if not where.size:
             return out
         sub = [x[where] for x in args]
-        if where.size <= EXACT_MAX:
+        if vec is None:
             values, failed = [], []
             for i, xs in enumerate(zip(*(s.tolist() for s in sub), strict=True)):
                 try:
@@ -655,8 +663,8 @@ class _Vector:
                 base = args[1].astype(np.float64)
                 ok &= ~(base <= 0)
                 self.fail(idx, ~ok)
-                num = self.libm(math.log, np.log, idx, ok, x)
-                den = self.libm(math.log, np.log, idx, ok, base)
+                num = self.libm(math.log, None, idx, ok, x)
+                den = self.libm(math.log, None, idx, ok, base)
                 zero = ok & (den == 0)  # log(x, 1): ZeroDivisionError
                 self.fail(idx, zero)
                 return num / np.where(zero, 1.0, den)
@@ -665,8 +673,7 @@ class _Vector:
         elif name in ("cos", "sin"):
             ok = ~np.isinf(x)
         self.fail(idx, ~ok)
-        vec = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "cos": np.cos, "sin": np.sin}
-        return self.libm(FUNCTIONS[name], vec.get(name, np.tanh), idx, ok, x)
+        return self.libm(FUNCTIONS[name], VECTORISED.get(name), idx, ok, x)
 
 
 def _merge(n: int, pieces: list[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:

@@ -5,8 +5,10 @@ A schedule's own rules live in its module and are registered in its declaration
 runs them, part by part (the schedule itself, or each child of sequential/chained,
 over the stretch of the run it drives). The rules here are the generic ones, driven
 by what declarations say, never by a schedule's name: lengths in the wrong unit (a
-declaration's ``run_length``), an LR of 0 at the start (its ``zero_start``), and a
-warmup that does not fit (lrplot's own, or a declared ``inner_warmup``).
+declaration's ``run_length``), an LR of 0 at the start (its ``zero_start``), a
+warmup that does not fit (lrplot's own, or a declared ``inner_warmup``), and, from
+the trace alone, an LR that blows up: inf or nan, or a positive LR that underflows
+to exactly 0.
 
 A generic rule is ``rule(schedule, settings, trace) -> list[Finding]``; a finding is
 one line: what goes wrong, then, after a colon, how to fix it. The CLI only prints
@@ -18,12 +20,17 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import RunSettings, Trace
 from .params import INT_LIST
 from .schedules import REGISTRY, Schedule
-from .schedules.rules import Finding, Part, num, parts
+from .schedules.rules import Finding, Part, num, parts, run_length
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import np
 
 __all__ = ["RULES", "Finding", "Part", "apply", "every_rule", "lint", "parts"]
 
@@ -189,8 +196,50 @@ def warmup_fit(schedule: Schedule, settings: RunSettings, trace: Trace) -> list[
     return out
 
 
+TINY = 1e-300  # an LR this small is on its way to underflow, not to a schedule's 0
+
+
+def _until(settings: RunSettings, step: int) -> str:
+    """End the run before scheduler step ``step``: the option that does it."""
+    return f"or end the run before step {step} ({run_length(settings, max(step, 1))})"
+
+
+def blow_up(schedule: Schedule, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """An LR that overflows to inf, becomes nan, or underflows to exactly 0 (from a
+    positive LR below TINY): every optimizer step from there is wrong or does nothing."""
+    lr = trace.sched_lr
+    total = len(lr)
+    bad = np.flatnonzero(~np.isfinite(lr))
+    out = []
+    if bad.size:
+        at = int(bad[0])
+        what = "overflows to inf" if np.isinf(lr[at]) else "becomes nan"
+        before = f" (from {num(lr[at - 1])} at step {at - 1})" if at else ""
+        out.append(
+            Finding(
+                "blow-up",
+                f"the LR {what} at step {at} of {total}{before}, and training with it "
+                f"diverges: make the factor that compounds it 1 or less, {_until(settings, at)}",
+            )
+        )
+    with np.errstate(invalid="ignore"):
+        under = np.flatnonzero((lr[1:] == 0.0) & (lr[:-1] > 0.0) & (lr[:-1] < TINY)) + 1
+    if under.size:
+        at = int(under[0])
+        small = int(np.argmax((lr > 0.0) & (lr < TINY)))
+        out.append(
+            Finding(
+                "underflow",
+                f"the LR underflows to exactly 0 at step {at} of {total} (it is below "
+                f"{TINY:g} from step {small}), and the optimizer steps from there do "
+                f"nothing: decay more slowly, {_until(settings, small)}",
+            )
+        )
+    return out
+
+
 # in order: a units mix-up first (it explains the length findings it would also cause)
-RULES: tuple[Rule, ...] = (epoch_step_units, first_lr_zero, warmup_fit)
+RULES: tuple[Rule, ...] = (epoch_step_units, first_lr_zero, warmup_fit, blow_up)
 
 
 def every_rule() -> list[Any]:

@@ -98,6 +98,28 @@ def test_warmup_cli_exact(cli, csv_writer):
     ]  # fmt: skip
 
 
+def test_warmup_on_onecycle_is_refused(cli):
+    """SequentialLR([LinearLR, OneCycleLR]) ramps from OneCycleLR's max_lr / div_factor,
+    [LambdaLR, OneCycleLR] from the optimizer's lr: lrplot refuses --warmup and says how
+    to write either; the sequential gives PyTorch's LinearLR form (0.0012 at row 0)."""
+    message = cli.fail("onecycle", "--max-lr", "0.3", "--warmup", "4", "--epochs", "16")
+    assert message == (
+        "Error: invalid value for --warmup: a warmup before OneCycleLR has no one meaning in "
+        "PyTorch (SequentialLR with LinearLR ramps from max_lr / div_factor, with LambdaLR "
+        "from the optimizer's lr): use onecycle's own warmup (pct_start), or write the "
+        "SequentialLR you mean: sequential --schedule linear:start_factor=0.1,total_iters=N "
+        "--schedule onecycle:max_lr=... --milestones N"
+    )
+    with pytest.raises(LrplotError, match="no one meaning"):
+        parse_spec("onecycle:max_lr=0.3,warmup=4")
+    out = cli.ok(
+        "sequential", "--schedule", "linear:start_factor=0.1,total_iters=4", "--schedule",
+        "onecycle:max_lr=0.3,total_steps=10", "--milestones", "4", "--epochs", "8", "--csv", "-",
+    ).stdout  # fmt: skip
+    torch_lrs = [0.0012000000000000001, 0.0039000000000000003, 0.0066, 0.009300000000000001]
+    assert csv_lr(out)[:4] == torch_lrs  # real torch 2.13's values
+
+
 def test_warmup_overlap_and_shapes(cli):
     base = ["exponential", "--gamma", "0.5", "--warmup", "2", "--epochs", "4", "--csv", "-"]
     overlap = csv_lr(cli.ok(*base, "--warmup-mode", "overlap").stdout)

@@ -94,7 +94,6 @@ TORCH_CASES: dict[str, list[str]] = {
                          "exponential", "--warmup-start", "0.01", "--epochs", "14"],
     "warmup-per-step": ["cosine", "--t-max", "30", "--eta-min", "0.001", "--warmup", "6",
                         "--epochs", "4", "--steps-per-epoch", "9", "--interval", "step"],
-    "warmup-onecycle": ["onecycle", "--max-lr", "0.2", "--warmup", "4", "--epochs", "16"],
     "warmup-multiplicative": ["multiplicative", "--expr", "0.9", "--warmup", "3", "--epochs",
                               "10"],
     "warmup-overlap-step": ["step", "--step-size", "3", "--warmup", "4", "--warmup-mode",
@@ -353,7 +352,6 @@ def test_warmup_forms(torch_emitted):
         in code["warmup-linear-start"]
     )
     assert "1 - cos(pi * (epoch / 4))" in code["warmup-cosine-shape"]
-    assert "SequentialLR" in code["warmup-onecycle"] and "total_steps=12" in code["warmup-onecycle"]
     for name in ("warmup-overlap-step", "warmup-plateau", "warmup-sequential",
                  "warmup-multiplicative"):  # fmt: skip
         assert "def warmup_factor(t):" in code[name], name

@@ -9,7 +9,7 @@ import pytest
 from conftest import trace
 
 from lrplot import lint
-from lrplot.lint import epoch_step_units, first_lr_zero, warmup_fit
+from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, warmup_fit
 from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
@@ -25,6 +25,9 @@ floor_reached = (torch_more.polynomial_floor, torch_more.linear_floor, timm.floo
 milestones_in_run = (seed.milestones_in_run, compose.milestones_in_run)
 step_size_in_run = (seed.step_size_in_run, torch_more.cyclic_step_size)
 swa_anneal = swa.anneal_in_run
+gamma_grows = seed.gamma_grows  # step's and multistep's
+cosine_eta_min = seed.cosine_eta_min
+cyclic_inverted = torch_more.cyclic_inverted
 SWA_AFTER_COSINE = "sequential:schedulers=[cosine:t_max=75; swa:swa_lr=0.05,anneal_epochs="
 
 
@@ -433,6 +436,84 @@ FIRES = [
             "anneal_epochs=24 in schedulers[1] or less",
         ],
     ),
+    (
+        blow_up,
+        "exponential:gamma=1.5",
+        {"epochs": 3000},
+        [
+            "the LR overflows to inf at step 1757 of 3000 (from 1.64532e+308 at step 1756), "
+            "and training with it diverges: make the factor that compounds it 1 or less, or "
+            "end the run before step 1757 (--epochs 1757)",
+        ],
+    ),
+    (
+        blow_up,
+        "multiplicative:expr=2",
+        {"epochs": 2000},
+        [
+            "the LR overflows to inf at step 1028 of 2000 (from 1.43815e+308 at step 1027), "
+            "and training with it diverges: make the factor that compounds it 1 or less, or "
+            "end the run before step 1028 (--epochs 1028)",
+        ],
+    ),
+    (
+        blow_up,
+        "exponential:gamma=0.5",
+        {"epochs": 2000},
+        [
+            "the LR underflows to exactly 0 at step 1072 of 2000 (it is below 1e-300 from "
+            "step 994), and the optimizer steps from there do nothing: decay more slowly, or "
+            "end the run before step 994 (--epochs 994)",
+        ],
+    ),
+    (
+        gamma_grows,
+        "step:step_size=30,gamma=2",
+        {"epochs": 100},
+        [
+            "step grows the LR: gamma 2 is above 1, so each decay multiplies it by 2 (from "
+            "0.1 to 0.8): set --gamma 0.5 (1 / gamma) to decay",
+        ],
+    ),
+    (
+        gamma_grows,
+        SEQ + "multistep:milestones=[30,60],gamma=3],milestones=[5]",
+        {"epochs": 100},
+        [
+            "schedulers[1] (multistep) grows the LR: gamma 3 is above 1, so each decay "
+            "multiplies it by 3 (from 0.1 to 0.9): set gamma=0.333 in schedulers[1] (1 / "
+            "gamma) to decay",
+        ],
+    ),
+    (
+        cosine_eta_min,
+        "cosine:t_max=100,eta_min=1",
+        {"epochs": 100},
+        [
+            "cosine rises instead of annealing: eta_min 1 is above the LR it starts from "
+            "(0.1), so it climbs to 1: set --eta-min 0 (or any value below 0.1), or raise --lr",
+        ],
+    ),
+    (
+        cyclic_inverted,
+        "cyclic:base_lr=0.1,max_lr=0.01,step_size_up=10",
+        {"epochs": 60},
+        [
+            "cyclic is upside down: base_lr 0.1 is above max_lr 0.01, so the LR dips from 0.1 "
+            "to 0.01 (and the momentum cycles the wrong way): swap them, --base-lr 0.01 "
+            "--max-lr 0.1",
+        ],
+    ),
+    (
+        cyclic_inverted,
+        "chained:schedulers=[cyclic:base_lr=0.1,max_lr=0.01,step_size_up=5; exponential:gamma=0.9]",
+        {"epochs": 20},
+        [
+            "schedulers[0] (cyclic) is upside down: base_lr 0.1 is above max_lr 0.01, so the "
+            "LR dips from 0.1 to 0.01 (and the momentum cycles the wrong way): swap them, "
+            "base_lr=0.01 in schedulers[0] and max_lr=0.1 in schedulers[0]",
+        ],
+    ),
 ]
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
@@ -506,6 +587,15 @@ QUIET = [
     (milestones_in_run, "multistep:milestones=[30,99]", {"epochs": 100}),
     (step_size_in_run, "step:step_size=99", {"epochs": 100}),
     (step_size_in_run, "cyclic:base_lr=0.001,max_lr=0.1,step_size_up=99", {"epochs": 100}),
+    (blow_up, "exponential:gamma=1.5", {"epochs": 1757}),
+    (blow_up, "exponential:gamma=0.5", {"epochs": 994}),
+    (blow_up, "cosine:t_max=99", {"epochs": 100}),  # an LR of 0 on purpose: no underflow
+    (blow_up, "hf-linear", {"epochs": 100}),
+    (gamma_grows, "step:step_size=30,gamma=1", {"epochs": 100}),
+    (gamma_grows, "multistep:milestones=[30],gamma=0.5", {"epochs": 100}),
+    (cosine_eta_min, "cosine:t_max=100,eta_min=0.1", {"epochs": 100}),  # flat, at the LR
+    (cosine_eta_min, "cosine:t_max=100,eta_min=1", {"epochs": 100, "lr": 2.0}),
+    (cyclic_inverted, "cyclic:base_lr=0.01,max_lr=0.1,step_size_up=10", {"epochs": 60}),
 ]
 
 
@@ -600,3 +690,80 @@ def test_check_has_a_subcommand_per_schedule(cli):
     result = cli("check", "onecycle", "--max-lr", "0.1", "--epochs", "10",
                  "--steps-per-epoch", "100", "--interval", "step")  # fmt: skip
     assert result.exit_code == 0 and result.stdout == "no problems found\n"
+
+
+# --- the findings as the user sees them ------------------------------------------------
+
+BLOW_UPS = [
+    (
+        "exponential --gamma 1.5 --epochs 3000",
+        ["warning: the LR overflows to inf at step 1757 of 3000 (from 1.64532e+308 at step "
+         "1756), and training with it diverges: make the factor that compounds it 1 or less, "
+         "or end the run before step 1757 (--epochs 1757)"],
+    ),
+    (
+        "multiplicative --expr 2 --epochs 2000",
+        ["warning: the LR overflows to inf at step 1028 of 2000 (from 1.43815e+308 at step "
+         "1027), and training with it diverges: make the factor that compounds it 1 or less, "
+         "or end the run before step 1028 (--epochs 1028)"],
+    ),
+    (
+        "step --step-size 30 --gamma 2",
+        ["warning: step grows the LR: gamma 2 is above 1, so each decay multiplies it by 2 "
+         "(from 0.1 to 0.8): set --gamma 0.5 (1 / gamma) to decay"],
+    ),
+    (
+        "cosine --t-max 100 --eta-min 1",
+        ["warning: cosine rises instead of annealing: eta_min 1 is above the LR it starts "
+         "from (0.1), so it climbs to 1: set --eta-min 0 (or any value below 0.1), or raise "
+         "--lr"],
+    ),
+    (
+        "exponential --gamma 0.5 --epochs 2000",
+        ["warning: the LR underflows to exactly 0 at step 1072 of 2000 (it is below 1e-300 "
+         "from step 994), and the optimizer steps from there do nothing: decay more slowly, "
+         "or end the run before step 994 (--epochs 994)"],
+    ),
+    (
+        "cyclic --base-lr 0.1 --max-lr 0.01",
+        ["warning: cyclic never reaches max_lr (0.01): step_size_up 2000 is not shorter than "
+         "the run (100 steps): set --step-size-up 50 or less",
+         "warning: cyclic is upside down: base_lr 0.1 is above max_lr 0.01, so the LR dips "
+         "from 0.1 to 0.01 (and the momentum cycles the wrong way): swap them, --base-lr "
+         "0.01 --max-lr 0.1"],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "lines"), BLOW_UPS, ids=[c for c, _ in BLOW_UPS])
+def test_check_catches_blow_ups(cli, command, lines):
+    result = cli("check", *shlex.split(command))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == lines
+
+
+@pytest.mark.parametrize(("command", "lines"), BLOW_UPS, ids=[c for c, _ in BLOW_UPS])
+def test_a_schedule_command_notes_its_findings_under_the_table(cli, command, lines):
+    """What check would say, one line each after the summary (piped: no wrapping)."""
+    out = cli.ok(*shlex.split(command), "--no-chart").stdout.splitlines()
+    notes = [line.replace("warning: ", "note: ", 1) for line in lines]
+    assert out[-len(notes) :] == notes
+    assert out[-len(notes) - 1].startswith("initial ")
+
+
+def test_the_headline_command_says_the_cosine_rises_again(cli):
+    out = cli.ok("cosine", "--t-max", "50", "--epochs", "100").stdout.splitlines()
+    assert out[-1] == (
+        "note: cosine rises again after step 50 of 100: set --t-max 100 (or use cosine-restarts)"
+    )
+
+
+@pytest.mark.parametrize("extra", [["--csv", "-"], ["-q"], ["--emit", "torch"]])
+def test_notes_only_on_the_table(cli, extra):
+    out = cli.ok("cosine", "--t-max", "50", "--epochs", "100", *extra).output
+    assert "note:" not in out and "rises again" not in out
+
+
+def test_a_run_that_fits_has_no_note(cli):
+    out = cli.ok("cosine", "--t-max", "100", "--epochs", "100").stdout
+    assert "note:" not in out

@@ -107,7 +107,7 @@ BAD = [
     ("cyclic", "base_lr", -0.1),
     ("cyclic", "max_lr", 0),
     ("cyclic", "step_size_up", 0),
-    ("cyclic", "step_size_down", 0),
+    ("cyclic", "step_size_down", -1),
     ("cyclic", "mode", "sawtooth"),
     ("cyclic", "gamma", 0),
     ("cyclic", "scale_mode", "epochs"),

@@ -153,6 +153,12 @@ def hf_cases() -> list[dict[str, Any]]:
             interval="step",
         ),
         case("09-c3-t7", s, {"num_cycles": 3, "num_training_steps": 7}, epochs=12),
+        # transformers takes float(num_cycles): a fraction of a cycle, or none at all
+        case("10-c2.5-w10", s, {"num_cycles": 2.5, "num_warmup_steps": 10}),
+        case(
+            "11-c0.3-step-s8", s, {"num_cycles": 0.3}, epochs=12, steps_per_epoch=8, interval="step"
+        ),
+        case("12-c0", s, {"num_cycles": 0.0, "num_training_steps": 30}, epochs=40),
     ]
     s = "hf-polynomial"
     out += [

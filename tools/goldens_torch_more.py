@@ -211,6 +211,20 @@ def cases() -> list[dict[str, Any]]:
             lr=1.0,
             epochs=100,
         ),
+        # step_size_down=0: a sawtooth (PyTorch's step_ratio is 1, the LR never falls)
+        case("15-sawtooth", cy, {**clr, "step_size_up": 5, "step_size_down": 0}, epochs=40),
+        case(
+            "16-sawtooth-triangular2-step-s7",
+            cy,
+            {**clr, "step_size_up": 4, "step_size_down": 0, "mode": "triangular2"},
+            **per_step(9, 7),
+        ),
+        case(
+            "17-sawtooth-exp-range",
+            cy,
+            {**clr, "step_size_up": 1, "step_size_down": 0, "mode": "exp_range", "gamma": 0.97},
+            epochs=50,
+        ),
     ]
     oc = "onecycle"
     out += [

@@ -279,11 +279,12 @@ class Outputs:
         if self.csv is not None and self.csv != "-":
             check_writable(Path(self.csv), "csv")
 
-    def render(self, traces: Sequence[api.Trace]) -> None:
+    def render(self, traces: Sequence[api.Trace], notes: bool = False) -> None:
         """Write the requested files, then show the table (unless the CSV is on stdout),
         with the terminal chart above it when ``chart`` and no chart file is asked for.
         With ``emit``, print the code of the schedule instead of the table (a plateau's
-        code reads the same metric file).
+        code reads the same metric file). ``notes``: what ``lrplot check`` finds, one
+        dim line each under the table.
 
         Long work shows progress on stderr, only when stderr is a terminal.
         """
@@ -339,4 +340,11 @@ class Outputs:
                     colour = console.is_terminal and not console.no_color
                     width = view.width or console.width
                     drawing = partial(chart_traces, traces, width, log_y, exact, colour)
-                render_table(traces, console, self.show_all, exact, drawing, view)
+                found = _notes(traces) if notes else []
+                render_table(traces, console, self.show_all, exact, drawing, view, found)
+
+
+def _notes(traces: Sequence[api.Trace]) -> list[str]:
+    from ..lint import lint
+
+    return [f"note: {escape(f.message)}" for t in traces for f in lint(t)]

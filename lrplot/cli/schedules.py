@@ -54,7 +54,7 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
     def run(kwargs: dict[str, Any]) -> None:
         outputs = Outputs.from_options(kwargs)
         outputs.check()
-        outputs.render(simulate_schedule(definition, kwargs))
+        outputs.render(simulate_schedule(definition, kwargs), notes=True)
 
     return run
 

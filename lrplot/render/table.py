@@ -92,9 +92,10 @@ def render_table(
     exact: bool = False,
     chart: Callable[[int], RenderableType] | None = None,
     view: View | None = None,
+    notes: Sequence[str] = (),
 ) -> None:
     """The title line, then the terminal chart if ``chart`` (its drawing, given its
-    height in lines), the table, a summary.
+    height in lines), the table, a summary, and ``notes`` (rich-escaped lines, dim).
 
     ``view``: the terminal to fit (see the module docstring); default: the console's.
     On a terminal too low for the chart and a few rows, the chart gets lower, then is
@@ -114,6 +115,7 @@ def render_table(
     head: list[RenderableType] = [f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]"]
     if settings.plan is not None:  # how the steps per epoch were worked out
         head.append(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")
+    dim = [f"[dim]{line}[/dim]" for line in notes]
     rows = select_rows(total, changes, show_all)
     room = None  # the lines left for the chart and the table, on a terminal
     for _ in range(3):  # rows fit the blocks' height; blocks fit the rows' widest values
@@ -126,7 +128,7 @@ def render_table(
             break
         # each block: its header, its rule and the blank line after it; then the note
         # and the prompt
-        used = sum(_height(console, r) for r in [*head, *summary]) + len(legend) + 2
+        used = sum(_height(console, r) for r in [*head, *summary, *dim]) + len(legend) + 2
         room = view.height - used - 4 * len(blocks)
         lines = room - (_chart_lines(console, chart, CHART_HEIGHTS[0]) if chart else 0)
         fitted = select_rows(total, changes, show_all, lines // len(blocks))
@@ -149,7 +151,7 @@ def render_table(
         console.print(f"[dim]{line}[/dim]")
     if len(rows) < total:
         console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
-    for line in summary:
+    for line in [*summary, *dim]:
         console.print(line)
 
 

@@ -172,7 +172,9 @@ class ScheduleDef:
       as lrplot's (OneCycleLR's epochs x steps_per_epoch is total_steps);
     * ``every``: ``(values, frequency) -> values | (definition, values)``, the
       schedule stepped every ``frequency`` steps as one stepped every step (Lightning's
-      frequency); None: no such form.
+      frequency); None: no such form;
+    * ``no_warmup``: why lrplot's ``--warmup`` is refused on it (PyTorch has no one
+      meaning for it), with the fix; "" when a warmup is fine.
     """
 
     name: str
@@ -200,6 +202,7 @@ class ScheduleDef:
     from_torch: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # -> the same schedule's values, or (another definition, its values)
     every: Callable[[Mapping[str, Any], int], Any] | None = None
+    no_warmup: str = ""
 
     @property
     def reproduces(self) -> str:
@@ -232,6 +235,8 @@ class ScheduleDef:
             if self.check is not None:
                 self.check(values)
             warmup = Warmup.from_values(ramp, run) if ramp else None
+            if warmup is not None and self.no_warmup:
+                raise ParamError("warmup", self.no_warmup)
         except ParamError as err:
             # bind's own messages for missing/unknown names already start with the name
             raise (err if str(err).startswith(f"{self.name} ") else err.within(self.name)) from None

@@ -339,7 +339,7 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     (
         _warmup(),
         _TRAINING,
-        Param("num_cycles", INT, "number of cosine cycles (hard restarts)", 1, low=1),
+        _cycles(1, "number of cosine cycles (hard restarts); 2.5 ends half way down a third"),
     ),
     aliases=("hf-cosine-with-hard-restarts",),
     example="--num-warmup-steps 10 --num-cycles 3 --epochs 100",
@@ -348,7 +348,8 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
         HF_STEPPING,
         (
             _HF_TRAINING,
-            "num_cycles is a whole number of cosines, each restarting at lr.",
+            "num_cycles counts cosines, each restarting at lr; a fraction (2.5) ends part "
+            "way down the last one, which then drops to 0 at num_training_steps.",
             "From num_training_steps on the LR is 0.",
         ),
     ),

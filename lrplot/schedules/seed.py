@@ -4,10 +4,10 @@ Exactness: each function reproduces PyTorch's own arithmetic. Where PyTorch
 multiplies the current LR step after step (StepLR, MultiStepLR, ExponentialLR)
 the chain is replayed with ``np.cumprod``, which performs the same sequence of
 double multiplications and so gives the same bits. CosineAnnealingLR is a
-recurrence too: until T_max it telescopes, and with eta_min = 0 it is a product
-chain (``np.cumprod`` again, per stretch between restarts); with eta_min > 0 its
-closed form is used until T_max (within 1e-13 relative), and past T_max, where
-PyTorch's rounding no longer telescopes, the recurrence is replayed step by step.
+recurrence too: with eta_min = 0 it is a product chain (``np.cumprod`` again, per
+stretch between restarts); with eta_min > 0 it is affine, ``factor * (lr - eta_min) +
+eta_min``, and is replayed step by step at any length (its closed form drifts from
+PyTorch's rounding by up to 1e-10 relative near eta_min, even before T_max).
 tests/test_parity.py checks every schedule against traces recorded from PyTorch.
 """
 
@@ -246,6 +246,41 @@ def step_size_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Fi
     ]
 
 
+def gamma_grows(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """StepLR/MultiStepLR with gamma above 1: a 'decay' that multiplies the LR up."""
+    gamma = part.values["gamma"]
+    if gamma <= 1.0:
+        return []
+    lr = part.lr(trace)
+    return [
+        Finding(
+            "gamma",
+            f"{part.subject} grows the LR: gamma {format_value(gamma)} is above 1, so each "
+            f"decay multiplies it by {format_value(gamma)} (from {num(lr[0])} to "
+            f"{num(lr[-1])}): set {part.option('gamma', float(f'{1 / gamma:.3g}'))} (1 / "
+            "gamma) to decay",
+            "gamma",
+        )
+    ]
+
+
+def cosine_eta_min(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CosineAnnealingLR with eta_min above the LR it starts from: it rises, not anneals."""
+    eta_min, start = part.values["eta_min"], float(part.lr(trace)[0])
+    if not eta_min > start:
+        return []
+    return [
+        Finding(
+            "eta-min",
+            f"{part.subject} rises instead of annealing: eta_min {format_value(eta_min)} is "
+            f"above the LR it starts from ({num(start)}), so it climbs to "
+            f"{format_value(eta_min)}: set {part.option('eta_min', 0.0)} (or any value below "
+            f"{num(start)}), or raise --lr",
+            "eta_min",
+        )
+    ]
+
+
 # --- --emit hf: the transformers schedule that gives the same LRs (emit checks it)
 
 
@@ -295,7 +330,7 @@ def _exponential_every(p: Mapping[str, Any], frequency: int) -> tuple[ScheduleDe
             "gamma multiplies the LR at every decay: three decays with gamma=0.1 end at lr / 1000.",
         ),
     ),
-    lint=(step_size_in_run,),
+    lint=(step_size_in_run, gamma_grows),
     known_as={"lightning": "torch.optim.lr_scheduler.StepLR", "mmengine": "StepLR"},
     every=_step_every,
 )
@@ -331,7 +366,7 @@ def _step(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.n
             "gamma applies per milestone: two milestones with gamma=0.1 end at lr / 100.",
         ),
     ),
-    lint=(milestones_in_run,),
+    lint=(milestones_in_run, gamma_grows),
     run_length=("milestones",),
     known_as={
         "lightning": "torch.optim.lr_scheduler.MultiStepLR",
@@ -404,7 +439,7 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
             "eta_min is an LR, not a fraction of lr.",
         ),
     ),
-    lint=(cosine_length,),
+    lint=(cosine_length, cosine_eta_min),
     run_length=("t_max",),
     emit=Emit(hf=_cosine_as_hf),
     known_as={
@@ -415,14 +450,7 @@ def _exponential(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) 
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     eta_min, t_max = p["eta_min"], p["t_max"]
     base_lr = float(base_lr)
-    if eta_min != 0.0 and count <= t_max + 1:
-        # no restart: PyTorch's recurrence telescopes to the closed form, evaluated
-        # in PyTorch's operation order (within 1e-13 relative for T_max <= 1e6)
-        n = np.arange(count, dtype=float)
-        lr = eta_min + (base_lr - eta_min) * (1 + np.cos(math.pi * n / t_max)) / 2
-        lr[:1] = base_lr  # PyTorch leaves step 0's LR untouched (the closed form: 1 ulp off)
-        return lr
-    # otherwise replay the recurrence: lr = [base_lr, factor of step 1, factor of step 2, ...]
+    # replay the recurrence: lr = [base_lr, factor of step 1, factor of step 2, ...]
     lr = _cosine_factors(1, count, t_max, out=np.empty(count))
     lr[0] = base_lr
     if eta_min == 0.0:
@@ -489,13 +517,15 @@ _REPLAY_CHUNK = 1 << 16
 
 
 def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
-    """eta_min != 0 past T_max: PyTorch's recurrence, one scheduler step at a time.
+    """eta_min != 0: PyTorch's recurrence, one scheduler step at a time (2M steps in
+    about 0.15 s).
 
-    Near eta_min, ``lr - eta_min`` keeps few significant bits and the rise after
-    each minimum amplifies them, so past T_max PyTorch's LR drifts from the closed
-    form (1e-11 relative for T_max = 1000, 4e-8 for T_max = 1e5); only the same
-    operations in the same order give its values: ``factor * (lr - eta_min) +
-    eta_min``, and ``lr + rise`` at each restart step.
+    Near eta_min, ``lr - eta_min`` keeps few significant bits, so PyTorch's LR drifts
+    from the closed form before T_max already (2.6e-12 relative at step 1.87M of a
+    2M-step run with eta_min = 1e-6; 6.4e-11 from step 7 with eta_min above lr), and
+    the rise after each minimum amplifies it past T_max (4e-8 for T_max = 1e5); only
+    the same operations in the same order give its values: ``factor * (lr - eta_min)
+    + eta_min``, and ``lr + rise`` at each restart step.
 
     ``lr`` holds [base_lr, factor of step 1, ...] and becomes the LRs.
     """

@@ -7,8 +7,8 @@ ConstantLR, PolynomialLR, MultiplicativeLR) the chain is replayed with
 :func:`~lrplot.schedules.base.chain` (``np.cumprod``: the same multiplications).
 Where PyTorch computes each LR afresh (CosineAnnealingWarmRestarts, CyclicLR,
 OneCycleLR, LambdaLR) the same expression is evaluated over all steps at once;
-``np.cos`` gives ``math.cos``'s bits, and ``**`` uses Python's own pow for up to
-``EXACT_POW_MAX`` values (numpy's beyond, within a few ulp).
+``np.cos`` gives ``math.cos``'s bits, and ``**`` is Python's own pow at every
+length (numpy's ``power`` is 1 ulp off C's ``pow`` on about 5% of inputs).
 
 Where PyTorch would raise during the run (OneCycleLR stepped past total_steps,
 a phase of length zero, CyclicLR's triangular2/exp_range scale overflowing, a
@@ -43,16 +43,13 @@ from .rules import Finding, Part, format_value, num, run_length
 
 LISTING = 20  # where its schedules come in `lrplot list` (lrplot.schedules)
 
-EXACT_POW_MAX = 1 << 20  # up to this many values, ** is Python's own (PyTorch's bits)
 LONGEST = 10**15  # bound of step counts PyTorch turns into floats (runs are <= 1e8 steps)
 
 
 def _pow(base: Any, exponent: Any) -> np.ndarray:
-    """Python's float ``base ** exponent`` elementwise, inf where Python overflows."""
+    """Python's float ``base ** exponent`` elementwise (PyTorch's bits; a million in
+    about 0.1 s), inf where Python overflows."""
     a, b = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
-    if a.size > EXACT_POW_MAX:
-        with np.errstate(over="ignore"):
-            return np.power(a, b)
     xs, ys = a.ravel().tolist(), b.ravel().tolist()
     try:
         values = [x**y for x, y in zip(xs, ys, strict=True)]
@@ -206,6 +203,24 @@ def cyclic_step_size(part: Part, settings: RunSettings, trace: Trace) -> list[Fi
             f"step_size_up {up} is not shorter than {part.span}: set "
             f"{part.option('step_size_up', max(1, n // 2))} or less",
             "step_size_up",
+        )
+    ]
+
+
+def cyclic_inverted(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """CyclicLR with base_lr above max_lr: the cycle is upside down."""
+    low, high = part.values["base_lr"], part.values["max_lr"]
+    if not low > high:
+        return []
+    and_ = "" if part.child is None else " and"
+    return [
+        Finding(
+            "inverted",
+            f"{part.subject} is upside down: base_lr {format_value(low)} is above max_lr "
+            f"{format_value(high)}, so the LR dips from {format_value(low)} to "
+            f"{format_value(high)} (and the momentum cycles the wrong way): swap them, "
+            f"{part.option('base_lr', high)}{and_} {part.option('max_lr', low)}",
+            "base_lr",
         )
     ]
 
@@ -697,9 +712,10 @@ _CYCLIC_PARAMS = (
     Param(
         "step_size_down",
         INT,
-        "steps from max_lr down to base_lr (default: step_size_up)",
+        "steps from max_lr down to base_lr (default: step_size_up; 0: a sawtooth, up to "
+        "one step short of max_lr, then back to base_lr at once)",
         None,
-        low=1,
+        low=0,
         high=LONGEST,
         length=True,
     ),
@@ -759,7 +775,7 @@ def _cyclic_momentum(
             _MOMENTUM,
         ),
     ),
-    lint=(cyclic_step_size,),
+    lint=(cyclic_step_size, cyclic_inverted),
     zero_start=_cyclic_zero,
     known_as={"lightning": "torch.optim.lr_scheduler.CyclicLR"},
 )
@@ -780,6 +796,18 @@ _THREE_PHASES = (
     ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
     ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
     ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
+)
+
+
+# PyTorch's SequentialLR([LinearLR, OneCycleLR]) ramps from OneCycleLR's initial_lr
+# (LinearLR scales the group's LR, which OneCycleLR set), [LambdaLR, OneCycleLR] from
+# the optimizer's lr (LambdaLR kept it as its base): no one meaning for a warmup
+_ONECYCLE_NO_WARMUP = (
+    "a warmup before OneCycleLR has no one meaning in PyTorch (SequentialLR with LinearLR "
+    "ramps from max_lr / div_factor, with LambdaLR from the optimizer's lr): use "
+    "onecycle's own warmup (pct_start), or write the SequentialLR you mean: sequential "
+    "--schedule linear:start_factor=0.1,total_iters=N --schedule onecycle:max_lr=... "
+    "--milestones N"
 )
 
 
@@ -995,6 +1023,7 @@ def _onecycle_momentum(
     ),
     lint=(onecycle_length,),
     run_length=("total_steps",),
+    no_warmup=_ONECYCLE_NO_WARMUP,
     emit=Emit(run_defaults=("total_steps",)),
     known_as={"lightning": "torch.optim.lr_scheduler.OneCycleLR"},
     from_torch=_onecycle_from_torch,
