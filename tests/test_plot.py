@@ -216,7 +216,7 @@ def test_titles_show_the_run_and_read_as_python():
     title = draw([t]).axes[0].get_title()
     assert "total_steps=40," in title and "cycle_momentum=True" in title
     assert "three_phase=False" in title and "None" not in title
-    warm = trace("onecycle:max_lr=0.1,warmup=4", epochs=40)
-    assert "total_steps=36," in draw([warm]).axes[0].get_title()
+    warm = trace("hf-cosine:warmup=4", epochs=40)
+    assert "num_training_steps=36," in draw([warm]).axes[0].get_title()
     given = trace("onecycle:max_lr=0.1,total_steps=50", epochs=40)
     assert "total_steps=50," in draw([given]).axes[0].get_title()
