@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -28,19 +28,20 @@ from .state import RUN, Entry, Outcome, State
 from .widgets import Chart, Field, FieldInput
 
 CSS = """
-#form { width: 40; border-right: solid $primary-darken-2; }
+#form { width: 34; border-right: solid $primary-darken-2; }
 #view { width: 1fr; }
 .heading { text-style: bold; color: $accent; margin-top: 1; }
 #schedules { margin-bottom: 0; }
 .field { height: auto; }
 .field .line { height: 1; }
-.field .name { width: 17; color: $text-muted; }
+.field .name { width: 16; color: $text-muted; }
 .field FieldInput { width: 1fr; }
 .field .error { color: $error; display: none; padding-left: 2; }
 .field.invalid .name { color: $error; }
 #chart { height: 1fr; min-height: 8; }
-#readout, #help { height: auto; color: $text-muted; }
-#info { height: auto; max-height: 12; }
+#readout { height: auto; max-height: 3; }
+#help { height: auto; max-height: 2; color: $text-muted; }
+#info { height: auto; max-height: 35%; }
 .dialog { width: 80%; height: 80%; background: $panel; border: thick $primary; padding: 0 1; }
 .dialog.small { height: auto; }
 PickSchedule, AskPath, ShowCode { align: center middle; }
@@ -52,8 +53,8 @@ class ExploreApp(App[str | None]):
 
     TITLE = "lrplot explore"
     CSS = CSS
-    BINDINGS = [
-        Binding("escape", "leave", "chart", show=True),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "keys"),
         Binding("a", "add", "add"),
         Binding("d", "duplicate", "duplicate"),
         Binding("x", "remove", "remove"),
@@ -66,8 +67,9 @@ class ExploreApp(App[str | None]):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, state: State | None = None) -> None:
+    def __init__(self, state: State | None = None, colour: bool | None = None) -> None:
         super().__init__()
+        self.colour = "NO_COLOR" not in os.environ if colour is None else colour
         self.state = state if state is not None else State()
         self.comparison: api.Comparison | None = None  # the last one drawn
         self.outcome: Outcome | None = None
@@ -89,7 +91,7 @@ class ExploreApp(App[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.chart.colour = "NO_COLOR" not in os.environ
+        self.chart.colour = self.colour
         self.build_form()
         if not self.state.entries:
             self.action_add()
@@ -193,11 +195,18 @@ class ExploreApp(App[str | None]):
         text = Text()
         many = len(self.state.entries) > 1
         for i, entry in enumerate(self.state.entries):
-            label = labels[i] if i < len(labels) and len(labels) == len(self.state.entries) else entry.name
+            label = (
+                labels[i]
+                if i < len(labels) and len(labels) == len(self.state.entries)
+                else entry.name
+            )
             mark = "▶ " if i == self.state.current else "  "
             style = "bold reverse" if i == self.state.current else ""
             text.append(mark, style=style)
-            text.append("━━ ", style=COLORS[i % len(COLORS)] if many else "cyan")
+            if self.chart.colour:
+                text.append("━━ ", style=COLORS[i % len(COLORS)] if many else "cyan")
+            else:  # the chart writes each curve's letter on it
+                text.append(f"{chr(ord('A') + i % 26) if many else '━'}  ", style="bold")
             text.append(f"{label}\n", style=style)
         self.query_one("#schedules", Static).update(text)
 

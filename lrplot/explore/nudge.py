@@ -33,13 +33,13 @@ def nudge(p: Param, text: str, up: bool) -> str | None:
         return f"{number}{match.group(2) or ''}"
     if p.kind == FLOAT:
         try:
-            number = float(text or "0")
+            real = float(text or "0")
         except ValueError:
             return None
-        if number == 0:
+        if real == 0:
             return "0.001" if up else None
-        number = number * FACTOR if up else number / FACTOR
-        if p.high is not None and number > p.high:
-            number = float(p.high)
-        return f"{number:.4g}"
+        real = real * FACTOR if up else real / FACTOR
+        if p.high is not None and real > p.high:
+            real = float(p.high)
+        return f"{real:.4g}"
     return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -16,7 +16,7 @@ from ..schedules import REGISTRY
 class PickSchedule(ModalScreen[str | None]):
     """Every registered schedule, with its summary; Enter picks, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "cancel")]
 
     def compose(self) -> Any:
         with Vertical(classes="dialog"):
@@ -33,7 +33,7 @@ class PickSchedule(ModalScreen[str | None]):
 class AskPath(ModalScreen[str | None]):
     """A file name, pre-filled; Enter accepts, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "cancel")]
 
     def __init__(self, prompt: str, default: str) -> None:
         super().__init__()
@@ -52,7 +52,7 @@ class AskPath(ModalScreen[str | None]):
 class ShowCode(ModalScreen[None]):
     """Text to read (the ``--emit torch`` code); Escape or q closes."""
 
-    BINDINGS = [Binding("escape,q,c", "dismiss(None)", "close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,c", "dismiss(None)", "close")]
 
     def __init__(self, title: str, code: str) -> None:
         super().__init__()

@@ -76,7 +76,9 @@ class Entry:
         return (*d.params, *warmup_fields(d))
 
     @classmethod
-    def new(cls, name: str, values: Mapping[str, Any] | None = None, example: bool = False) -> Entry:
+    def new(
+        cls, name: str, values: Mapping[str, Any] | None = None, example: bool = False
+    ) -> Entry:
         """A schedule with ``values`` (raw text), the others from its declared example
         (with ``example``; else only the required ones), then their defaults."""
         entry = cls(name, {k: v for k, v in (values or {}).items() if v})
@@ -113,7 +115,7 @@ def example_values(definition: ScheduleDef) -> dict[str, str]:
         if p is None:
             continue
         if p.kind == SCHEDULES:  # --schedule A --schedule B -> [A; B]
-            out[p.name] = (out.get(p.name, "[")[:-1] + "; " if p.name in out else "[")
+            out[p.name] = out.get(p.name, "[")[:-1] + "; " if p.name in out else "["
             out[p.name] += value + "]"
         else:
             out[p.name] = value
@@ -203,9 +205,10 @@ class State:
             _record(out, RUN, err, {p.name for p in self.run_fields})
         return out
 
-    def run_options(self) -> dict[str, str]:
-        """The run's given fields as keyword options of :func:`lrplot.compare`."""
-        options = given(self.run_fields, self.run)
+    def run_options(self) -> dict[str, Any]:
+        """The run's given fields, parsed, as keyword options of :func:`lrplot.compare`."""
+        texts = given(self.run_fields, self.run)
+        options = {p.name: p.parse(texts[p.name]) for p in self.run_fields if p.name in texts}
         if "metric_file" in options:
             options["metric"] = options.pop("metric_file")
         return options
@@ -235,7 +238,10 @@ def _record(
 
 def from_options(definition: ScheduleDef, options: Mapping[str, Any]) -> State:
     """``lrplot explore NAME --opt ...``: the options a schedule command takes (raw)."""
-    own = {p.name: _raw(p, options.get(p.name)) for p in (*definition.params, *warmup_fields(definition))}
+    own = {
+        p.name: _raw(p, options.get(p.name))
+        for p in (*definition.params, *warmup_fields(definition))
+    }
     entry = Entry.new(definition.name, own)
     return State([entry], _run_texts(options))
 

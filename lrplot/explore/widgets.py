@@ -7,11 +7,11 @@ cursor's column on it; the LR it reads out is the trace's own value at that step
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,18 +21,19 @@ from textual.widgets import Input, Label, Static
 from ..params import Param
 from ..render.termchart import chart_traces
 from .nudge import nudge
+from .state import initial_text
 
 
 class FieldInput(Input):
     """A parameter's text; Up/Down nudge it (x1.1 for a rate, +-1 for a count)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "nudge(1)", "nudge up", show=False),
         Binding("down", "nudge(0)", "nudge down", show=False),
     ]
 
     def __init__(self, param: Param, scope: int | str, value: str) -> None:
-        placeholder = "required" if param.required else param.default_text()
+        placeholder = "required" if param.required else initial_text(param) or "not set"
         super().__init__(value, placeholder=placeholder, compact=True, select_on_focus=False)
         self.param = param
         self.scope = scope
@@ -69,7 +70,7 @@ class Field(Vertical):
 class Chart(Widget, can_focus=True):
     """The LR (and momentum, metric) of every trace; a cursor column that the arrows move."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "move(-1, 0)", "cursor", show=False),
         Binding("right", "move(1, 0)", "cursor", show=False),
         Binding("shift+left", "move(-1, 1)", "step", show=False),
@@ -133,7 +134,11 @@ class Chart(Widget, can_focus=True):
         cells = len(lines[axis]) - left
         dots = cells * 2
         n = self.total
-        x = self.cursor * dots // n if n >= dots else round(self.cursor * (dots - 1) / max(n - 1, 1))
+        x = (
+            self.cursor * dots // n
+            if n >= dots
+            else round(self.cursor * (dots - 1) / max(n - 1, 1))
+        )
         column = left + min(x // 2, cells - 1)
         offset = 0
         for i, line in enumerate(lines):
