@@ -4,6 +4,8 @@ run_test with a Pilot; SVG snapshots of the main screen)."""
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import importlib.util
 import shlex
 import subprocess
 import sys
@@ -14,7 +16,11 @@ import pytest
 from lrplot.explore import session, state
 from lrplot.schedules import lookup
 
-textual = pytest.importorskip("textual", reason="lrplot[explore] (Textual) is not installed")
+HAS_TEXTUAL = importlib.util.find_spec("textual") is not None
+TEXTUAL = importlib.metadata.version("textual") if HAS_TEXTUAL else None
+needs_textual = pytest.mark.skipif(
+    not HAS_TEXTUAL, reason="Textual is not installed (lrplot[explore], lrplot[dev])"
+)
 
 
 def cosine() -> state.State:
@@ -152,8 +158,6 @@ def test_no_textual_import_on_other_paths() -> None:
 
 
 def test_without_textual_the_command_says_how_to_install(cli, monkeypatch) -> None:
-    import importlib.util
-
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "textual" else real(name, *a)
@@ -163,6 +167,7 @@ def test_without_textual_the_command_says_how_to_install(cli, monkeypatch) -> No
     assert "pip install 'lrplot[explore]'" in result.output
 
 
+@needs_textual
 def test_unknown_option_is_the_cli_error(cli) -> None:
     result = cli(*["explore", "cosine", "--t-maxx", "5"])
     assert result.exit_code == 2
@@ -178,6 +183,7 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
+@needs_textual
 def test_pilot_change_t_max_add_log_quit() -> None:
     asyncio.run(_change_t_max_add_log_quit())
 
@@ -218,6 +224,7 @@ async def _change_t_max_add_log_quit() -> None:
     )
 
 
+@needs_textual
 def test_pilot_duplicate_remove_switch_and_cursor() -> None:
     asyncio.run(_duplicate_remove_switch_and_cursor())
 
@@ -248,6 +255,7 @@ async def _duplicate_remove_switch_and_cursor() -> None:
     assert app.return_value == "lrplot cosine --t-max 51 --epochs 100"
 
 
+@needs_textual
 def test_pilot_save_and_export(cli, tmp_path) -> None:
     asyncio.run(_save_and_export(cli, tmp_path))
 
@@ -281,9 +289,14 @@ async def _save_and_export(cli, tmp_path) -> None:
 SNAPSHOT_TEXTUAL = "8.2.8"  # the snapshots were drawn by this Textual
 
 
+@needs_textual
 @pytest.mark.skipif(
-    textual.__version__ != SNAPSHOT_TEXTUAL,
-    reason=f"snapshots are of Textual {SNAPSHOT_TEXTUAL} (this is {textual.__version__})",
+    importlib.util.find_spec("pytest_textual_snapshot") is None,
+    reason="pytest-textual-snapshot is not installed (lrplot[dev] has it)",
+)
+@pytest.mark.skipif(
+    TEXTUAL != SNAPSHOT_TEXTUAL,
+    reason=f"snapshots are of Textual {SNAPSHOT_TEXTUAL} (this is {TEXTUAL})",
 )
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_main_screen_snapshot(snap_compare, size) -> None:
