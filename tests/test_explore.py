@@ -199,6 +199,10 @@ async def _change_t_max_add_log_quit() -> None:
         await pilot.press("up", "up", "down")  # nudge: +1 +1 -1
         await settle(app, pilot)
         assert app.state.entries[0].texts["t_max"] == "51"
+        await pilot.press("+", "+", "-")  # a count: + and - nudge too
+        await settle(app, pilot)
+        assert app.state.entries[0].texts["t_max"] == "52"
+        await pilot.press("down")
         assert app.comparison is not None and app.comparison.labels == ["cosine:t_max=51"]
         await pilot.press("ctrl+a", "ctrl+k", "4", "0", "enter")  # type a value
         await settle(app, pilot)

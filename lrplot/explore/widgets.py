@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -18,7 +19,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from ..params import Param
+from ..params import BOOL, CHOICE, INT, Param
 from ..render.termchart import chart_traces
 from .nudge import nudge
 from .state import initial_text
@@ -38,6 +39,22 @@ class FieldInput(Input):
         self.param = param
         self.scope = scope
         self.tooltip = f"{param.help}; {param.allowed()}"
+
+    @property
+    def signs_nudge(self) -> bool:
+        """+ and - nudge too where no value has a sign: counts, choices and switches
+        (a real number needs its - for an exponent: 1e-4)."""
+        p = self.param
+        counts = p.kind == INT and p.low is not None and p.low >= 0
+        return counts or p.kind in (CHOICE, BOOL)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in ("+", "-") and self.signs_nudge:
+            event.stop()
+            event.prevent_default()
+            self.action_nudge(int(event.character == "+"))
+            return
+        await super()._on_key(event)
 
     def action_nudge(self, up: int) -> None:
         text = nudge(self.param, self.value, bool(up))
