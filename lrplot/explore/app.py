@@ -28,13 +28,13 @@ from .state import RUN, Entry, Outcome, State
 from .widgets import Chart, Field, FieldInput
 
 CSS = """
-#form { width: 34; border-right: solid $primary-darken-2; }
+#form { width: 36; border-right: solid $primary-darken-2; }
 #view { width: 1fr; }
 .heading { text-style: bold; color: $accent; margin-top: 1; }
 #schedules { margin-bottom: 0; }
 .field { height: auto; }
 .field .line { height: 1; }
-.field .name { width: 16; color: $text-muted; }
+.field .name { width: 18; color: $text-muted; }
 .field FieldInput { width: 1fr; }
 .field .error { color: $error; display: none; padding-left: 2; }
 .field.invalid .name { color: $error; }
@@ -324,7 +324,8 @@ class ExploreApp(App[str | None]):
             except LrplotError as err:
                 self.notify(str(err), severity="error")
                 return
-            self.push_screen(ShowCode(f"lrplot {trace.spec} --emit torch", code))
+            shown = session.command(api.Comparison([trace]))
+            self.push_screen(ShowCode(f"{shown} --emit torch", code))
 
     async def action_quit(self) -> None:
         self.exit(session.command(self.comparison) if self.comparison is not None else None)

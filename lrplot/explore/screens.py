@@ -4,30 +4,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..schedules import REGISTRY
+from ..schedules import REGISTRY, ScheduleDef
 
 
 class PickSchedule(ModalScreen[str | None]):
-    """Every registered schedule, with its summary; Enter picks, Escape cancels."""
+    """Every registered schedule (its class, and its summary under it); Enter picks,
+    Escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "cancel")]
 
     def compose(self) -> Any:
         with Vertical(classes="dialog"):
             yield Label("Add a schedule (Enter picks, Esc cancels)", classes="heading")
-            yield OptionList(
-                *(Option(f"{d.name:<28} {d.torch_class}", id=d.name) for d in REGISTRY.values()),
-                id="pick",
-            )
+            yield OptionList(*(Option(_entry(d), id=d.name) for d in REGISTRY.values()), id="pick")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+def _entry(d: ScheduleDef) -> Text:
+    text = Text(d.name, style="bold")
+    text.append(f"  {d.torch_class}\n")
+    text.append(f"  {d.summary}", style="dim")
+    return text
 
 
 class AskPath(ModalScreen[str | None]):
