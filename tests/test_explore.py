@@ -10,12 +10,14 @@ import shlex
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
 from lrplot.explore import session, state
 from lrplot.schedules import lookup
 
+ROOT = Path(__file__).resolve().parent.parent
 HAS_TEXTUAL = importlib.util.find_spec("textual") is not None
 TEXTUAL = importlib.metadata.version("textual") if HAS_TEXTUAL else None
 needs_textual = pytest.mark.skipif(
@@ -127,6 +129,29 @@ def test_printed_command_and_saved_config_give_the_explorers_csv(argv, cli, tmp_
     # and the config opens in the explorer as the same state
     again = _state([], config).simulate()
     assert again.ok and again.comparison.to_csv() == shown
+
+
+SAMPLES = sorted(p.name for p in (ROOT / "sample_configs").iterdir() if p.suffix != ".csv")
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_every_sample_config_opens_and_its_command_gives_its_lrs(name, cli) -> None:
+    """--config FILE (lrplot's own or a framework's): the explorer's state gives the
+    config's LRs (labels aside: a curve is named by its SPEC), and so does its command."""
+    import lrplot
+    from lrplot.cli.explore import _state
+
+    path = ROOT / "sample_configs" / name
+    outcome = _state([], path).simulate()
+    assert outcome.ok, outcome
+
+    def lrs(text: str) -> list[list[str]]:
+        return [row.split(",")[2:] for row in text.splitlines()[1:]]
+
+    assert lrs(outcome.comparison.to_csv()) == lrs(lrplot.load(path).to_csv())
+    result = cli(*shlex.split(session.command(outcome.comparison))[1:], "--csv", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == outcome.comparison.to_csv()
 
 
 def test_nudges() -> None:

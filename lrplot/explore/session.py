@@ -8,7 +8,7 @@ import shlex
 from typing import Any
 
 from .. import api, metrics, plan
-from ..params import BOOL, SCHEDULES, TEXT, Param, format_value
+from ..params import BOOL, INT_LIST, SCHEDULES, TEXT, Param, format_value
 from ..schedules import Schedule
 from .state import METRIC_PARAMS, RUN_PARAMS
 
@@ -31,6 +31,8 @@ def _option(p: Param, value: Any) -> list[str]:
         return [w for child in value for w in ("--schedule", child.spec())]
     if p.kind == BOOL and p.flag:
         return [p.option if value else f"--no-{p.option[2:]}"]
+    if p.kind == INT_LIST:  # as the option's help writes it: 30,80
+        return [p.option, ",".join(str(v) for v in value)]
     return [p.option, value if p.kind == TEXT else format_value(value)]
 
 
