@@ -191,6 +191,7 @@ class ExploreApp(App[str | None]):
         self.show_readout()
 
     def show_schedules(self) -> None:
+        self.chart.current = self.state.current
         labels = self.comparison.labels if self.comparison is not None else []
         text = Text()
         many = len(self.state.entries) > 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from ..params import BOOL, CHOICE, INT, Param
-from ..render.termchart import chart_traces
+from ..render.termchart import COLORS, chart_traces
 from .nudge import nudge
 from .state import initial_text
 
@@ -99,6 +99,7 @@ class Chart(Widget, can_focus=True):
     traces: reactive[tuple[Any, ...]] = reactive((), always_update=True)
     log_y: reactive[bool] = reactive(False)
     cursor: reactive[int] = reactive(0)
+    current: reactive[int] = reactive(0)  # the schedule being edited: the others are dimmed
     colour = True
 
     class Moved(Message):
@@ -135,8 +136,22 @@ class Chart(Widget, can_focus=True):
             if _lines(group) <= height:
                 break
         assert group is not None
+        self._mark_current(group)
         self._mark_cursor(group)
         return group
+
+    def _mark_current(self, group: Group) -> None:
+        """Dim every curve (and legend entry) but the current schedule's."""
+        if not self.colour or len(self.traces) < 2:
+            return
+        own = COLORS[self.current % len(COLORS)]
+        others = {c for c in COLORS if c != own}
+        for text in group.renderables:
+            if isinstance(text, Text):
+                text.spans = [
+                    Span(s.start, s.end, f"dim {s.style}") if s.style in others else s
+                    for s in text.spans
+                ]
 
     def _mark_cursor(self, group: Group) -> None:
         """Reverse the cursor's column of the LR chart (its rows between title and axis)."""
