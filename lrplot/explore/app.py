@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from .. import api
+from .. import api, engine
 from ..errors import LrplotError
 from ..render.termchart import COLORS
 from . import session
@@ -166,15 +166,18 @@ class ExploreApp(App[str | None]):
     @work(thread=True, exclusive=True, group="simulate")
     def _simulate(self, state: State, version: int) -> None:
         outcome = state.simulate()
-        findings: list[str] = []
+        report: tuple[engine.Summary, list[str]] | None = None
         if outcome.comparison is not None and state.entries:
             current = outcome.comparison[min(state.current, len(outcome.comparison) - 1)]
-            findings = [f.message for f in current.check()]
-            current.summary()
+            report = (current.summary(), [f.message for f in current.check()])
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self.show, outcome, findings, version)
+            self.call_from_thread(self.show, outcome, report, version)
 
-    def show(self, outcome: Outcome, findings: list[str], version: int) -> None:
+    def show(
+        self, outcome: Outcome, report: tuple[engine.Summary, list[str]] | None, version: int
+    ) -> None:
+        """A simulation's result (the current schedule's summary and findings in
+        ``report``), unless the state has changed since it started."""
         if version != self.version:
             return
         self.outcome = outcome
@@ -187,7 +190,7 @@ class ExploreApp(App[str | None]):
             self.comparison = None
             self.chart.traces = ()
         self.show_schedules()
-        self.show_info(outcome, findings)
+        self.show_info(outcome, report)
         self.show_readout()
 
     def show_schedules(self) -> None:
@@ -211,16 +214,16 @@ class ExploreApp(App[str | None]):
             text.append(f"{label}\n", style=style)
         self.query_one("#schedules", Static).update(text)
 
-    def show_info(self, outcome: Outcome, findings: list[str]) -> None:
+    def show_info(self, outcome: Outcome, report: tuple[engine.Summary, list[str]] | None) -> None:
         text = Text()
         for problem in outcome.problems:
             text.append(f"error: {problem}\n", style="bold red")
         if outcome.errors:
             text.append("fix the fields in red: the chart shows the last valid values\n", "red")
         comparison = outcome.comparison
-        if comparison is not None and self.state.entries:
+        if comparison is not None and report is not None:
             trace = comparison[min(self.state.current, len(comparison) - 1)]
-            s = trace.summary()
+            s, findings = report
             text.append(f"{trace.schedule.title()}\n", style="bold")
             text.append(
                 f"{trace.describe_run()}: initial {s.initial:.6g}, final {s.final:.6g}, "
