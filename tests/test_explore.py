@@ -192,7 +192,6 @@ def test_without_textual_the_command_says_how_to_install(cli, monkeypatch) -> No
     assert "pip install 'lrplot[explore]'" in result.output
 
 
-@needs_textual
 def test_unknown_option_is_the_cli_error(cli) -> None:
     result = cli(*["explore", "cosine", "--t-maxx", "5"])
     assert result.exit_code == 2
@@ -338,3 +337,34 @@ def test_main_screen_snapshot(snap_compare, size) -> None:
         await settle(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@needs_textual
+def test_quitting_prints_the_command_on_the_normal_screen(cli, monkeypatch) -> None:
+    from lrplot.explore.app import ExploreApp
+
+    opened = []
+
+    def run(self):  # the app, quit at once: it returns the command of its state
+        opened.append(self.state)
+        return session.command(self.state.simulate().comparison)
+
+    monkeypatch.setattr(ExploreApp, "run", run)
+    monkeypatch.setattr("lrplot.cli.explore.interactive", lambda: True)
+    result = cli("explore", "cosine", "--t-max", "5", "--epochs", "20")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "lrplot cosine --t-max 5 --epochs 20\n"
+    assert opened[0].entries[0].texts["t_max"] == "5"
+
+
+@needs_textual
+def test_without_a_terminal_it_says_so(cli) -> None:
+    result = cli("explore", "cosine", "--t-max", "5")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: lrplot explore is interactive: run it in a terminal\n"
+
+
+def test_a_schedules_help_inside_explore(cli) -> None:
+    result = cli("explore", "cosine", "--help")
+    assert result.exit_code == 0, result.output
+    assert "--t-max" in result.stdout and "--warmup" in result.stdout

@@ -26,10 +26,12 @@ INSTALL = "lrplot explore needs Textual: pip install 'lrplot[explore]'"
 
 def _parse(name: str, parts: list[tuple[str, Any, Any]], tokens: list[str]) -> dict[str, Any]:
     """``tokens`` parsed as the options ``parts`` declare (click's own errors)."""
-    found: dict[str, Any] = {}
-    command = typer_command(name, make_command(found.update, parts))
-    command.main(tokens, prog_name=f"lrplot explore {name}".strip(), standalone_mode=False)
-    return found
+    found: list[dict[str, Any]] = []
+    command = typer_command(name, make_command(found.append, parts))
+    code = command.main(tokens, prog_name=f"lrplot explore {name}".strip(), standalone_mode=False)
+    if not found:  # --help: shown; nothing to explore
+        raise typer.Exit(code if isinstance(code, int) else 0)
+    return found[0]
 
 
 def _state(items: list[str], config: Path | None) -> Any:
@@ -54,10 +56,17 @@ def _state(items: list[str], config: Path | None) -> Any:
     return state.from_specs(positional, kwargs)
 
 
+def interactive() -> bool:
+    """A terminal to draw on and read keys from (not a pipe, nor a test's runner)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _explore(items: list[str] | None, config: Path | None) -> None:
+    session = _state(list(items or []), config)  # first: --help and mistakes need no Textual
     if importlib.util.find_spec("textual") is None:
         raise LrplotError(INSTALL)
-    session = _state(list(items or []), config)
+    if not interactive():
+        raise LrplotError("lrplot explore is interactive: run it in a terminal")
     from ..explore.app import ExploreApp
 
     printed = ExploreApp(session).run()
