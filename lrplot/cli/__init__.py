@@ -5,7 +5,7 @@ declared parameters (lrplot.schedules), so nothing is declared twice. One module
 per command; importing them registers the commands, in this order.
 """
 
-from . import schedules, compare, run, listing, check, explain  # noqa: F401, I001  (registers the commands)
+from . import schedules, compare, run, listing, check, explain, explore  # noqa: F401, I001  (registers the commands)
 from .app import app, main
 
 __all__ = ["app", "main"]
