@@ -242,7 +242,9 @@ def startup(runs: int) -> None:
         times = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+            subprocess.run(
+                cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+            )
             times.append(time.perf_counter() - t0)
         return statistics.median(times)
 

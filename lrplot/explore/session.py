@@ -29,7 +29,7 @@ def command(comparison: api.Comparison) -> str:
 def _option(p: Param, value: Any) -> list[str]:
     if p.kind == SCHEDULES:
         return [w for child in value for w in ("--schedule", child.spec())]
-    if p.kind == BOOL and p.flag:
+    if p.kind == BOOL:  # a --name/--no-name flag
         return [p.option if value else f"--no-{p.option[2:]}"]
     if p.kind == INT_LIST:  # as the option's help writes it: 30,80
         return [p.option, ",".join(str(v) for v in value)]
