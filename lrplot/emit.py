@@ -62,6 +62,7 @@ else:
 
 from . import expr as expressions
 from .engine import Trace
+from .errors import ParamError
 from .metrics import FileMetric, MetricSource
 from .params import LrplotError
 from .schedules import Schedule, known, lookup
@@ -85,18 +86,12 @@ class _Unavailable(Exception):
 # --- public ------------------------------------------------------------------------------
 
 
-def check_request(target: str | None, csv: str | None = None) -> None:
-    """Reject a bad --emit before any work: an unknown target, or two outputs on stdout."""
-    if target is None:
+def check_request(target: str | None) -> None:
+    """Reject an unknown target before any work (a ParamError naming ``emit``)."""
+    if target is None or target in TARGETS:
         return
-    if target not in TARGETS:
-        raise LrplotError(
-            f"invalid value for --emit: {target!r} is not a target; use one of {', '.join(TARGETS)}"
-        )
-    if csv == "-":
-        raise LrplotError(
-            "--emit and --csv - both write to stdout: write the CSV to a file (--csv FILE)"
-        )
+    bare = f"{target!r} is not a target; use one of {', '.join(TARGETS)}"
+    raise ParamError("emit", f"emit: {bare}", bare)
 
 
 def emit_traces(traces: Sequence[Trace], target: str, metric: MetricSource | None = None) -> str:

@@ -268,7 +268,11 @@ class Outputs:
         from ..emit import check_request
         from ..render.output import check_writable
 
-        check_request(self.emit, self.csv)
+        check_request(self.emit)
+        if self.emit is not None and self.csv == "-":
+            raise LrplotError(
+                "--emit and --csv - both write to stdout: write the CSV to a file (--csv FILE)"
+            )
         if self.out is not None:
             if Path(self.out).suffix.lower() not in CHART_FORMATS:
                 raise LrplotError(
