@@ -189,13 +189,13 @@ def test_without_textual_the_command_says_how_to_install(cli, monkeypatch) -> No
     )
     result = cli(*["explore", "cosine", "--t-max", "5"])
     assert result.exit_code == 2
-    assert "pip install 'lrplot[explore]'" in result.output
+    assert "pip install 'lrplot[explore]'" in result.stderr
 
 
 def test_unknown_option_is_the_cli_error(cli) -> None:
     result = cli(*["explore", "cosine", "--t-maxx", "5"])
     assert result.exit_code == 2
-    assert "No such option: --t-maxx" in result.output
+    assert "No such option: --t-maxx" in result.stderr
 
 
 # --- the app, headless -------------------------------------------------------------------
