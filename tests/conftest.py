@@ -147,3 +147,13 @@ def trace(spec: str, **options: object) -> engine.Trace:
     )
     schedule = parse_spec(spec, run=settings)  # durations (3ep, 10%) count this run's steps
     return engine.simulate(schedule, settings, metrics.from_values(metric_values))
+
+
+def case_settings(case: dict) -> engine.RunSettings:
+    """The run a golden file's case describes (its lr, epochs, steps_per_epoch, interval)."""
+    return engine.RunSettings(
+        lr=case["lr"],
+        epochs=case["epochs"],
+        steps_per_epoch=case["steps_per_epoch"],
+        interval=case["interval"],
+    )

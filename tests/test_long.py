@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import case_settings
 
-from lrplot.engine import RunSettings, simulate
+from lrplot.engine import simulate
 from lrplot.schedules import lookup
 
 LONG = Path(__file__).resolve().parent / "golden" / "long"
@@ -40,12 +41,7 @@ def test_there_are_long_goldens() -> None:
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_long_run_matches_pytorch_bit_for_bit(path: Path) -> None:
     case, rows, expected = _load(path)
-    settings = RunSettings(
-        lr=case["lr"],
-        epochs=case["epochs"],
-        steps_per_epoch=case["steps_per_epoch"],
-        interval=case["interval"],
-    )
+    settings = case_settings(case)
     trace = simulate(lookup(case["schedule"]).build(case["params"]), settings)
     lr = np.asarray(trace.lr, dtype=float)
     assert len(lr) == case["rows"]

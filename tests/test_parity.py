@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import case_settings
 
 from lrplot.engine import RunSettings, simulate
 from lrplot.metrics import ArrayMetric
@@ -75,12 +76,7 @@ def worst_relative_error(actual: np.ndarray, expected: np.ndarray) -> tuple[floa
 def test_matches_pytorch(path: Path) -> None:
     golden = load(path)
     case = golden.case
-    settings = RunSettings(
-        lr=case["lr"],
-        epochs=case["epochs"],
-        steps_per_epoch=case["steps_per_epoch"],
-        interval=case["interval"],
-    )
+    settings = case_settings(case)
     assert settings.total_steps == len(golden.lr), f"{path.name}: row count != epochs * S"
     sched = lookup(case["schedule"]).build(case["params"])
     metric = None

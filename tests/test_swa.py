@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import case_settings
 from test_parity import load
 
-from lrplot.engine import RunSettings, simulate
+from lrplot.engine import simulate
 from lrplot.params import LrplotError
 from lrplot.schedules import REGISTRY, lookup
 from lrplot.schedules.swa import SWALR
@@ -38,12 +39,7 @@ def test_goldens_cover_it_alone_and_composed():
 def test_bit_for_bit_with_torch(path):
     golden = load(path)
     case = golden.case
-    settings = RunSettings(
-        lr=case["lr"],
-        epochs=case["epochs"],
-        steps_per_epoch=case["steps_per_epoch"],
-        interval=case["interval"],
-    )
+    settings = case_settings(case)
     trace = simulate(lookup(case["schedule"]).build(case["params"]), settings)
     assert np.array_equal(np.asarray(trace.lr, dtype=float), golden.lr), path.name
     assert trace.sched_momentum is None  # SWALR leaves momentum alone

@@ -1,7 +1,7 @@
 """Click's classes, as far as lrplot's CLI needs them, through Typer's public names only.
 
 Typer builds lrplot's commands on click: on the click package up to Typer 0.25, on a copy
-of click inside Typer (``typer._click``, private) from 0.26 on, which exports none of its
+of click inside Typer (a private module) from 0.26 on, which exports none of its
 classes. So lrplot imports neither: ``typer.BadParameter`` is public in every release, and
 click's ``UsageError`` and ``ClickException`` are its bases, whichever click it is.
 
