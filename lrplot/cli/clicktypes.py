@@ -23,8 +23,10 @@ HelpFormatter: TypeAlias = Any
 def _base(cls: type, name: str) -> Any:
     base = cls.__mro__[1]
     if base.__name__ != name:
+        from importlib.metadata import version
+
         raise ImportError(
-            f"typer {typer.__version__}: expected {cls.__name__} to derive from click's {name}, "
+            f"typer {version('typer')}: expected {cls.__name__} to derive from click's {name}, "
             f"found {base.__module__}.{base.__name__}"
         )
     return base
