@@ -509,6 +509,10 @@ def _hf_native(trace: Trace, core: Schedule, warmup: Warmup) -> Schedule | None:
 
 
 def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
+    if target == "lightning" and trace.settings.calls_per_step > 1:
+        raise _Unavailable(
+            "Lightning steps its scheduler itself, never once per process as Accelerate does"
+        )
     if target == "lightning":  # the torch scheduler, else transformers': one that fits
         try:
             plan = _plan(trace, "torch")
@@ -619,6 +623,13 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
         *code.lines,
     ]
     lr = 'optimizer.param_groups[0]["lr"]'
+    if not settings.plain and plan.manual is not None:
+        raise _Unavailable(
+            f"the loop would set {plan.manual.describe()} by hand ({plan.reason}), which "
+            "lrplot does not write together with --scheduler-every or --accelerate"
+        )
+    if not settings.plain:
+        out += ["t = 0  # scheduler.step() calls so far"]
     if plan.manual is not None:
         lr = 'group["lr"]'
         what = "at its step 0" if plan.manual.mode == "prefix" else "kept aside under the warmup"
@@ -639,7 +650,7 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
         "        optimizer.step()  # after loss.backward()",
     ]
     index = "epoch * STEPS_PER_EPOCH + batch" if per_step else "epoch"
-    step = _scheduler_step(plan, index)
+    step = _stepping(settings, _scheduler_step(plan, "t" if not settings.plain else index), index)
     if per_step:
         out += _indented(step, 8)
     else:
@@ -647,6 +658,21 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
             out.append("    # ... validation: its metric goes to ReduceLROnPlateau")
         out += _indented(step, 4)
     return "\n".join(out) + "\n"
+
+
+def _stepping(settings: Any, step: list[str], index: str) -> list[str]:
+    """The scheduler step, every Nth unit and once per Accelerate process (``t`` counts
+    the calls: the metric of a plateau's is looked up by it)."""
+    if settings.plain:
+        return step
+    calls = settings.calls_per_step
+    body = [*step, "t += 1"]
+    if calls > 1:
+        body = [f"for _ in range({calls}):  # Accelerate: once per process", *_indented(body, 4)]
+    every = settings.scheduler_every
+    if every > 1:
+        body = [f"if ({index} + 1) % {every} == 0:", *_indented(body, 4)]
+    return body
 
 
 def _indented(lines: list[str], spaces: int) -> list[str]:
@@ -695,7 +721,7 @@ def _lightning(trace: Trace, plan: _Plan) -> str:
         '"scheduler": scheduler,',
         f'"interval": "{settings.interval}",  # scheduler.step() after every '
         + ("optimizer step" if settings.interval == "step" else "epoch"),
-        '"frequency": 1,',
+        f'"frequency": {settings.scheduler_every},',
     ]
     if plan.plateau:
         entries.append('"monitor": "val_loss",  # the metric for ReduceLROnPlateau')
@@ -740,7 +766,11 @@ def _lightning(trace: Trace, plan: _Plan) -> str:
 def _metric(trace: Trace, metric: MetricSource | None, code: _Code) -> list[str]:
     """``VAL_METRIC``: one value per scheduler step, the ones lrplot used."""
     if isinstance(metric, FileMetric):
-        return _metric_file(metric, code)
+        lines = _metric_file(metric, code)
+        k = trace.settings.calls_per_step
+        if k > 1:  # Accelerate passes each metric to each of its k step() calls
+            lines.append(f"VAL_METRIC = [v for v in VAL_METRIC for _ in range({k})]")
+        return lines
     values = [] if trace.sched_metric is None else trace.sched_metric.tolist()
     what = trace.metric_source or "the metric"
     lines = [f"# {what}: one value per scheduler step", "# (in training: your validation metric)"]

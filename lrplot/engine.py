@@ -20,7 +20,7 @@ else:
 
 from . import plan as plans
 from .metrics import MetricSource, SyntheticMetric
-from .params import CHOICE, FLOAT, INT, LrplotError, Param, bind
+from .params import BOOL, CHOICE, FLOAT, INT, LrplotError, Param, bind
 from .plan import Plan
 from .schedules import Schedule
 
@@ -44,8 +44,40 @@ PARAMS: tuple[Param, ...] = (
         "epoch",
         choices=("epoch", "step"),
     ),
+    Param(
+        "scheduler_every",
+        INT,
+        "call scheduler.step() only after every Nth epoch or optimizer step (of --interval); "
+        "1: after each",
+        1,
+        low=1,
+        high=MAX_STEPS,
+    ),
+    Param(
+        "accelerate",
+        BOOL,
+        "the scheduler is prepared by Accelerate (AcceleratedScheduler): each of its "
+        "step() calls steps the wrapped scheduler once per process",
+        False,
+    ),
+    Param(
+        "num_processes",
+        INT,
+        "Accelerate's processes (num_processes); default: --devices",
+        None,
+        low=1,
+        high=4096,
+    ),
+    Param(
+        "split_batches",
+        BOOL,
+        "Accelerate's split_batches: the batch is split over the processes, so the "
+        "scheduler is stepped once per step() call",
+        False,
+    ),
     *plans.PARAMS,  # the training plan: dataset_size, batch_size, ... -> steps_per_epoch
 )
+STEPPING = ("scheduler_every", "accelerate", "num_processes", "split_batches")
 
 
 @dataclass(frozen=True)
@@ -54,6 +86,10 @@ class RunSettings:
     epochs: int = 100
     steps_per_epoch: int = 1
     interval: str = "epoch"
+    scheduler_every: int = 1
+    accelerate: bool = False
+    num_processes: int | None = None
+    split_batches: bool = False
     plan: Plan | None = None  # when steps_per_epoch comes from a training plan
 
     def __post_init__(self) -> None:
@@ -88,9 +124,42 @@ class RunSettings:
         return self.epochs * self.steps_per_epoch
 
     @property
-    def scheduler_steps(self) -> int:
-        """How many values the scheduler takes over the run (rows of the LR it sets)."""
+    def units(self) -> int:
+        """Epochs (interval epoch) or optimizer steps (interval step) of the run."""
         return self.epochs if self.interval == "epoch" else self.total_steps
+
+    @property
+    def processes(self) -> int:
+        """Accelerate's processes: --num-processes, else the plan's devices, else 1."""
+        if self.num_processes is not None:
+            return self.num_processes
+        return self.plan.devices if self.plan is not None else 1
+
+    @property
+    def calls_per_step(self) -> int:
+        """Wrapped scheduler.step() calls per step() call of the loop: Accelerate's
+        AcceleratedScheduler makes one per process unless split_batches."""
+        return self.processes if self.accelerate and not self.split_batches else 1
+
+    @property
+    def plain(self) -> bool:
+        """One scheduler.step() per epoch or per optimizer step (the loop's own)."""
+        return self.scheduler_every == 1 and self.calls_per_step == 1
+
+    @property
+    def scheduler_steps(self) -> int:
+        """How many values the scheduler takes over the run (rows of the LR it sets):
+        its step() calls, one after each epoch or optimizer step (every
+        ``scheduler_every``-th), times Accelerate's calls per step."""
+        if self.plain:
+            return self.units
+        return -(-self.units // self.scheduler_every) * self.calls_per_step
+
+    def unit_index(self, units: np.ndarray) -> np.ndarray:
+        """Scheduler-step index of each epoch (interval epoch) or optimizer step."""
+        if self.plain:
+            return units
+        return (units // self.scheduler_every) * self.calls_per_step
 
     @property
     def per_step(self) -> bool:
@@ -103,7 +172,27 @@ class RunSettings:
         text = (f"lr={self.lr:g}, " if with_lr else "") + epochs
         if self.steps_per_epoch > 1:
             text += f" x {self.steps_per_epoch} steps, stepped per {self.interval}"
+        return text + self.describe_stepping()
+
+    def describe_stepping(self) -> str:
+        """``, stepped every 2nd step``, ``, Accelerate: 4 scheduler steps per step``."""
+        text = ""
+        if self.scheduler_every > 1:
+            text += f", stepped every {_nth(self.scheduler_every)} {self.interval}"
+        if self.accelerate:
+            k = self.calls_per_step
+            unit = self.interval
+            if k == 1:
+                text += f", Accelerate ({self.processes} processes, split_batches): "
+                text += f"1 scheduler step per {unit}"
+            else:
+                text += f", Accelerate ({k} processes): {k} scheduler steps per {unit}"
         return text
+
+
+def _nth(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -136,15 +225,24 @@ class Trace:
     def row_index(self, rows: np.ndarray) -> np.ndarray:
         """Scheduler-step index of each row (optimizer step)."""
         if self.settings.interval == "epoch":
-            return rows // self.settings.steps_per_epoch
-        return rows
+            rows = rows // self.settings.steps_per_epoch
+        return self.settings.unit_index(rows)
+
+    @cached_property
+    def unit_lr(self) -> np.ndarray:
+        """LR per epoch (interval epoch) or per optimizer step (interval step): the
+        scheduler's values that the run uses (all of them, unless it is stepped every
+        Nth unit or several times per step)."""
+        if self.settings.plain:
+            return self.sched_lr
+        return self.sched_lr[self.settings.unit_index(np.arange(self.settings.units))]
 
     @cached_property
     def lr(self) -> np.ndarray:
         """LR per optimizer step (row)."""
         if self.settings.interval == "epoch" and self.settings.steps_per_epoch > 1:
-            return np.repeat(self.sched_lr, self.settings.steps_per_epoch)
-        return self.sched_lr
+            return np.repeat(self.unit_lr, self.settings.steps_per_epoch)
+        return self.unit_lr
 
     def lr_at(self, rows: np.ndarray) -> np.ndarray:
         return self.sched_lr[self.row_index(rows)]
@@ -164,7 +262,8 @@ class Trace:
     @cached_property
     def change_rows(self) -> np.ndarray:
         """Rows whose LR differs from the previous row's (milestones, reductions)."""
-        changes = np.flatnonzero(self.sched_lr[1:] != self.sched_lr[:-1]) + 1
+        lr = self.unit_lr
+        changes = np.flatnonzero(lr[1:] != lr[:-1]) + 1
         if self.settings.interval == "epoch":
             return changes * self.settings.steps_per_epoch
         return changes
@@ -181,7 +280,7 @@ class Summary:
 
 def summarize(trace: Trace) -> Summary:
     """Initial, final, min and max LR of the run, and how often it changes."""
-    lr = trace.sched_lr
+    lr = trace.unit_lr
     return Summary(
         float(lr[0]), float(lr[-1]), float(lr.min()), float(lr.max()), len(trace.change_rows)
     )
@@ -198,7 +297,10 @@ def simulate(
     source = None
     if schedule.needs_metric:
         metric = metric or SyntheticMetric()
-        values = metric.values(count, schedule.values.get("mode", "min"))
+        k = settings.calls_per_step  # Accelerate passes each metric k times
+        values = metric.values(-(-count // k), schedule.values.get("mode", "min"))
+        if k > 1:
+            values = np.repeat(values, k)
         source = metric.describe()
     lr = schedule.lr(count, settings.lr, values)
     momentum = schedule.momentum(count, settings.lr, values)

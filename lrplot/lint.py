@@ -78,6 +78,46 @@ def epoch_step_units(schedule: Schedule, settings: RunSettings, trace: Trace) ->
     return out
 
 
+def unscaled_lengths(schedule: Schedule, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """A length that counts the loop's epochs or steps when the scheduler is stepped
+    several times per step (Accelerate, once per process) or only every Nth: it ends at
+    a fraction (or a multiple) of the run."""
+    if settings.plain:
+        return []
+    units, calls = settings.units, settings.scheduler_steps
+    unit = settings.interval
+    if settings.calls_per_step > 1:
+        k = settings.calls_per_step
+        why = (
+            f"Accelerate steps the scheduler {k} times per {unit} (once per process, "
+            f"{calls} in the run), so it ends at 1/{k} of the run"
+        )
+        alt = ", or --split-batches (Accelerate's split_batches)"
+    else:
+        why = (
+            f"the scheduler is stepped every {settings.scheduler_every} {unit}s only "
+            f"({calls} times in the run), so it ends after the run does"
+        )
+        alt = ""
+    out = []
+    for i, part in enumerate(parts(schedule, settings)):
+        d = part.schedule.definition
+        for name in d.run_length:
+            value = part.values.get(name)
+            if isinstance(value, bool) or not isinstance(value, int) or value != units:
+                continue
+            out.append(
+                _found(
+                    "stepping",
+                    i,
+                    name,
+                    f"{part.subject} {name} {value} counts the run's {units} {unit}s, but "
+                    f"{why}: set {part.option(name, calls)}{alt}",
+                )
+            )
+    return out
+
+
 def _milestone_units(part: Part, i: int, name: str, settings: RunSettings) -> list[Finding]:
     """Milestones (a run_length list) in optimizer steps for a per-epoch scheduler, or
     in epochs for a per-step one."""
@@ -239,7 +279,13 @@ def blow_up(schedule: Schedule, settings: RunSettings, trace: Trace) -> list[Fin
 
 
 # in order: a units mix-up first (it explains the length findings it would also cause)
-RULES: tuple[Rule, ...] = (epoch_step_units, first_lr_zero, warmup_fit, blow_up)
+RULES: tuple[Rule, ...] = (
+    unscaled_lengths,
+    epoch_step_units,
+    first_lr_zero,
+    warmup_fit,
+    blow_up,
+)
 
 
 def every_rule() -> list[Any]:

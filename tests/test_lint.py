@@ -9,7 +9,7 @@ import pytest
 from conftest import trace
 
 from lrplot import lint
-from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, warmup_fit
+from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, unscaled_lengths, warmup_fit
 from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
@@ -45,6 +45,26 @@ SEQ = "sequential:schedulers=[linear:start_factor=0.1,total_iters=5; "
 
 # (rule, SPEC, run options, the rule's exact messages)
 FIRES = [
+    (
+        unscaled_lengths,
+        "cosine:t_max=100",
+        {"epochs": 100, "accelerate": True, "num_processes": 4},
+        [
+            "cosine t_max 100 counts the run's 100 epochs, but Accelerate steps the scheduler "
+            "4 times per epoch (once per process, 400 in the run), so it ends at 1/4 of the "
+            "run: set --t-max 400, or --split-batches (Accelerate's split_batches)",
+        ],
+    ),
+    (
+        unscaled_lengths,
+        "hf-cosine:num_training_steps=1000",
+        {"epochs": 10, "steps_per_epoch": 100, "interval": "step", "scheduler_every": 2},
+        [
+            "hf-cosine num_training_steps 1000 counts the run's 1000 steps, but the scheduler "
+            "is stepped every 2 steps only (500 times in the run), so it ends after the run "
+            "does: set --num-training-steps 500",
+        ],
+    ),
     (
         epoch_step_units,
         "cosine:t_max=1000",
@@ -518,6 +538,12 @@ FIRES = [
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
 QUIET = [
+    (unscaled_lengths, "cosine:t_max=400", {"epochs": 100, "accelerate": True, "num_processes": 4}),
+    (
+        unscaled_lengths,
+        "cosine:t_max=100",
+        {"epochs": 100, "accelerate": True, "num_processes": 4, "split_batches": True},
+    ),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),

@@ -19,7 +19,8 @@ from ..schedules import Schedule, ScheduleDef, lookup
 from ..schedules.warmup import WARMUP_PARAMS
 
 RUN = "run"  # the scope of the run's fields (a schedule's scope is its index)
-RUN_PARAMS: tuple[Param, ...] = engine.PARAMS  # lr, epochs, steps_per_epoch, interval, plan
+# lr, epochs, steps_per_epoch, interval, the plan (not who steps the scheduler: Accelerate)
+RUN_PARAMS: tuple[Param, ...] = tuple(p for p in engine.PARAMS if p.name not in engine.STEPPING)
 METRIC_PARAMS: tuple[Param, ...] = metrics.PARAMS  # plateau's metric (and the seed)
 
 
