@@ -39,7 +39,10 @@ from .schedules.warmup import WARMUP_PARAMS, Warmup
 from .spec import SpecError, parse_spec, spec_items
 
 METRIC_OPTIONS = tuple(p for p in metrics.PARAMS if p.name not in ("seed", "metric_file"))
-_OPTIONS = {p.name: p for p in (*plan.PARAMS, *WARMUP_PARAMS, *METRIC_OPTIONS)}
+STEPPING_OPTIONS = tuple(p for p in engine.PARAMS if p.name in engine.STEPPING)
+_OPTIONS = {
+    p.name: p for p in (*plan.PARAMS, *STEPPING_OPTIONS, *WARMUP_PARAMS, *METRIC_OPTIONS)
+}
 
 
 # --- traces ----------------------------------------------------------------------------
@@ -54,12 +57,12 @@ class Trace(engine.Trace):
     none). ``events`` are the steps where the LR changes (milestones, reductions).
     """
 
-    source: metrics.MetricSource | None = None  # where a plateau's metric came from
-
     @classmethod
     def of(cls, trace: engine.Trace, source: metrics.MetricSource | None = None) -> Trace:
         fields = {f.name: getattr(trace, f.name) for f in dataclasses.fields(engine.Trace)}
-        return cls(**fields, source=source)
+        if source is not None:
+            fields["source"] = source
+        return cls(**fields)
 
     @cached_property
     def step(self) -> np.ndarray:
@@ -408,7 +411,8 @@ def _split(options: Mapping[str, Any], owner: str) -> tuple[dict[str, Any], ...]
             raise ParamError(key, unknown_name_message(key, known, owner))
         if value is None:
             continue
-        index = 0 if p in plan.PARAMS else 1 if p in WARMUP_PARAMS else 2
+        # the plan and who steps the scheduler are run settings
+        index = 0 if p in plan.PARAMS or p in STEPPING_OPTIONS else 1 if p in WARMUP_PARAMS else 2
         parts[index][key] = value
     return parts
 

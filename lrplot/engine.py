@@ -190,6 +190,27 @@ class RunSettings:
         return text
 
 
+@dataclass(frozen=True)
+class Logged:
+    """The LR a run logged, beside the simulated one (``--against``): the rows it was
+    logged at (sorted, unique), its values there, and which of them differ."""
+
+    rows: np.ndarray
+    lr: np.ndarray
+    differ: np.ndarray  # bool, per logged row
+
+    def at(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(logged LR, differs) at each of ``rows``; NaN and False where none was logged."""
+        pos = np.searchsorted(self.rows, rows)
+        pos = np.minimum(pos, len(self.rows) - 1)
+        hit = self.rows[pos] == rows
+        return np.where(hit, self.lr[pos], np.nan), hit & self.differ[pos]
+
+    def has(self, rows: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(self.rows, rows), len(self.rows) - 1)
+        return self.rows[pos] == rows
+
+
 def _nth(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -205,6 +226,8 @@ class Trace:
     sched_metric: np.ndarray | None = None  # metric passed to the j-th step(metric)
     metric_source: str | None = None
     sched_momentum: np.ndarray | None = None  # momentum, for schedules that cycle it
+    source: MetricSource | None = None  # where a plateau's metric came from
+    logged: Logged | None = None  # a run's logged LR to show beside it (--against)
 
     @property
     def label(self) -> str:
@@ -304,4 +327,6 @@ def simulate(
         source = metric.describe()
     lr = schedule.lr(count, settings.lr, values)
     momentum = schedule.momentum(count, settings.lr, values)
-    return Trace(schedule, settings, lr, values, source, momentum)
+    return Trace(
+        schedule, settings, lr, values, source, momentum, metric if values is not None else None
+    )

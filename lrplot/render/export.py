@@ -36,6 +36,8 @@ def csv_header(traces: Sequence[Trace]) -> list[str]:
     cols = ["step", "epoch"]
     for t in traces:
         cols.append("lr" if single else t.label)
+        if t.logged is not None:
+            cols.append("logged" if single else f"{t.label} logged")
         if t.sched_momentum is not None:
             cols.append("momentum" if single else f"{t.label} momentum")
         if t.sched_metric is not None:
@@ -49,14 +51,23 @@ def _quote(cell: str) -> str:
     return cell
 
 
-def _columns(traces: Sequence[Trace], rows: np.ndarray) -> list[np.ndarray]:
+def _columns(
+    traces: Sequence[Trace], rows: np.ndarray
+) -> tuple[list[np.ndarray], dict[int, np.ndarray]]:
+    """The columns of these rows, and the cells left empty (a logged LR's column has
+    values only at the logged rows): column index -> mask of empty cells."""
     cols = [rows, rows // traces[0].settings.steps_per_epoch]
+    empty: dict[int, np.ndarray] = {}
     for t in traces:
         cols.append(t.lr_at(rows))
+        if t.logged is not None:
+            values, _ = t.logged.at(rows)
+            empty[len(cols)] = ~t.logged.has(rows)
+            cols.append(values)
         for extra in (t.momentum_at(rows), t.metric_at(rows)):
             if extra is not None:
                 cols.append(extra)
-    return cols
+    return cols, empty
 
 
 def _chunk_fast(cols: list[np.ndarray]) -> bytes:
@@ -76,9 +87,13 @@ def _format_floats(values: np.ndarray) -> np.ndarray:
     return texts[inverse]
 
 
-def _chunk_plain(cols: list[np.ndarray]) -> bytes:
+def _chunk_plain(cols: list[np.ndarray], empty: dict[int, np.ndarray] | None = None) -> bytes:
     parts = [list(map(str, cols[0].tolist())), list(map(str, cols[1].tolist()))]
-    parts += [_format_floats(c).tolist() for c in cols[2:]]
+    for i, c in enumerate(cols[2:], 2):
+        texts = _format_floats(c)
+        if empty and i in empty:
+            texts[empty[i]] = ""
+        parts.append(texts.tolist())
     return ("\n".join(map(",".join, zip(*parts, strict=True))) + "\n").encode()
 
 
@@ -94,10 +109,11 @@ def write_rows(
     total = traces[0].settings.total_steps
     for start in range(0, total, CHUNK):
         rows = np.arange(start, min(start + CHUNK, total))
-        cols = _columns(traces, rows)
-        # orjson writes inf/nan as null: such chunks take the repr path ('inf')
-        finite = fast and all(np.isfinite(c).all() for c in cols[2:])
-        out.write(_chunk_fast(cols) if finite else _chunk_plain(cols))
+        cols, empty = _columns(traces, rows)
+        # orjson writes inf/nan as null: such chunks take the repr path ('inf'), and so
+        # do chunks with empty cells
+        finite = fast and not empty and all(np.isfinite(c).all() for c in cols[2:])
+        out.write(_chunk_fast(cols) if finite else _chunk_plain(cols, empty))
         if on_rows is not None:
             on_rows(len(rows))
 

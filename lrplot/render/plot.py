@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from ..engine import Trace
+from ..engine import Logged, Trace
 from .output import open_output
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -64,6 +64,37 @@ def decimate(y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, y[idx]
 
 
+LOGGED_COLOR = "#d62728"  # the logged LR: red points over the schedule's line
+
+
+def _draw_logged(ax: Axes, diff_ax: Axes | None, trace: Trace, logged: Logged) -> None:
+    """The logged LR as points over the schedule (the differing ones in red, the rest
+    hollow), and their relative difference in the panel below."""
+    x = logged.rows + 0.5  # an LR holds for its whole step [k, k+1): its middle
+    step = max(1, len(x) // 2000)  # at most a few thousand points: a sample of the rest
+    keep = np.zeros(len(x), dtype=bool)
+    keep[::step] = True
+    keep |= logged.differ & (np.cumsum(logged.differ) <= 2000)
+    same, differ = keep & ~logged.differ, keep & logged.differ
+    ax.plot(x[same], logged.lr[same], linestyle="none", marker="o", markersize=4,
+            markerfacecolor="none", markeredgecolor="0.25", label="logged", gid="logged")  # fmt: skip
+    if differ.any():
+        ax.plot(x[differ], logged.lr[differ], linestyle="none", marker="x", markersize=5,
+                color=LOGGED_COLOR, label="logged, differs", gid="logged:differs")  # fmt: skip
+    if diff_ax is None:
+        return
+    expected = trace.lr_at(logged.rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(logged.lr == expected, 0.0, logged.lr / expected - 1)
+    rel = np.where(np.isfinite(rel), rel, np.nan)
+    diff_ax.axhline(0, color="0.6", linewidth=0.8)
+    diff_ax.plot(x[keep], rel[keep], linestyle="none", marker=".", markersize=3,
+                 color="0.25", gid="logged:rel")  # fmt: skip
+    if differ.any():
+        diff_ax.plot(x[differ], rel[differ], linestyle="none", marker="x", markersize=4,
+                     color=LOGGED_COLOR)  # fmt: skip
+
+
 def draw(
     traces: Sequence[Trace], log_y: bool = False, full: bool = False, ax: Axes | None = None
 ) -> Figure:
@@ -78,9 +109,15 @@ def draw(
     settings = traces[0].settings
     per_step = settings.per_step
     columns = 10**12 if full else int(WIDTH_IN * DPI) * 2
-    momentum_ax = None
+    momentum_ax = diff_ax = None
+    logged = traces[0].logged if len(traces) == 1 else None
     if ax is not None:  # the caller's own Axes: no room for a momentum panel
         fig = cast("Figure", ax.figure)
+    elif logged is not None:  # the logged LR's relative difference, in a panel below
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+        ax, diff_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.2])
+        diff_ax.set_ylabel("logged / lr - 1")
+        diff_ax.grid(True, alpha=0.3)
     elif any(t.sched_momentum is not None for t in traces):  # a panel below, same x
         fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
         ax, momentum_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.2])
@@ -155,7 +192,9 @@ def draw(
             )
             metric_ax.set_zorder(ax.get_zorder() - 1)
             ax.set_frame_on(False)  # the LR axes, now on top, must not hide the metric
-    (momentum_ax or ax).set_xlabel("optimizer step" if per_step else "epoch")
+    if logged is not None:
+        _draw_logged(ax, diff_ax, traces[0], logged)
+    (momentum_ax or diff_ax or ax).set_xlabel("optimizer step" if per_step else "epoch")
     ax.set_ylabel("learning rate")
     if log_y:
         ax.set_yscale("log")

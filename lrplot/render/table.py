@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from ..engine import Trace, summarize
+from ..engine import Logged, Trace, summarize
 
 MAX_ROWS = 100  # a run this short is shown whole when piped (`lrplot cosine --epochs 100`)
 FEW_ROWS = 60  # a longer run with changes this few shows them (and the rows before)
@@ -48,6 +48,19 @@ def select_rows(
             return rows
     pick = PICK_ROWS if lines is None else max(min(PICK_ROWS, (limit + 1) // 2), 2)
     return sorted_unique(np.linspace(0, total - 1, pick).round().astype(np.int64))
+
+
+def logged_rows(logged: Logged, show_all: bool = False, lines: int | None = None) -> np.ndarray:
+    """The logged rows to show: a selection of them (as select_rows picks rows), with
+    the first that differs and the one before it (room is kept for them)."""
+    bad = np.flatnonzero(logged.differ)
+    if show_all or not bad.size:
+        return logged.rows[select_rows(len(logged.rows), None, show_all, lines)]
+    room = None if lines is None else max(lines - 4, MIN_ROWS)
+    picked = select_rows(len(logged.rows), None, False, room)
+    first = int(bad[0])
+    extra = np.array([max(first - 1, 0), first], dtype=np.int64)
+    return logged.rows[sorted_unique(np.concatenate((picked, extra)))]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -116,7 +129,14 @@ def render_table(
     if settings.plan is not None:  # how the steps per epoch were worked out
         head.append(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")
     dim = [f"[dim]{line}[/dim]" for line in notes]
-    rows = select_rows(total, changes, show_all)
+    logged = first.logged if len(traces) == 1 else None
+
+    def select(lines: int | None = None) -> np.ndarray:
+        if logged is not None:  # the logged steps: a selection, with the first that differs
+            return logged_rows(logged, show_all, lines)
+        return select_rows(total, changes, show_all, lines)
+
+    rows = select()
     room = None  # the lines left for the chart and the table, on a terminal
     for _ in range(3):  # rows fit the blocks' height; blocks fit the rows' widest values
         blocks = _blocks(traces, console, view, rows, exact)
@@ -131,7 +151,7 @@ def render_table(
         used = sum(_height(console, r) for r in [*head, *summary, *dim]) + len(legend) + 2
         room = view.height - used - 4 * len(blocks)
         lines = room - (_chart_lines(console, chart, CHART_HEIGHTS[0]) if chart else 0)
-        fitted = select_rows(total, changes, show_all, lines // len(blocks))
+        fitted = select(lines // len(blocks))
         if np.array_equal(fitted, rows):
             break
         rows = fitted
@@ -146,10 +166,13 @@ def render_table(
     for line in head:
         console.print(line)
     for block in blocks:
-        console.print(_table(block, rows, change_set, exact, len(traces) == 1))
+        console.print(_table(block, rows, change_set, exact, len(traces) == 1, logged))
     for line in legend:
         console.print(f"[dim]{line}[/dim]")
-    if len(rows) < total:
+    if logged is not None and len(rows) < len(logged.rows):
+        shown = f"showing {len(rows)} of the {len(logged.rows)} logged rows"
+        console.print(f"[dim]{shown}; --all shows every one[/dim]")
+    elif len(rows) < total and logged is None:
         console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
     for line in [*summary, *dim]:
         console.print(line)
@@ -230,7 +253,12 @@ def _width(console: Console, block: Block, rows: np.ndarray, exact: bool, single
 
 
 def _table(
-    block: Block, rows: np.ndarray, change_set: set[int], exact: bool, single: bool
+    block: Block,
+    rows: np.ndarray,
+    change_set: set[int],
+    exact: bool,
+    single: bool,
+    logged: Logged | None = None,
 ) -> Table:
     settings = block[0][1].settings
     table = Table(box=box.SIMPLE_HEAD)
@@ -239,6 +267,8 @@ def _table(
     table.add_column("epoch", justify="right", style="cyan", no_wrap=True)
     for key, t in block:
         table.add_column("lr" if single else escape(key), justify="right", no_wrap=True)
+        if logged is not None:
+            table.add_column("logged", justify="right", no_wrap=True)
         if t.sched_momentum is not None:
             name = "momentum" if single else escape(f"{key} momentum")
             table.add_column(name, justify="right", style="green", no_wrap=True)
@@ -253,9 +283,13 @@ def _table(
     metrics = [t.metric_at(rows) for t in traces]
     momenta = [t.momentum_at(rows) for t in traces]
     epochs = (rows // settings.steps_per_epoch).tolist()
+    if logged is not None:
+        values, differ = logged.at(rows)
+        position = np.searchsorted(logged.rows, rows).tolist()  # a gap: a logged row skipped
     last = -1
     for i, row in enumerate(rows.tolist()):
-        if last >= 0 and row != last + 1:
+        skipped = position[i] != position[i - 1] + 1 if logged is not None and i else False
+        if last >= 0 and (skipped if logged is not None else row != last + 1):
             gap = ["[dim]⋮[/dim]"] + [""] * (len(table.columns) - 1)
             table.add_row(*gap)
         cells = [str(row)] if settings.per_step else []
@@ -263,6 +297,11 @@ def _table(
         marks = []
         for j, (key, _) in enumerate(block):
             cells.append(fmt(lrs[j][i], exact))
+            if logged is not None:
+                text = fmt(float(values[i]), exact)
+                cells.append(f"[red]{text}[/red]" if differ[i] else text)
+                if differ[i]:
+                    marks.append("[red]≠ logged[/red]")
             momentum, metric = momenta[j], metrics[j]
             if momentum is not None:
                 cells.append(fmt(float(momentum[i]), exact))

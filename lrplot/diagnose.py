@@ -1,0 +1,320 @@
+"""Why a run's logged LR differs from its schedule: the usual mistakes, tried in turn.
+
+:func:`diagnose` takes a :class:`lrplot.verify.Verdict` that differs and returns the
+first :class:`Cause` whose run reproduces the log exactly (within the verdict's
+rtol), with that run as an ``lrplot`` command (``try:``): run with ``--against LOG``,
+it matches. The families, in order (each family is one function of FAMILIES, and a
+candidate is only reported once its whole trace has been compared with the log):
+
+* the scheduler stepped per epoch instead of per batch, or the reverse;
+* stepped k times per optimizer step (Accelerate on k processes), or once every k;
+* each logged value is the LR of the next (or previous) step: a logging offset;
+* the LR scaled by a constant (the world size; an override of the optimizer's LR);
+* an integer parameter with another value (a length: t_max, total_steps,
+  num_training_steps, a warmup; the usual devices / accumulation mistakes are k x
+  or 1/k of the configured value, tried first);
+* a resume (lrplot.resume): the schedule restarted at step R (a new scheduler, its
+  state not loaded), or it jumped (steps counted twice).
+
+Every candidate is one vectorised simulation (or an index shift of the configured
+one): a 100k-step log takes well under a second per family.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .logs import Log
+    from .verify import Verdict
+else:
+    from ._lazy import np
+
+from . import commands, engine
+from .errors import LrplotError
+from .params import INT
+from .schedules import Schedule
+from .verify import agree, expected_at, peak_of
+
+MAX_K = 16  # processes / accumulation steps tried
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A mistake that reproduces the log: in words, and as the run that shows it."""
+
+    text: str
+    trace: engine.Trace  # the run that reproduces the log (the try: line's)
+    extra: tuple[str, ...] = ()  # options beyond the trace's own (--log-offset 1)
+
+    def command(self, against: Sequence[str]) -> str:
+        """The ``lrplot`` command of this cause's run, checked against the log."""
+        return commands.command([self.trace], [*self.extra, *against])
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the families need: the configured trace, the log, and how to compare."""
+
+    verdict: Verdict
+
+    @property
+    def trace(self) -> engine.Trace:
+        return self.verdict.trace
+
+    @property
+    def log(self) -> Log:
+        return self.verdict.log
+
+    @property
+    def settings(self) -> engine.RunSettings:
+        return self.trace.settings
+
+    def reproduces(self, trace: engine.Trace, offset: int = 0) -> bool:
+        """Whether ``trace`` gives the logged LR at every logged step."""
+        rows = self.verdict.rows + offset
+        expected = expected_at(trace, rows)
+        inside = ~np.isnan(expected)
+        if not inside.any():
+            return False
+        peak = max(peak_of(trace), peak_of(self.trace))
+        return bool(agree(self.log.lr[inside], expected[inside], self.verdict.rtol, peak).all())
+
+    def simulate(self, schedule: Schedule | None = None, **settings: Any) -> engine.Trace | None:
+        """The configured run with another schedule or settings; None when that run
+        cannot be built (it is not a candidate)."""
+        try:
+            run = dataclasses.replace(self.settings, **settings) if settings else self.settings
+            return engine.simulate(schedule or self.trace.schedule, run, self.trace.source)
+        except LrplotError:
+            return None
+
+    def first(self, candidates: Iterator[tuple[str, engine.Trace | None]]) -> Cause | None:
+        for text, trace in candidates:
+            if trace is not None and self.reproduces(trace):
+                return Cause(text, trace)
+        return None
+
+
+Family = Callable[[Search], "Cause | None"]
+
+
+def interval(s: Search) -> Cause | None:
+    """Stepped per epoch instead of per batch, or the reverse."""
+    if s.settings.steps_per_epoch <= 1:
+        return None
+    if s.settings.interval == "epoch":
+        text = (
+            "the scheduler was stepped after every optimizer step, not once per epoch "
+            "(its lengths count epochs)"
+        )
+        return s.first(iter([(text, s.simulate(interval="step"))]))
+    text = (
+        "the scheduler was stepped once per epoch, not after every optimizer step (e.g. "
+        "Lightning's default interval 'epoch'; its lengths count steps)"
+    )
+    return s.first(iter([(text, s.simulate(interval="epoch"))]))
+
+
+def several_calls(s: Search) -> Cause | None:
+    """Stepped k times per optimizer step: Accelerate steps a prepared scheduler once
+    per process, and the schedule's lengths were not scaled for it."""
+    unit = "optimizer step" if s.settings.interval == "step" else "epoch"
+
+    def candidates() -> Iterator[tuple[str, engine.Trace | None]]:
+        for k in range(2, MAX_K + 1):
+            if s.settings.accelerate and k == s.settings.calls_per_step:
+                continue
+            text = (
+                f"the scheduler was stepped {k} times per {unit}: Accelerate on {k} "
+                "processes steps a prepared scheduler once per process, so a schedule "
+                f"whose lengths count {unit}s ends at 1/{k} of the run (scale them by {k}, "
+                "or use split_batches)"
+            )
+            yield text, s.simulate(accelerate=True, num_processes=k, split_batches=False)
+
+    return s.first(candidates())
+
+
+def every_k(s: Search) -> Cause | None:
+    """Stepped once every k optimizer steps (or epochs)."""
+    unit = "optimizer step" if s.settings.interval == "step" else "epoch"
+
+    def candidates() -> Iterator[tuple[str, engine.Trace | None]]:
+        for k in range(2, MAX_K + 1):
+            if k == s.settings.scheduler_every:
+                continue
+            text = (
+                f"the scheduler was stepped once every {k} {unit}s, not after each (e.g. "
+                "stepped only at gradient-accumulation boundaries when the optimizer steps "
+                "already count them: accumulation applied twice)"
+            )
+            yield text, s.simulate(scheduler_every=k)
+
+    return s.first(candidates())
+
+
+def offset(s: Search) -> Cause | None:
+    """Each logged value is the LR of a later (or earlier) step: a logging offset."""
+    for d in (1, -1, 2, -2):
+        if s.reproduces(s.trace, d):
+            which = (
+                "next"
+                if d == 1
+                else "previous"
+                if d == -1
+                else f"{abs(d)} steps {'later' if d > 0 else 'earlier'}"
+            )
+            text = (
+                f"each logged value is the LR of the {which} step: the logger reads the LR "
+                + ("after scheduler.step()" if d > 0 else "before the previous step")
+                + ", a logging offset, not a schedule bug"
+                if abs(d) == 1
+                else f"each logged value is the LR {which}: a logging offset, not a schedule bug"
+            )
+            return Cause(text, s.trace, ("--log-offset", str(s.verdict.offset + d)))
+    return None
+
+
+def scaled(s: Search) -> Cause | None:
+    """The LR a constant times the configured one (lr *= world_size, an override)."""
+    if s.trace.schedule.definition.sets_lr:
+        return None  # its peak is a parameter of its own: the parameter family tries it
+    expected = s.verdict.expected
+    logged = s.log.lr
+    ok = np.isfinite(expected) & (expected > 0) & np.isfinite(logged) & (logged > 0)
+    if not ok.any():
+        return None
+    ratios = logged[ok] / expected[ok]
+    tried = set()
+    for ratio in (float(np.median(ratios)), float(ratios[0]), float(ratios.max())):
+        factor = _nice(ratio)
+        if factor is None or factor in tried or math.isclose(factor, 1.0):
+            continue
+        tried.add(factor)
+        lr = s.settings.lr * factor
+        trace = s.simulate(lr=lr)
+        if trace is not None and s.reproduces(trace):
+            return Cause(
+                f"the LR is {_times(factor)} the configured one: the base LR was scaled "
+                f"(lr {s.settings.lr:g} -> {lr:g}; e.g. multiplied by the world size, or "
+                "overridden by another config's LR)",
+                trace,
+            )
+    return None
+
+
+def _nice(ratio: float) -> float | None:
+    """The simple factor a ratio is: an integer, 1/n, a simple fraction or sqrt(n)."""
+    if not math.isfinite(ratio) or ratio <= 0:
+        return None
+    for candidate in (round(ratio), 1 / round(1 / ratio) if ratio < 1 else None):
+        if candidate and math.isclose(ratio, candidate, rel_tol=1e-4):
+            return float(candidate)
+    frac = Fraction(ratio).limit_denominator(64)
+    if math.isclose(ratio, float(frac), rel_tol=1e-6):
+        return float(frac)
+    square = round(ratio * ratio)
+    if square and math.isclose(ratio, math.sqrt(square), rel_tol=1e-6):
+        return math.sqrt(square)
+    return ratio
+
+
+def _times(factor: float) -> str:
+    if factor >= 1 and factor == int(factor):
+        return f"{int(factor)} times"
+    if factor < 1 and (1 / factor) == round(1 / factor):
+        return f"1/{round(1 / factor)} of"
+    return f"{factor:.6g} times"
+
+
+def parameter(s: Search) -> Cause | None:
+    """An integer parameter (a length, a warmup) with another value: k x or 1/k of the
+    configured one first (devices, accumulation, epochs vs steps), then the run's own
+    lengths."""
+    settings = s.settings
+    schedule = s.trace.schedule.resolved(settings.scheduler_steps)  # run-length defaults
+    lengths = {settings.units, settings.scheduler_steps, settings.total_steps, settings.epochs}
+    for name, value, rebuild in _int_params(schedule):
+        for new, why in _values(value, lengths):
+            try:
+                changed = rebuild(new)
+            except LrplotError:
+                continue
+            trace = s.simulate(changed)
+            if trace is not None and s.reproduces(trace):
+                return Cause(f"{name} was {new:,}, not {value:,}{why}", trace)
+    return None
+
+
+def _int_params(schedule: Schedule) -> Iterator[tuple[str, int, Callable[[int], Schedule]]]:
+    """(name, value, value -> schedule with it) of each integer parameter, and of
+    lrplot's warmup."""
+    d = schedule.definition
+    for p in d.params:
+        value = schedule.values.get(p.name)
+        if p.kind != INT or not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            continue
+
+        def rebuild(new: int, name: str = p.name) -> Schedule:
+            built = d.build({**schedule.values, name: new})
+            return dataclasses.replace(
+                built, warmup=schedule.warmup, label_given=schedule.label_given
+            )
+
+        yield p.name, value, rebuild
+    if schedule.warmup is not None and schedule.warmup.steps >= 1:
+        warmup = schedule.warmup
+
+        def rewarm(new: int) -> Schedule:
+            return dataclasses.replace(schedule, warmup=dataclasses.replace(warmup, steps=new))
+
+        yield "warmup", warmup.steps, rewarm
+
+
+def _values(value: int, lengths: set[int]) -> Iterator[tuple[int, str]]:
+    """Values to try for an integer parameter, simplest first."""
+    seen = {value}
+    ratios = sorted(
+        {Fraction(a, b) for a in range(1, MAX_K + 1) for b in range(1, MAX_K + 1)} - {1},
+        key=lambda f: (f.numerator + f.denominator, f),
+    )
+    for f in ratios:
+        new = value * f
+        if new.denominator != 1 or new in seen or new < 1:
+            continue
+        seen.add(int(new))
+        k = f.numerator if f.denominator == 1 else f.denominator
+        what = f"{f.numerator} x" if f.denominator == 1 else f"1/{f.denominator} of"
+        if f.denominator != 1 and f.numerator != 1:
+            what = f"{f} x"
+        hint = (
+            " (the devices / accumulation mistake)"
+            if f.numerator == 1 or f.denominator == 1
+            else ""
+        )
+        yield int(new), f" ({what} the configured value{hint if k > 1 else ''})"
+    for length in sorted(lengths):
+        if length not in seen and length >= 1:
+            seen.add(length)
+            yield length, " (the run's length)"
+
+
+FAMILIES: tuple[Family, ...] = (interval, several_calls, every_k, offset, scaled, parameter)
+
+
+def diagnose(verdict: Verdict) -> Cause | None:
+    """The first family's cause that reproduces the log (None: no known mistake)."""
+    search = Search(verdict)
+    for family in FAMILIES:
+        cause = family(search)
+        if cause is not None:
+            return cause
+    return None

@@ -1,0 +1,200 @@
+"""Check a real run: the LR it logged against the schedule it was configured with.
+
+:func:`verify` compares, at every logged step, the LR a run logged (a
+:class:`lrplot.logs.Log`, read by :func:`lrplot.logs.read_log`) with the simulated
+trace, and, when they differ, asks :mod:`lrplot.diagnose` which of the usual mistakes
+reproduces the log. ``lrplot NAME ... --against LOG`` and ``lrplot run CONFIG
+--against LOG`` print its :meth:`Verdict.lines` and exit 0 (the run did what was
+configured) or 1 (it did not).
+
+Two LRs agree when they are within ``rtol`` of each other, relative to the larger
+(default 1e-6: TensorBoard and most loggers store float32), or both within a
+millionth of ``rtol`` of the schedule's peak LR (an LR that decays to 0 is logged as
+a tiny float, or 0).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .diagnose import Cause
+    from .logs import Log
+else:
+    from ._lazy import np
+
+from .engine import Logged, Trace
+from .errors import ParamError
+
+RTOL = 1e-6
+
+
+def check_rtol(rtol: float) -> float:
+    if not (isinstance(rtol, int | float) and 0 < rtol < 1):
+        raise ParamError("rtol", f"must be a number in (0, 1), got {rtol!r}")
+    return float(rtol)
+
+
+def rows_of(log: Log, offset: int = 0) -> np.ndarray:
+    """The rows of the simulated trace the log's values are compared with: the log's
+    own (``offset``: each value is the LR ``offset`` steps later)."""
+    return log.row + offset
+
+
+def expected_at(trace: Trace, rows: np.ndarray) -> np.ndarray:
+    """The trace's LR at ``rows`` (NaN outside the run)."""
+    inside = (rows >= 0) & (rows < len(trace))
+    out = np.full(len(rows), np.nan)
+    out[inside] = trace.lr_at(rows[inside])
+    return out
+
+
+def agree(logged: np.ndarray, expected: np.ndarray, rtol: float, peak: float) -> np.ndarray:
+    """Where the logged LR equals the simulated one (see the module docstring)."""
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(logged - expected)
+        scale = np.maximum(np.abs(logged), np.abs(expected))
+        ok = (diff <= rtol * scale) | (diff <= rtol * 1e-6 * peak)
+    return ok | ((logged == expected) & ~np.isnan(expected))  # inf == inf
+
+
+def peak_of(trace: Trace) -> float:
+    lr = trace.unit_lr
+    finite = lr[np.isfinite(lr)]
+    return float(np.abs(finite).max()) if finite.size else 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A log compared with a trace, row by row (see the module docstring)."""
+
+    trace: Trace
+    log: Log
+    rtol: float = RTOL
+    offset: int = 0  # --log-offset: each logged value is the LR this many steps later
+    cause: Cause | None = None  # what reproduces the log, when it differs
+    diagnosed: bool = False  # whether the causes were searched
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        return rows_of(self.log, self.offset)
+
+    @cached_property
+    def expected(self) -> np.ndarray:
+        """The simulated LR at each logged row."""
+        return expected_at(self.trace, self.rows)
+
+    @cached_property
+    def close(self) -> np.ndarray:
+        return agree(self.log.lr, self.expected, self.rtol, peak_of(self.trace))
+
+    @property
+    def matches(self) -> bool:
+        return bool(self.close.all())
+
+    @property
+    def differing(self) -> int:
+        return int(np.count_nonzero(~self.close))
+
+    @property
+    def first(self) -> int | None:
+        """Index (into the log) of the first logged step that differs."""
+        bad = np.flatnonzero(~self.close)
+        return int(bad[0]) if bad.size else None
+
+    @cached_property
+    def rel_err(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            err = np.abs(self.log.lr - self.expected) / np.abs(self.expected)
+        same = self.log.lr == self.expected
+        return np.where(same, 0.0, err)
+
+    @property
+    def max_rel_err(self) -> float:
+        finite = self.rel_err[np.isfinite(self.rel_err)]
+        return float(finite.max()) if finite.size else 0.0
+
+    def logged(self) -> Logged:
+        """The log as the renderers show it beside the trace (a ``logged`` column)."""
+        rows = self.rows
+        inside = (rows >= 0) & (rows < len(self.trace))
+        return Logged(rows[inside], self.log.lr[inside], ~self.close[inside])
+
+    def shown(self) -> Trace:
+        """The trace, with the log to show beside it."""
+        return dataclasses.replace(self.trace, logged=self.logged())
+
+    def lines(self, against: Sequence[str] | None = None) -> list[str]:
+        """What ``--against`` prints: one line when the log matches; else where it
+        first differs, how often, and the diagnosis, with a ``try:`` command that
+        reproduces the log (``against``: its --against options; default: the log's
+        path)."""
+        n = len(self.log.lr)
+        steps = "logged step" if n == 1 else "logged steps"
+        if self.matches:
+            every = "the" if n == 1 else f"all {n:,}"
+            return [f"logged LR matches at {every} {steps} (max rel err {self.max_rel_err:.2g})"]
+        i = self.first
+        assert i is not None
+        step = int(self.log.logged_step[i])
+        logged, expected = float(self.log.lr[i]), float(self.expected[i])
+        lines = [
+            f"logged LR differs at {self.differing:,} of {n:,} {steps}; the first at step "
+            f"{step:,}: logged {logged:.6g}, configured {expected:.6g}"
+            + (f" (rel err {self.rel_err[i]:.2g})" if np.isfinite(self.rel_err[i]) else "")
+        ]
+        if self.cause is not None:
+            lines.append(f"likely cause: {self.cause.text}")
+            words = ["--against", str(self.log.path)] if against is None else against
+            lines.append(f"try: {self.cause.command(words)}")
+        elif self.diagnosed:
+            lines.append(
+                "likely cause: none of the usual mistakes reproduces the log (stepping per "
+                "epoch or per batch, several or skipped scheduler steps, a logging offset, a "
+                "scaled LR, another length or warmup, a resume); the curves part at step "
+                f"{step:,}"
+            )
+        return lines
+
+
+def verify(
+    trace: Trace,
+    log: Log,
+    rtol: float = RTOL,
+    offset: int = 0,
+    diagnose: bool = True,
+) -> Verdict:
+    """Compare the LR ``log`` recorded with ``trace`` at every logged step; when they
+    differ and ``diagnose``, find the likely cause (lrplot.diagnose)."""
+    rtol = check_rtol(rtol)
+    if not isinstance(offset, int) or isinstance(offset, bool):
+        raise ParamError("log_offset", f"must be an integer, got {offset!r}")
+    _check_span(trace, log, offset)
+    verdict = Verdict(trace, log, rtol, offset)
+    if verdict.matches or not diagnose:
+        return verdict
+    from .diagnose import diagnose as search
+
+    return dataclasses.replace(verdict, cause=search(verdict), diagnosed=True)
+
+
+def _check_span(trace: Trace, log: Log, offset: int) -> None:
+    """The log must fall inside the simulated run (else the run's length is wrong)."""
+    if not len(log.lr):
+        raise ParamError("against", f"{log.path}: the log has no LR values")
+    rows = rows_of(log, offset)
+    last = int(rows.max())
+    if last >= len(trace):
+        at = int(log.logged_step[int(np.argmax(rows))])
+        raise ParamError(
+            "against",
+            f"{log.path}: the log goes to step {at:,}, past the simulated run's "
+            f"{len(trace):,} steps ({trace.settings.describe(with_lr=False)}): give the "
+            "run's own length (--epochs, --steps-per-epoch)",
+        )
