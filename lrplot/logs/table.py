@@ -1,0 +1,174 @@
+"""Plain tables: a CSV or TSV file with a header, or JSON lines, with a step and an LR.
+
+The step column is the first of :data:`STEP_COLUMNS` the file has; lrplot cannot know
+when the loop that wrote it logged, so a value at step ``s`` is taken as the LR
+optimizer step ``s`` used (row = step): log it before ``optimizer.step()``, or after
+``scheduler.step()`` with the number of the next step. Rows without the LR (a sparse
+table, other records of a JSON-lines log) are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import LrplotError
+from ..inputs import text_lines
+from .common import STEP, Choice, Log, as_step, as_value, check_size, choose, finish, size_of
+
+STEP_COLUMNS = (
+    STEP,
+    "global_step",
+    "Step",
+    "_step",
+    "trainer/global_step",
+    "train/global_step",
+    "iteration",
+    "iter",
+    "optimizer_step",
+)
+NOTE = "{column} as written: row = step (the LR the optimizer step of that number used)"
+
+
+def momentum_key(key: str) -> str:
+    """Lightning's name for a group's momentum: lr-SGD/pg1 -> lr-SGD/pg1-momentum."""
+    return f"{key}-momentum"
+
+
+def step_column(path: Path, names: Sequence[str]) -> str:
+    for name in STEP_COLUMNS:
+        if name in names:
+            return name
+    raise LrplotError(
+        f"{path}: no step column (columns: {', '.join(names[:12])}); "
+        f"lrplot reads one named {', '.join(STEP_COLUMNS[:4])} or {STEP_COLUMNS[4]}"
+    )
+
+
+class Table:
+    """A delimited text file with a header, read as a stream of rows."""
+
+    def __init__(self, path: Path) -> None:
+        check_size(path, size_of(path))
+        self.path = path
+        self._lines = text_lines(path, "log")
+        header: list[str] | None = None
+        for number, text in self._lines:
+            if text.strip():
+                self.delimiter = "\t" if "\t" in text else ","
+                header = next(csv.reader([text], delimiter=self.delimiter))
+                self.header_line = number
+                break
+        if header is None:
+            raise LrplotError(f"{path}: empty, no header")
+        self.names = [h.strip() for h in header]
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        for number, text in self._lines:
+            if text.strip():
+                yield number, next(csv.reader([text], delimiter=self.delimiter))
+
+    def read(
+        self, fmt: str, choice: Choice, step_name: str, notes: Sequence[str], offset: int = 0
+    ) -> Log:
+        """The values of choice.key at step_name, skipping rows where the key is empty."""
+        names = self.names
+        at = names.index(choice.key)
+        at_step = names.index(step_name)
+        moment = momentum_key(choice.key)
+        at_moment = names.index(moment) if moment in names else None
+        steps: list[int] = []
+        values: list[float] = []
+        moments: list[float] = []
+        for number, cells in self.rows():
+            if len(cells) != len(names):
+                raise LrplotError(
+                    f"{self.path}, line {number}: {len(cells)} fields, the header has {len(names)}"
+                )
+            cell = cells[at].strip()
+            if not cell:
+                continue
+            where = f"{self.path}, line {number}"
+            steps.append(as_step(cells[at_step].strip(), where))
+            values.append(as_value(cell, where, choice.key))
+            if at_moment is not None:
+                text = cells[at_moment].strip()
+                if text:
+                    moments.append(as_value(text, where, moment))
+                else:
+                    at_moment = None
+        has_moment = at_moment is not None and len(moments) == len(values)
+        return finish(
+            self.path,
+            fmt,
+            choice,
+            steps,
+            values,
+            offset,
+            notes,
+            momentum=moments if has_moment else None,
+        )
+
+
+def read_csv(path: Path, key: str | None) -> Log:
+    table = Table(path)
+    column = step_column(path, table.names)
+    choice = choose(path, table.names, key)
+    kind = "tab-separated" if table.delimiter == "\t" else "comma-separated"
+    notes = (f"a {kind} table; " + NOTE.format(column=f"its {column} column"),)
+    return table.read("csv", choice, column, notes)
+
+
+# --- JSON lines -------------------------------------------------------------------------
+
+
+def records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    check_size(path, size_of(path))
+    for number, text in text_lines(path, "log"):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise LrplotError(f"{path}, line {number}: not JSON: {err.msg}") from None
+        except RecursionError:
+            raise LrplotError(f"{path}, line {number}: not JSON: nested too deeply") from None
+        if not isinstance(record, dict):
+            raise LrplotError(f"{path}, line {number}: not a JSON object")
+        yield number, record
+
+
+def read_jsonl(path: Path, key: str | None) -> Log:
+    names: list[str] = []
+    seen: set[str] = set()
+    for _, record in records(path):
+        for name in record:
+            if name not in seen:
+                seen.add(name)
+                names.append(name)
+    if not names:
+        raise LrplotError(f"{path}: empty, no JSON records")
+    column = step_column(path, names)
+    choice = choose(path, names, key, "key")
+    moment = momentum_key(choice.key)
+    steps: list[int] = []
+    values: list[float] = []
+    moments: list[float] = []
+    for number, record in records(path):
+        if choice.key not in record or record[choice.key] is None:
+            continue
+        where = f"{path}, line {number}"
+        if column not in record:
+            raise LrplotError(f"{where}: {choice.key} without {column}")
+        steps.append(as_step(record[column], where))
+        values.append(as_value(record[choice.key], where, choice.key))
+        if isinstance(record.get(moment), (int, float)):
+            moments.append(float(record[moment]))
+    notes = ("JSON lines; " + NOTE.format(column=f"its {column} key"),)
+    has_moment = len(moments) == len(values)
+    return finish(
+        path, "jsonl", choice, steps, values, 0, notes, momentum=moments if has_moment else None
+    )
