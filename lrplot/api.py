@@ -40,9 +40,7 @@ from .spec import SpecError, parse_spec, spec_items
 
 METRIC_OPTIONS = tuple(p for p in metrics.PARAMS if p.name not in ("seed", "metric_file"))
 STEPPING_OPTIONS = tuple(p for p in engine.PARAMS if p.name in engine.STEPPING)
-_OPTIONS = {
-    p.name: p for p in (*plan.PARAMS, *STEPPING_OPTIONS, *WARMUP_PARAMS, *METRIC_OPTIONS)
-}
+_OPTIONS = {p.name: p for p in (*plan.PARAMS, *STEPPING_OPTIONS, *WARMUP_PARAMS, *METRIC_OPTIONS)}
 
 
 # --- traces ----------------------------------------------------------------------------

@@ -55,8 +55,13 @@ class Cause:
     extra: tuple[str, ...] = ()  # options beyond the trace's own (--log-offset 1)
 
     def command(self, against: Sequence[str]) -> str:
-        """The ``lrplot`` command of this cause's run, checked against the log."""
-        return commands.command([self.trace], [*self.extra, *against])
+        """The ``lrplot`` command of this cause's run, checked against the log
+        (``against``: the --against options, as OPTION VALUE pairs; the cause's own
+        options replace theirs)."""
+        own = set(self.extra[::2])
+        pairs = zip(against[::2], against[1::2], strict=False)
+        kept = [w for option, value in pairs if option not in own for w in (option, value)]
+        return commands.command([self.trace], [*kept, *self.extra])
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,7 @@ class Logged:
     rows: np.ndarray
     lr: np.ndarray
     differ: np.ndarray  # bool, per logged row
+    rtol: float = 1e-6  # the tolerance they were compared with
 
     def at(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(logged LR, differs) at each of ``rows``; NaN and False where none was logged."""

@@ -31,14 +31,53 @@ else:
 
 from .engine import Logged, Trace
 from .errors import ParamError
+from .params import FLOAT, INT, TEXT, Param
 
 RTOL = 1e-6
 
+# the options of --against (the log's path, format and key are read by lrplot.logs)
+PARAMS: tuple[Param, ...] = (
+    Param(
+        "against",
+        TEXT,
+        "compare the LR a run logged (trainer_state.json, Lightning metrics.csv, "
+        "TensorBoard events, MLflow, W&B CSV, CSV/JSON lines; a file or a run's folder) "
+        "with this schedule at every logged step: exit 0 when it matches, 1 when not, "
+        "with the likely cause and a command that reproduces the log",
+        None,
+    ),
+    Param("log_format", TEXT, "the log's format; default: recognised from the file", None),
+    Param(
+        "log_key",
+        TEXT,
+        "the log's key, column or tag holding the LR; default: its one LR key, or param group 0's",
+        None,
+    ),
+    Param(
+        "log_offset",
+        INT,
+        "each logged value is the LR this many steps later (1: a logger that reads the LR "
+        "after scheduler.step())",
+        0,
+        low=-1_000_000,
+        high=1_000_000,
+    ),
+    Param(
+        "rtol",
+        FLOAT,
+        "the relative difference two LRs may have and agree (1e-6: float32 logs)",
+        RTOL,
+        low=0,
+        low_open=True,
+        high=1,
+        high_open=True,
+    ),
+)
+_PARAMS = {p.name: p for p in PARAMS}
+
 
 def check_rtol(rtol: float) -> float:
-    if not (isinstance(rtol, int | float) and 0 < rtol < 1):
-        raise ParamError("rtol", f"must be a number in (0, 1), got {rtol!r}")
-    return float(rtol)
+    return float(_PARAMS["rtol"].parse(rtol))
 
 
 def rows_of(log: Log, offset: int = 0) -> np.ndarray:
@@ -124,7 +163,7 @@ class Verdict:
         """The log as the renderers show it beside the trace (a ``logged`` column)."""
         rows = self.rows
         inside = (rows >= 0) & (rows < len(self.trace))
-        return Logged(rows[inside], self.log.lr[inside], ~self.close[inside])
+        return Logged(rows[inside], self.log.lr[inside], ~self.close[inside], self.rtol)
 
     def shown(self) -> Trace:
         """The trace, with the log to show beside it."""
@@ -173,8 +212,7 @@ def verify(
     """Compare the LR ``log`` recorded with ``trace`` at every logged step; when they
     differ and ``diagnose``, find the likely cause (lrplot.diagnose)."""
     rtol = check_rtol(rtol)
-    if not isinstance(offset, int) or isinstance(offset, bool):
-        raise ParamError("log_offset", f"must be an integer, got {offset!r}")
+    offset = int(_PARAMS["log_offset"].parse(offset))
     _check_span(trace, log, offset)
     verdict = Verdict(trace, log, rtol, offset)
     if verdict.matches or not diagnose:

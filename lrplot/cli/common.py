@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -18,6 +19,10 @@ from ..errors import LrplotError
 from ..params import BOOL, SCHEDULES, TEXT, Param
 from ..schedules import ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS
+
+if TYPE_CHECKING:
+    from ..logs import Log
+    from ..verify import Verdict
 
 CHART_FORMATS = (".png", ".svg", ".pdf")
 PANEL_SCHEDULE = "Schedule parameters"
@@ -108,17 +113,6 @@ EmitOption = Annotated[
     ),
 ]
 
-OUTPUT_OPTIONS = [
-    ("out", OutOption, None),
-    ("csv", CsvOption, None),
-    ("log_y", LogYOption, False),
-    ("show_all", AllOption, False),
-    ("exact", ExactOption, False),
-    ("quiet", QuietOption, False),
-    ("no_chart", NoChartOption, False),
-    ("emit", EmitOption, None),
-]
-
 
 def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
     """A text option generated from a declared parameter; parsed by the Param itself.
@@ -167,6 +161,44 @@ def sentence(text: str) -> str:
 
 
 _NAMES = frozenset({"lr", "min", "max", "rel", "abs", "cos", "linear", "epoch", "step"})
+
+
+PANEL_AGAINST = "Check a run's log"
+_AGAINST_METAVARS = {"against": "LOG", "log_format": "FORMAT", "log_key": "KEY",
+                     "log_offset": "N", "rtol": "X"}  # fmt: skip
+
+
+def _against_option(p: Param) -> tuple[str, Any, Any]:
+    text = sentence(p.help) + "."
+    if p.default is not None:
+        text += f" \\[default: {p.default_text()}]"
+    option = typer.Option(
+        p.option,
+        help=text,
+        metavar=_AGAINST_METAVARS[p.name],
+        show_default=False,
+        rich_help_panel=PANEL_AGAINST,
+    )
+    return (p.name, Annotated[Optional[str], option], None)  # noqa: UP045
+
+
+def against_parts() -> list[tuple[str, Any, Any]]:
+    from ..verify import PARAMS
+
+    return [_against_option(p) for p in PARAMS]
+
+
+OUTPUT_OPTIONS = [
+    ("out", OutOption, None),
+    ("csv", CsvOption, None),
+    ("log_y", LogYOption, False),
+    ("show_all", AllOption, False),
+    ("exact", ExactOption, False),
+    ("quiet", QuietOption, False),
+    ("no_chart", NoChartOption, False),
+    ("emit", EmitOption, None),
+    *against_parts(),
+]
 
 
 def option_names(p: Param) -> tuple[str, ...]:
@@ -249,9 +281,13 @@ class Outputs:
     quiet: bool = False
     chart: bool = True
     emit: str | None = None
+    against: dict[str, Any] = field(default_factory=dict)  # --against and its options given
+    log: Log | None = None  # the log --against reads (once checked)
 
     @classmethod
     def from_options(cls, kwargs: dict[str, Any]) -> Outputs:
+        from ..verify import PARAMS
+
         return cls(
             kwargs["out"],
             kwargs["csv"],
@@ -261,7 +297,24 @@ class Outputs:
             kwargs["quiet"],
             not kwargs["no_chart"],
             kwargs["emit"],
+            pick(kwargs, PARAMS),
         )
+
+    def checked(self) -> Outputs:
+        """Reject a bad output (and a bad log) before doing any work; the log read."""
+        self.check()
+        if not self.against:
+            return self
+        from ..logs import read_log
+        from ..verify import check_rtol
+
+        given = dict(self.against)
+        if "against" not in given:
+            names = ", ".join(f"--{k.replace('_', '-')}" for k in given)
+            raise LrplotError(f"{names} without --against: give the log to compare with")
+        check_rtol(given.get("rtol", 1e-6))
+        log = read_log(given["against"], format=given.get("log_format"), key=given.get("log_key"))
+        return dataclasses.replace(self, log=log)
 
     def check(self) -> None:
         """Reject a bad output before doing any work."""
@@ -295,6 +348,9 @@ class Outputs:
         from rich.console import Console
 
         out, csv, log_y, exact = self.out, self.csv, self.log_y, self.exact
+        verdict = None
+        if self.log is not None:  # first: the log may not fit the run (exit 2, nothing written)
+            traces, verdict = self._against(traces)
         code = None
         if self.emit is not None:  # first: a schedule the target cannot build writes no file
             from ..emit import emit_traces
@@ -328,8 +384,7 @@ class Outputs:
         if code is not None:
             sys.stdout.write(code)
             sys.stdout.flush()
-            return
-        if not self.quiet and csv != "-":
+        elif not self.quiet and csv != "-":
             from ..render.console import stdout_console
             from ..render.table import View, render_table
 
@@ -344,8 +399,46 @@ class Outputs:
                     colour = console.is_terminal and not console.no_color
                     width = view.width or console.width
                     drawing = partial(chart_traces, traces, width, log_y, exact, colour)
-                found = _notes(traces) if notes else []
+                found = _notes(traces) if notes and verdict is None else []
                 render_table(traces, console, self.show_all, exact, drawing, view, found)
+        if verdict is not None:
+            self._verdict(verdict, to_stderr=code is not None or csv == "-")
+
+    def _against(self, traces: Sequence[api.Trace]) -> tuple[list[api.Trace], Verdict]:
+        from ..verify import verify
+
+        assert self.log is not None
+        if len(traces) != 1:
+            labels = ", ".join(t.label for t in traces[:3]) + (", ..." if len(traces) > 3 else "")
+            raise LrplotError(
+                f"--against compares one schedule with the log, but this run has "
+                f"{len(traces)} ({labels}): give the one the run was configured with"
+            )
+        given = self.against
+        verdict = verify(traces[0], self.log, given.get("rtol", 1e-6), given.get("log_offset", 0))
+        return [verdict.shown()], verdict
+
+    def _verdict(self, verdict: Verdict, to_stderr: bool) -> None:
+        """The verdict's lines (stdout, unless stdout holds the CSV or the code); exit
+        code 1 when the log differs."""
+        from ..render.console import stdout_console
+
+        words = [w for k, v in self.against.items() if k != "against"
+                 for w in (f"--{k.replace('_', '-')}", str(v))]  # fmt: skip
+        words = ["--against", str(self.against["against"]), *words]
+        lines = verdict.lines(words)
+        if to_stderr:
+            from rich.console import Console
+
+            err = Console(stderr=True, highlight=False)
+            for line in lines:
+                err.print(escape(line), soft_wrap=True)
+        else:
+            with stdout_console() as console:
+                for line in lines:
+                    console.print(escape(line), soft_wrap=True, highlight=False)
+        if not verdict.matches:
+            raise typer.Exit(1)
 
 
 def _notes(traces: Sequence[api.Trace]) -> list[str]:

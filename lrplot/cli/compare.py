@@ -25,7 +25,7 @@ from .common import (
 
 def _compare(kwargs: dict[str, Any]) -> None:
     outputs = Outputs.from_options(kwargs)
-    outputs.check()
+    outputs = outputs.checked()
     options = {**pick(kwargs, WARMUP_PARAMS), **pick(kwargs, plan.PARAMS)}
     options.update(pick(kwargs, [p for p in metrics.PARAMS if p.name not in ("seed",)]))
     metric = options.pop("metric_file", None)

@@ -29,7 +29,7 @@ def _run_config(kwargs: dict[str, Any]) -> None:
         csv=given.csv if given.csv is not None else loaded.outputs["csv"],
         log_y=given.log_y or loaded.outputs["log_y"],
     )
-    outputs.check()
+    outputs = outputs.checked()
     traces = api.simulate_loaded(loaded)
     header = loaded.header()
     if header is not None:  # the equivalent compare command, once the run is known to work

@@ -53,7 +53,7 @@ def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[a
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
         outputs = Outputs.from_options(kwargs)
-        outputs.check()
+        outputs = outputs.checked()
         outputs.render(simulate_schedule(definition, kwargs), notes=True)
 
     return run

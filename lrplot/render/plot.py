@@ -76,8 +76,9 @@ def _draw_logged(ax: Axes, diff_ax: Axes | None, trace: Trace, logged: Logged) -
     keep[::step] = True
     keep |= logged.differ & (np.cumsum(logged.differ) <= 2000)
     same, differ = keep & ~logged.differ, keep & logged.differ
-    ax.plot(x[same], logged.lr[same], linestyle="none", marker="o", markersize=4,
-            markerfacecolor="none", markeredgecolor="0.25", label="logged", gid="logged")  # fmt: skip
+    hollow = {"markerfacecolor": "none", "markeredgecolor": "0.25"}
+    ax.plot(x[same], logged.lr[same], linestyle="none", marker="o", markersize=4, **hollow,
+            label="logged", gid="logged")  # fmt: skip
     if differ.any():
         ax.plot(x[differ], logged.lr[differ], linestyle="none", marker="x", markersize=5,
                 color=LOGGED_COLOR, label="logged, differs", gid="logged:differs")  # fmt: skip
@@ -85,14 +86,20 @@ def _draw_logged(ax: Axes, diff_ax: Axes | None, trace: Trace, logged: Logged) -
         return
     expected = trace.lr_at(logged.rows)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(logged.lr == expected, 0.0, logged.lr / expected - 1)
+        rel = np.abs(np.where(logged.lr == expected, 0.0, logged.lr / expected - 1))
     rel = np.where(np.isfinite(rel), rel, np.nan)
-    diff_ax.axhline(0, color="0.6", linewidth=0.8)
-    diff_ax.plot(x[keep], rel[keep], linestyle="none", marker=".", markersize=3,
+    # log scale: equal values (0) sit on the floor, a decade under the tolerance's line
+    floor = logged.rtol / 10
+    shown = np.maximum(rel, floor)
+    diff_ax.set_yscale("log")
+    diff_ax.axhline(logged.rtol, color="0.5", linewidth=0.9, linestyle="--", label="rtol")
+    diff_ax.plot(x[same], shown[same], linestyle="none", marker=".", markersize=3,
                  color="0.25", gid="logged:rel")  # fmt: skip
     if differ.any():
-        diff_ax.plot(x[differ], rel[differ], linestyle="none", marker="x", markersize=4,
+        diff_ax.plot(x[differ], shown[differ], linestyle="none", marker="x", markersize=4,
                      color=LOGGED_COLOR)  # fmt: skip
+    top = float(np.nanmax(shown)) if np.isfinite(shown).any() else logged.rtol
+    diff_ax.set_ylim(floor / 2, max(top, logged.rtol) * 3)
 
 
 def draw(
@@ -116,7 +123,7 @@ def draw(
     elif logged is not None:  # the logged LR's relative difference, in a panel below
         fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
         ax, diff_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.2])
-        diff_ax.set_ylabel("logged / lr - 1")
+        diff_ax.set_ylabel("|logged / lr - 1|")
         diff_ax.grid(True, alpha=0.3)
     elif any(t.sched_momentum is not None for t in traces):  # a panel below, same x
         fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
