@@ -8,7 +8,7 @@
 the command line (typer, rich) only when it runs. See :mod:`lrplot.api`.
 """
 
-from .api import Comparison, Trace, compare, load, schedule, simulate
+from .api import Comparison, Trace, compare, load, schedule, simulate, verify
 from .errors import LrplotError
 from .schedules import Schedule
 
@@ -24,4 +24,5 @@ __all__ = [
     "load",
     "schedule",
     "simulate",
+    "verify",
 ]

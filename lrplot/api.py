@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .against import Verdict
     from .lint import Finding
+    from .logs import Log
 else:
     from ._lazy import np
 
@@ -110,6 +112,19 @@ class Trace(engine.Trace):
     def to_torch(self) -> str:
         """A runnable torch script that builds this schedule and prints each step's LR."""
         return self.to_code("torch")
+
+    def against(
+        self,
+        log: str | os.PathLike[str] | Log,
+        *,
+        format: str | None = None,
+        key: str | None = None,
+        rtol: float = 1e-6,
+        offset: int = 0,
+    ) -> Verdict:
+        """Compare with the LR a real run logged (a log's path, or a
+        :class:`lrplot.logs.Log`): :func:`lrplot.verify`."""
+        return verify(self, log, format=format, key=key, rtol=rtol, offset=offset)
 
     def check(self) -> list[Finding]:
         """``lrplot check``'s findings for this schedule in this run (empty: none)."""
@@ -207,6 +222,32 @@ class Comparison(Sequence[Trace]):
 
 
 # --- building and simulating ------------------------------------------------------------
+
+
+def verify(
+    trace: engine.Trace,
+    log: str | os.PathLike[str] | Log,
+    *,
+    format: str | None = None,
+    key: str | None = None,
+    rtol: float = 1e-6,
+    offset: int = 0,
+) -> Verdict:
+    """Check a real run: the LR its log recorded against ``trace``, the schedule it was
+    configured with, at every logged step.
+
+    ``log``: a trainer_state.json, a Lightning metrics.csv, TensorBoard events, an
+    MLflow run, a W&B CSV export or a plain CSV/JSON-lines file (or a run's folder; a
+    :class:`lrplot.logs.Log` already read); ``format``/``key``: its format and LR key
+    (default: told from the file). The :class:`lrplot.against.Verdict` says whether it
+    ``matches``; when not, its ``cause`` is the usual mistake that reproduces the log
+    (``verdict.lines()`` is what ``--against`` prints)."""
+    from .diagnose import verify as compare_log
+    from .logs import read_log
+
+    if isinstance(log, str | os.PathLike):
+        log = read_log(log, format=format, key=key)
+    return compare_log(trace, log, rtol, offset)
 
 
 def schedule(name_or_spec: str | Schedule, /, **params: Any) -> Schedule:

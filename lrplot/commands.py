@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import engine, metrics, plan
+from .engine import Trace
 from .params import BOOL, INT_LIST, SCHEDULES, TEXT, Param, format_value
 from .schedules import Schedule
-
-if TYPE_CHECKING:
-    from .api import Trace
 
 _DECLARED = {p.name: p for p in (*engine.PARAMS, *metrics.PARAMS)}
 

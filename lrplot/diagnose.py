@@ -1,6 +1,6 @@
 """Why a run's logged LR differs from its schedule: the usual mistakes, tried in turn.
 
-:func:`diagnose` takes a :class:`lrplot.verify.Verdict` that differs and returns the
+:func:`diagnose` takes a :class:`lrplot.against.Verdict` that differs and returns the
 first :class:`Cause` whose run reproduces the log exactly (within the verdict's
 rtol), with that run as an ``lrplot`` command (``try:``): run with ``--against LOG``,
 it matches. The families, in order (each family is one function of FAMILIES, and a
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -33,35 +33,16 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .logs import Log
-    from .verify import Verdict
 else:
     from ._lazy import np
 
-from . import commands, engine
+from . import engine
+from .against import RTOL, Cause, Verdict, agree, compare, expected_at, peak_of
 from .errors import LrplotError
 from .params import INT
 from .schedules import Schedule
-from .verify import agree, expected_at, peak_of
 
 MAX_K = 16  # processes / accumulation steps tried
-
-
-@dataclass(frozen=True)
-class Cause:
-    """A mistake that reproduces the log: in words, and as the run that shows it."""
-
-    text: str
-    trace: engine.Trace  # the run that reproduces the log (the try: line's)
-    extra: tuple[str, ...] = ()  # options beyond the trace's own (--log-offset 1)
-
-    def command(self, against: Sequence[str]) -> str:
-        """The ``lrplot`` command of this cause's run, checked against the log
-        (``against``: the --against options, as OPTION VALUE pairs; the cause's own
-        options replace theirs)."""
-        own = set(self.extra[::2])
-        pairs = zip(against[::2], against[1::2], strict=False)
-        kept = [w for option, value in pairs if option not in own for w in (option, value)]
-        return commands.command([self.trace], [*kept, *self.extra])
 
 
 @dataclass(frozen=True)
@@ -313,6 +294,15 @@ def _values(value: int, lengths: set[int]) -> Iterator[tuple[int, str]]:
 
 
 FAMILIES: tuple[Family, ...] = (interval, several_calls, every_k, offset, scaled, parameter)
+
+
+def verify(trace: engine.Trace, log: Log, rtol: float = RTOL, offset: int = 0) -> Verdict:
+    """Compare ``log`` with ``trace`` (lrplot.against.compare) and, when they differ,
+    find the likely cause."""
+    verdict = compare(trace, log, rtol, offset)
+    if verdict.matches:
+        return verdict
+    return dataclasses.replace(verdict, cause=diagnose(verdict), diagnosed=True)
 
 
 def diagnose(verdict: Verdict) -> Cause | None:

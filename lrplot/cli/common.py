@@ -21,8 +21,8 @@ from ..schedules import ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS
 
 if TYPE_CHECKING:
+    from ..against import Verdict
     from ..logs import Log
-    from ..verify import Verdict
 
 CHART_FORMATS = (".png", ".svg", ".pdf")
 PANEL_SCHEDULE = "Schedule parameters"
@@ -183,7 +183,7 @@ def _against_option(p: Param) -> tuple[str, Any, Any]:
 
 
 def against_parts() -> list[tuple[str, Any, Any]]:
-    from ..verify import PARAMS
+    from ..against import PARAMS
 
     return [_against_option(p) for p in PARAMS]
 
@@ -286,7 +286,7 @@ class Outputs:
 
     @classmethod
     def from_options(cls, kwargs: dict[str, Any]) -> Outputs:
-        from ..verify import PARAMS
+        from ..against import PARAMS
 
         return cls(
             kwargs["out"],
@@ -305,8 +305,8 @@ class Outputs:
         self.check()
         if not self.against:
             return self
+        from ..against import check_rtol
         from ..logs import read_log
-        from ..verify import check_rtol
 
         given = dict(self.against)
         if "against" not in given:
@@ -405,7 +405,7 @@ class Outputs:
             self._verdict(verdict, to_stderr=code is not None or csv == "-")
 
     def _against(self, traces: Sequence[api.Trace]) -> tuple[list[api.Trace], Verdict]:
-        from ..verify import verify
+        from ..diagnose import verify
 
         assert self.log is not None
         if len(traces) != 1:
@@ -416,7 +416,7 @@ class Outputs:
             )
         given = self.against
         verdict = verify(traces[0], self.log, given.get("rtol", 1e-6), given.get("log_offset", 0))
-        return [verdict.shown()], verdict
+        return [api.Trace.of(verdict.shown())], verdict
 
     def _verdict(self, verdict: Verdict, to_stderr: bool) -> None:
         """The verdict's lines (stdout, unless stdout holds the CSV or the code); exit

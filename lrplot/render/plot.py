@@ -76,7 +76,7 @@ def _draw_logged(ax: Axes, diff_ax: Axes | None, trace: Trace, logged: Logged) -
     keep[::step] = True
     keep |= logged.differ & (np.cumsum(logged.differ) <= 2000)
     same, differ = keep & ~logged.differ, keep & logged.differ
-    hollow = {"markerfacecolor": "none", "markeredgecolor": "0.25"}
+    hollow: dict[str, Any] = {"markerfacecolor": "none", "markeredgecolor": "0.25"}
     ax.plot(x[same], logged.lr[same], linestyle="none", marker="o", markersize=4, **hollow,
             label="logged", gid="logged")  # fmt: skip
     if differ.any():

@@ -1,11 +1,11 @@
 """Check a real run: the LR it logged against the schedule it was configured with.
 
-:func:`verify` compares, at every logged step, the LR a run logged (a
+:func:`compare` compares, at every logged step, the LR a run logged (a
 :class:`lrplot.logs.Log`, read by :func:`lrplot.logs.read_log`) with the simulated
-trace, and, when they differ, asks :mod:`lrplot.diagnose` which of the usual mistakes
-reproduces the log. ``lrplot NAME ... --against LOG`` and ``lrplot run CONFIG
---against LOG`` print its :meth:`Verdict.lines` and exit 0 (the run did what was
-configured) or 1 (it did not).
+trace; when they differ, :mod:`lrplot.diagnose` finds which of the usual mistakes
+reproduces the log (its :func:`~lrplot.diagnose.verify` does both). ``lrplot NAME
+... --against LOG`` and ``lrplot run CONFIG --against LOG`` print its
+:meth:`Verdict.lines` and exit 0 (the run did what was configured) or 1 (it did not).
 
 Two LRs agree when they are within ``rtol`` of each other, relative to the larger
 (default 1e-6: TensorBoard and most loggers store float32), or both within a
@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from .diagnose import Cause
     from .logs import Log
 else:
     from ._lazy import np
@@ -202,24 +201,33 @@ class Verdict:
         return lines
 
 
-def verify(
-    trace: Trace,
-    log: Log,
-    rtol: float = RTOL,
-    offset: int = 0,
-    diagnose: bool = True,
-) -> Verdict:
-    """Compare the LR ``log`` recorded with ``trace`` at every logged step; when they
-    differ and ``diagnose``, find the likely cause (lrplot.diagnose)."""
+def compare(trace: Trace, log: Log, rtol: float = RTOL, offset: int = 0) -> Verdict:
+    """Compare the LR ``log`` recorded with ``trace`` at every logged step (without the
+    diagnosis: :func:`lrplot.diagnose.verify` adds it)."""
     rtol = check_rtol(rtol)
     offset = int(_PARAMS["log_offset"].parse(offset))
     _check_span(trace, log, offset)
-    verdict = Verdict(trace, log, rtol, offset)
-    if verdict.matches or not diagnose:
-        return verdict
-    from .diagnose import diagnose as search
+    return Verdict(trace, log, rtol, offset)
 
-    return dataclasses.replace(verdict, cause=search(verdict), diagnosed=True)
+
+@dataclass(frozen=True)
+class Cause:
+    """A mistake that reproduces the log: in words, and as the run that shows it."""
+
+    text: str
+    trace: Trace  # the run that reproduces the log (the try: line's)
+    extra: tuple[str, ...] = ()  # options beyond the trace's own (--log-offset 1)
+
+    def command(self, against: Sequence[str]) -> str:
+        """The ``lrplot`` command of this cause's run, checked against the log
+        (``against``: the --against options, as OPTION VALUE pairs; the cause's own
+        options replace theirs)."""
+        from .commands import command
+
+        own = set(self.extra[::2])
+        pairs = zip(against[::2], against[1::2], strict=False)
+        kept = [w for option, value in pairs if option not in own for w in (option, value)]
+        return command([self.trace], [*kept, *self.extra])
 
 
 def _check_span(trace: Trace, log: Log, offset: int) -> None:
