@@ -281,12 +281,9 @@ def _values(value: int, lengths: set[int]) -> Iterator[tuple[int, str]]:
         what = f"{f.numerator} x" if f.denominator == 1 else f"1/{f.denominator} of"
         if f.denominator != 1 and f.numerator != 1:
             what = f"{f} x"
-        hint = (
-            " (the devices / accumulation mistake)"
-            if f.numerator == 1 or f.denominator == 1
-            else ""
-        )
-        yield int(new), f" ({what} the configured value{hint if k > 1 else ''})"
+        simple = f.numerator == 1 or f.denominator == 1
+        hint = ": the devices / accumulation mistake" if simple and k > 1 else ""
+        yield int(new), f" ({what} the configured value{hint})"
     for length in sorted(lengths):
         if length not in seen and length >= 1:
             seen.add(length)
