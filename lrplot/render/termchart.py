@@ -185,6 +185,8 @@ MAX_WIDTH = 80  # the charts never get wider than this, however wide the termina
 def _per_row(trace: Trace, values: np.ndarray) -> np.ndarray:
     """A per-scheduler-step array (momentum, metric) at every row, like ``Trace.lr``."""
     settings = trace.settings
+    if not settings.plain:  # stepped every Nth unit, or several times per step
+        return values[trace.row_index(np.arange(settings.total_steps))]
     if settings.interval == "epoch" and settings.steps_per_epoch > 1:
         return np.repeat(values, settings.steps_per_epoch)
     return values
