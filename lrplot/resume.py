@@ -85,7 +85,9 @@ def steps_done(settings: engine.RunSettings, at: int) -> int:
     total = settings.total_steps
     if not 1 <= at <= total - 1:
         raise ParamError(
-            "resume_at", f"resume_at must be between 1 and {total - 1} (the run's steps), got {at}"
+            "resume_at",
+            f"resume_at must be between 1 and {total - 1} (the run has {total} optimizer "
+            f"steps), got {at}",
         )
     spe = settings.steps_per_epoch
     if settings.interval == "epoch":
