@@ -33,6 +33,7 @@ from goldens_torch_more import NAMESPACE
 
 try:
     import torch
+    from torch.optim.swa_utils import SWALR
 except ImportError:  # pragma: no cover - depends on the machine
     sys.exit(
         "goldens_resume.py needs PyTorch (it is not a dependency of lrplot): "
@@ -57,6 +58,7 @@ CLASSES: dict[str, Any] = {
     "lambda": S.LambdaLR,
     "multiplicative": S.MultiplicativeLR,
     "plateau": S.ReduceLROnPlateau,
+    "swa": SWALR,
 }
 TORCH_NAMES = {"t_max": "T_max", "t_0": "T_0", "t_mult": "T_mult"}
 MOMENTUM = ("cyclic", "onecycle")
@@ -228,6 +230,38 @@ def cases() -> list[Case]:
         ),
         *every_mode("01-warmup-cosine", warm_cos, 20, epochs=60),
         *every_mode("02-in-warmup", warm_cos, 3, epochs=60),
+        *every_mode("01-in-factor", ("constant", {"factor": 0.5, "total_iters": 10}), 6, epochs=20),
+        *every_mode(
+            "01-every-5",
+            ("multiplicative", {"expr": "0.5 if epoch % 5 == 0 else 1"}),
+            10,
+            epochs=30,
+        ),
+        *every_mode("01-anneal", ("swa", {"swa_lr": 0.02, "anneal_epochs": 10}), 4, epochs=20),
+        *every_mode(
+            "02-with-max-lr",
+            ("onecycle", {"max_lr": 0.5, "total_steps": 50}),
+            20,
+            ("onecycle", {"max_lr": 0.2, "total_steps": 50}),
+            **per_step,
+        ),
+        *every_mode(
+            "03-with-children",
+            warm_cos,
+            30,
+            (
+                "sequential",
+                {
+                    "schedulers": [
+                        ("linear", {"start_factor": 0.5, "total_iters": 3}),
+                        ("cosine", {"t_max": 27, "eta_min": 0.001}),
+                    ],
+                    "milestones": [3],
+                },
+            ),
+            epochs=60,
+        ),
+        *every_mode("03-per-step", chained, 24, **per_step),
         *every_mode("01-exp-step", chained, 20, epochs=40),
         *every_mode("02-exp-step-off", chained, 13, epochs=40),
         *[
