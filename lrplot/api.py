@@ -267,10 +267,18 @@ def simulate(
     lr: float = 0.1,
     seed: int = 0,
     metric: Sequence[float] | str | os.PathLike[str] | None = None,
+    resume_at: int | None = None,
+    resume_mode: str | None = None,
+    resume_with: str | Schedule | None = None,
     **options: Any,
 ) -> Trace:
     """Run the schedule through the seed's training loop: the LR of every optimizer
     step, exactly as ``torch.optim.lr_scheduler`` gives it.
+
+    ``resume_at``: the run is saved after that many optimizer steps and resumed, with
+    the scheduler's state restored (``resume_mode="restored"``, the default), a
+    ``"fresh"`` scheduler, or one built with ``last_epoch`` (``"last-epoch"``);
+    ``resume_with``: the schedule (a SPEC) built after the resume (lrplot.resume).
 
     ``steps_per_epoch`` (default 1, or derived from a plan), ``interval``: call
     ``scheduler.step()`` per ``"epoch"`` or per optimizer ``"step"``. ``options``:
@@ -288,7 +296,7 @@ def simulate(
     source = metric_source(metric, {"seed": seed, **metric_given}) if built.needs_metric else None
     if source is None:
         _no_metric(metric, metric_given, [built])
-    return trace(built, settings, source)
+    return resumed(trace(built, settings, source), resume_at, resume_mode, resume_with)
 
 
 def compare(
@@ -300,10 +308,14 @@ def compare(
     lr: float = 0.1,
     seed: int = 0,
     metric: Sequence[float] | str | os.PathLike[str] | None = None,
+    resume_at: int | None = None,
+    resume_mode: str | None = None,
+    resume_with: str | Schedule | None = None,
     **options: Any,
 ) -> Comparison:
     """Several schedules over one run (options as for :func:`simulate`; a warmup
-    given here applies to every schedule whose SPEC has none)."""
+    given here applies to every schedule whose SPEC has none; a resume, to every
+    schedule)."""
     items = [specs] if isinstance(specs, (str, Schedule)) else list(specs)
     if not items:
         raise ParamError("specs", "compare needs at least one schedule SPEC")
@@ -319,23 +331,66 @@ def compare(
         source = metric_source(metric, {"seed": seed, **metric_given})
     else:
         _no_metric(metric, metric_given, built)
-    return Comparison(unique_labels([trace(s, settings, source) for s in built]))
+    traces = [trace(s, settings, source) for s in built]
+    traces = [resumed(t, resume_at, resume_mode, resume_with) for t in traces]
+    return Comparison(unique_labels(traces))
 
 
-def load(path: str | os.PathLike[str], format: str | None = None, **run: Any) -> Comparison:
+def load(
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    resume_at: int | None = None,
+    resume_mode: str | None = None,
+    resume_with: str | Schedule | None = None,
+    **run: Any,
+) -> Comparison:
     """Every config ``lrplot run`` reads: lrplot's own (TOML, JSON, YAML) and
     HuggingFace TrainingArguments, timm, Lightning and mmengine configs (told apart
     by their keys, or by ``format``). ``run``: lr, epochs, steps_per_epoch, the plan
     (dataset_size, batch_size, ...) and a warmup (lrplot configs), which win over the
-    config's. Nothing in a config is run."""
+    config's; a resume (as for :func:`simulate`) applies to every schedule. Nothing in
+    a config is run."""
     ramp = {k: run.pop(k) for k in list(run) if k in {p.name for p in WARMUP_PARAMS}}
-    return simulate_loaded(configs.load(path, format, ramp, run))
+    loaded = configs.load(path, format, ramp, run)
+    given = {"resume_at": resume_at, "resume_mode": resume_mode, "resume_with": resume_with}
+    loaded.resume.update({k: v for k, v in given.items() if v is not None})
+    return simulate_loaded(loaded)
+
+
+def resumed(
+    given: Trace,
+    resume_at: Any = None,
+    resume_mode: Any = None,
+    resume_with: str | Schedule | None = None,
+) -> Trace:
+    """``given`` resumed (lrplot.resume) as the options say (raw text or native; None:
+    not given); ``given`` itself without resume_at."""
+    from . import resume
+
+    spec = resume_with if isinstance(resume_with, str) or resume_with is None else None
+    at, mode, text = resume.options(
+        {"resume_at": resume_at, "resume_mode": resume_mode, "resume_with": spec}
+    )
+    if isinstance(resume_with, Schedule):
+        if at is None:
+            raise ParamError(
+                "resume_with", "resume_with needs resume_at (the step the run resumes at)"
+            )
+        after: Schedule | None = resume_with
+    else:
+        after = build(text, {}, None, given.settings) if text is not None else None
+    if at is None:
+        return given
+    out = resume.resume(given, at, mode, after)
+    assert isinstance(out, Trace)
+    return out
 
 
 def simulate_loaded(loaded: configs.Loaded) -> Comparison:
     """The traces of a loaded config (errors of a framework config name its file)."""
     try:
         traces = [trace(s, loaded.settings, loaded.metric) for s in loaded.schedules]
+        traces = [resumed(t, **loaded.resume) for t in traces]
     except ParamError as err:  # a key of the file (e.g. its metric's column)
         raise LrplotError(f"{loaded.path}: {err}") from None
     except LrplotError as err:

@@ -47,6 +47,7 @@ class Loaded:
     framework: str | None = None  # a framework config's name ("HuggingFace TrainingArguments")
     notes: list[str] = field(default_factory=list)  # how its numbers were worked out
     command: str | None = None  # the equivalent `lrplot compare ...` command
+    resume: dict[str, Any] = field(default_factory=dict)  # resume_at, ... (lrplot.resume)
 
     def header(self) -> str | None:
         """Comment lines for a framework config: what it is, how it was read, and the
@@ -94,7 +95,9 @@ def load(
     if fmt == "lrplot":
         # the warmup and plan given are checked against the run the config describes
         cfg = load_config(path, ramp, {**plan_given, **overrides})
-        return Loaded(path, fmt, cfg.schedules, cfg.settings, cfg.metric, cfg.outputs)
+        return Loaded(
+            path, fmt, cfg.schedules, cfg.settings, cfg.metric, cfg.outputs, resume=cfg.resume
+        )
     if ramp:
         name = next(p.name for p in WARMUP_PARAMS if p.name in ramp)
         bare = (

@@ -218,6 +218,25 @@ def _nth(n: int) -> str:
 
 
 @dataclass(frozen=True)
+class Resumed:
+    """How a trace's run was resumed (lrplot.resume): saved after optimizer step
+    ``at - 1``, resumed with the scheduler ``mode`` (restored, fresh, last-epoch)."""
+
+    at: int
+    mode: str
+    after: Schedule | None = None  # the schedule built after the resume (None: the same)
+    notes: tuple[str, ...] = ()  # what PyTorch does that the user may not expect
+
+    def describe(self) -> str:
+        """'resumed at step 40 (fresh scheduler)'."""
+        how = {"restored": "state restored", "fresh": "fresh scheduler"}.get(
+            self.mode, "scheduler rebuilt with last_epoch"
+        )
+        text = f"resumed at step {self.at} ({how})"
+        return text if self.after is None else f"{text} as {self.after.spec()}"
+
+
+@dataclass(frozen=True)
 class Trace:
     """One schedule's LR at every optimizer step, plus its metric (plateau)."""
 
@@ -229,6 +248,7 @@ class Trace:
     sched_momentum: np.ndarray | None = None  # momentum, for schedules that cycle it
     source: MetricSource | None = None  # where a plateau's metric came from
     logged: Logged | None = None  # a run's logged LR to show beside it (--against)
+    resumed: Resumed | None = None  # a simulated resume (lrplot.resume)
 
     @property
     def label(self) -> str:
@@ -241,7 +261,8 @@ class Trace:
 
     def describe_run(self) -> str:
         """The run's settings as the title shows them (no lr where the schedule sets it)."""
-        return self.settings.describe(with_lr=not self.schedule.definition.sets_lr)
+        text = self.settings.describe(with_lr=not self.schedule.definition.sets_lr)
+        return text if self.resumed is None else f"{text}; {self.resumed.describe()}"
 
     def __len__(self) -> int:
         return self.settings.total_steps

@@ -177,6 +177,10 @@ class RunConfig:
     settings: engine.RunSettings
     metric: metrics.MetricSource
     outputs: dict[str, Any] = field(default_factory=dict)
+    resume: dict[str, Any] = field(default_factory=dict)  # resume_at, ... (lrplot.resume)
+
+
+RESUME_KEYS = ("resume_at", "resume_mode", "resume_with")
 
 
 def load_config(
@@ -201,6 +205,7 @@ def load_config(
     raw = data.pop("schedules", None)
     single = data.pop("schedule", None)
     metric_raw = data.pop("metric", {})
+    resume = {k: data.pop(k) for k in RESUME_KEYS if k in data}
 
     run_names = [p.name for p in engine.PARAMS]
     out_names = [p.name for p in OUTPUT_PARAMS]
@@ -208,7 +213,14 @@ def load_config(
         if key not in run_names + out_names:
             msg = unknown_name_message(
                 key,
-                [*run_names, *out_names, "schedules", "metric", *(p.name for p in WARMUP_PARAMS)],
+                [
+                    *run_names,
+                    *out_names,
+                    "schedules",
+                    "metric",
+                    *(p.name for p in WARMUP_PARAMS),
+                    *RESUME_KEYS,
+                ],
                 "the config",
             )
             raise LrplotError(f"{where}: {msg}")
@@ -256,7 +268,7 @@ def load_config(
         metric = metrics.from_values(metric_values, base_dir=path.parent)
     except LrplotError as err:
         raise LrplotError(f"{where}: metric: {err}") from None
-    return RunConfig(schedules, settings, metric, outputs)
+    return RunConfig(schedules, settings, metric, outputs, resume)
 
 
 def _metric_key(key: str) -> str:

@@ -31,6 +31,7 @@ PANEL_PLAN = "Training plan (gives --steps-per-epoch)"
 PANEL_METRIC = "Metric (ReduceLROnPlateau)"
 PANEL_WARMUP = "Warmup (any schedule)"
 PANEL_OUTPUT = "Output"
+PANEL_RESUME = "Resume (what if the run is saved and resumed)"
 
 
 # --- options shared by the commands -------------------------------------------------
@@ -237,6 +238,20 @@ def plan_parts() -> list[tuple[str, Any, Any]]:
     return [declared_option(p, PANEL_PLAN) for p in plan.PARAMS]
 
 
+def resume_parts() -> list[tuple[str, Any, Any]]:
+    """--resume-at, --resume-mode, --resume-with (lrplot.resume)."""
+    from ..resume import PARAMS
+
+    return [declared_option(p, PANEL_RESUME) for p in PARAMS]
+
+
+def resume_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The resume options given (raw text), for api.resumed."""
+    from ..resume import NAMES
+
+    return {name: kwargs.get(name) for name in NAMES}
+
+
 def metric_parts() -> list[tuple[str, Any, Any]]:
     return [declared_option(p, PANEL_METRIC) for p in metrics.PARAMS]
 
@@ -352,6 +367,10 @@ class Outputs:
         if self.log is not None:  # first: the log may not fit the run (exit 2, nothing written)
             traces, verdict = self._against(traces)
         code = None
+        if self.emit is not None and any(t.resumed is not None for t in traces):
+            raise LrplotError(
+                "--emit writes the schedule's code, not a resume: drop --resume-at to emit it"
+            )
         if self.emit is not None:  # first: a schedule the target cannot build writes no file
             from ..emit import emit_traces
 
@@ -444,4 +463,7 @@ class Outputs:
 def _notes(traces: Sequence[api.Trace]) -> list[str]:
     from ..lint import lint
 
-    return [f"note: {escape(f.message)}" for t in traces for f in lint(t)]
+    found = [f"note: {escape(f.message)}" for t in traces for f in lint(t)]
+    return found + [
+        f"note: {escape(n)}" for t in traces if t.resumed is not None for n in t.resumed.notes
+    ]

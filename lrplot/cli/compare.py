@@ -16,6 +16,8 @@ from .common import (
     make_command,
     metric_parts,
     pick,
+    resume_options,
+    resume_parts,
     run_parts,
     warmup_parts,
 )
@@ -30,7 +32,14 @@ def _compare(kwargs: dict[str, Any]) -> None:
     options.update(pick(kwargs, [p for p in metrics.PARAMS if p.name not in ("seed",)]))
     metric = options.pop("metric_file", None)
     run = pick(kwargs, [p for p in engine.PARAMS if p.name not in plan.NAMES])
-    traces = api.compare(kwargs["specs"], seed=kwargs["seed"], metric=metric, **run, **options)
+    traces = api.compare(
+        kwargs["specs"],
+        seed=kwargs["seed"],
+        metric=metric,
+        **run,
+        **options,
+        **resume_options(kwargs),
+    )
     outputs.render(list(traces))
 
 
@@ -60,6 +69,7 @@ app.command(
             *warmup_parts(),
             *run_parts(),
             *metric_parts(),
+            *resume_parts(),
             *OUTPUT_OPTIONS,
         ],
     )

@@ -14,7 +14,16 @@ import typer
 from .. import api, configs, plan
 from ..schedules.warmup import WARMUP_PARAMS
 from .app import LrplotCommand, app
-from .common import OUTPUT_OPTIONS, Outputs, make_command, pick, plan_parts, warmup_parts
+from .common import (
+    OUTPUT_OPTIONS,
+    Outputs,
+    make_command,
+    pick,
+    plan_parts,
+    resume_options,
+    resume_parts,
+    warmup_parts,
+)
 
 # --- lrplot run -------------------------------------------------------------------
 
@@ -30,6 +39,8 @@ def _run_config(kwargs: dict[str, Any]) -> None:
         log_y=given.log_y or loaded.outputs["log_y"],
     )
     outputs = outputs.checked()
+    resume = resume_options(kwargs)  # the command line wins over the config
+    loaded.resume.update({k: v for k, v in resume.items() if v is not None})
     traces = api.simulate_loaded(loaded)
     header = loaded.header()
     if header is not None:  # the equivalent compare command, once the run is known to work
@@ -98,6 +109,7 @@ app.command(
             *_config_parts(),
             *warmup_parts(),
             *plan_parts(),
+            *resume_parts(),
             *OUTPUT_OPTIONS,
         ],
     )

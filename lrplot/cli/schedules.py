@@ -21,6 +21,8 @@ from .common import (
     metric_source,
     option_names,
     pick,
+    resume_options,
+    resume_parts,
     run_parts,
     run_settings,
     warmup_params,
@@ -47,7 +49,7 @@ def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[a
     settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
     schedule = definition.build(pick(kwargs, params), run=settings)
     metric = metric_source(kwargs) if definition.needs_metric else None
-    return [api.trace(schedule, settings, metric)]
+    return [api.resumed(api.trace(schedule, settings, metric), **resume_options(kwargs))]
 
 
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
@@ -60,7 +62,7 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
 
 
 def _build_command(definition: ScheduleDef) -> click.Command:
-    parts = schedule_parts(definition) + OUTPUT_OPTIONS
+    parts = schedule_parts(definition) + resume_parts() + OUTPUT_OPTIONS
     example = f"lrplot {definition.name} {definition.example}".strip()
     epilog = (
         f"Examples:\n\n  {example}\n\n  {example} -o {definition.name}.png\n\n  {example} --csv -"

@@ -225,6 +225,8 @@ def draw(
     if log_y:
         _log_limits(ax, traces)
     run = traces[0].describe_run() if len(traces) == 1 else settings.describe()
+    if len(traces) > 1 and traces[0].resumed is not None:
+        run += "; " + traces[0].resumed.describe()
     if settings.plan is not None:  # the training plan, on its own line(s)
         run += "\n" + textwrap.fill(f"plan: {settings.plan.describe(settings.epochs)}", TITLE_CHARS)
     if len(traces) == 1:

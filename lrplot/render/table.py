@@ -125,6 +125,8 @@ def render_table(
     # labels, titles and file names are text, not rich markup: '[linear:...]' must show
     title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else settings.describe()
+    if len(traces) > 1 and first.resumed is not None:
+        run += "; " + first.resumed.describe()
     head: list[RenderableType] = [f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]"]
     if settings.plan is not None:  # how the steps per epoch were worked out
         head.append(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")

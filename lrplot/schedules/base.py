@@ -20,6 +20,7 @@ run after every parameter has been parsed (raise ParamError naming the parameter
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
@@ -83,12 +84,26 @@ class TorchScheduler:
     that the emulator alone reproduces the schedule's own ``lr_fn``.
     """
 
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    # the values PyTorch's state_dict() does not carry (functions: LambdaLR's lr_lambda):
+    # a restored scheduler keeps the ones it was built with
+    unsaved: tuple[str, ...] = ()
+
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         self.group = group
         self.values = values
-        group.setdefault("initial_lr", group["lr"])
+        if last_epoch == -1:
+            group.setdefault("initial_lr", group["lr"])
+        elif "initial_lr" not in group:
+            raise ParamError(
+                "resume_mode",
+                f"{type(self).__name__}(last_epoch={last_epoch}) needs 'initial_lr' in the "
+                "optimizer's param group (PyTorch raises KeyError): load the optimizer's "
+                "state first",
+            )
         self.base_lr: float = group["initial_lr"]
-        self.last_epoch = -1
+        self.last_epoch = last_epoch
         self._step_count = 0
         self._is_initial = False
         self._initial_step()
@@ -117,6 +132,29 @@ class TorchScheduler:
 
     def get_lr(self) -> float:
         raise NotImplementedError
+
+    def restored(self, group: dict[str, Any], values: Mapping[str, Any]) -> TorchScheduler:
+        """PyTorch's ``torch.save(state_dict())`` then ``load_state_dict()`` into a
+        scheduler built with ``values``, whose optimizer's param group is ``group``
+        (restored too): a deep copy of this state on ``group``; only the ``unsaved``
+        values (functions) are the new scheduler's."""
+        clone = copy.deepcopy(self, {id(self.group): group})
+        if self.unsaved:
+            clone.values = {**self.values, **{k: values[k] for k in self.unsaved}}
+            clone.reloaded()
+        return clone
+
+    def reloaded(self) -> None:
+        """After :meth:`restored` changed ``unsaved`` values: rebuild what depends on them."""
+
+    def record(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The LR and the momentum after each of the next ``count`` step() calls (one
+        step at a time: for schedules that move the momentum)."""
+        lr, momentum = np.empty(count), np.empty(count)
+        for i in range(count):
+            self.step()
+            lr[i], momentum[i] = self.group["lr"], self.group.get("momentum", 0.0)
+        return lr, momentum
 
     def factors(self, lo: int, hi: int) -> np.ndarray | None:
         return None
@@ -175,6 +213,10 @@ class ScheduleDef:
       frequency); None: no such form;
     * ``no_warmup``: why lrplot's ``--warmup`` is refused on it (PyTorch has no one
       meaning for it), with the fix; "" when a warmup is fine.
+    * ``resumer``: a TorchScheduler for a schedule that cannot be a child (the
+      compositions), so that lrplot.resume can save, restore and rebuild it;
+      ``resume``: ``(mode, before, after, lr, metric, done) -> lr`` for one with no
+      TorchScheduler (ReduceLROnPlateau's state).
     """
 
     name: str
@@ -203,6 +245,17 @@ class ScheduleDef:
     # -> the same schedule's values, or (another definition, its values)
     every: Callable[[Mapping[str, Any], int], Any] | None = None
     no_warmup: str = ""
+    # resuming (lrplot.resume): a step-by-step model for a schedule that cannot be a
+    # composition's child (SequentialLR, ChainedScheduler), used like ``emulator``
+    resumer: type[TorchScheduler] | None = None
+    # (mode, before, after, lr, metric, steps done) -> the resumed LR, for a schedule
+    # with no step-by-step model (ReduceLROnPlateau)
+    resume: Callable[..., Any] | None = None
+
+    @property
+    def stepper(self) -> type[TorchScheduler] | None:
+        """Its step-by-step model, as a composition's child or on its own."""
+        return self.emulator or self.resumer
 
     @property
     def reproduces(self) -> str:

@@ -25,6 +25,7 @@ PyTorch, so the same bits). Anything else is replayed step by step.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_right
 from collections.abc import Mapping
 from itertools import pairwise
@@ -113,15 +114,135 @@ def _check_chained(values: Mapping[str, Any]) -> None:
     _check_children(values, "ChainedScheduler")
 
 
-def _build(children: tuple[Schedule, ...], base_lr: float) -> tuple[dict, list[TorchScheduler]]:
-    """The user's code: an SGD optimizer, then each child built on it, in order."""
-    group: dict[str, Any] = {"lr": float(base_lr), "momentum": 0.0}
+def _build(
+    children: tuple[Schedule, ...], base_lr: float | dict[str, Any], last_epoch: int = -1
+) -> tuple[dict, list[TorchScheduler]]:
+    """The user's code: an SGD optimizer (or the param group given), then each child
+    built on it, in order."""
+    group: dict[str, Any] = (
+        base_lr if isinstance(base_lr, dict) else {"lr": float(base_lr), "momentum": 0.0}
+    )
     built = []
     for child in children:
         emulator = child.definition.emulator
         assert emulator is not None  # checked when the composition was built
-        built.append(emulator(group, child.values))
+        built.append(emulator(group, child.values, last_epoch))
     return group, built
+
+
+# --- the compositions as TorchSchedulers: what lrplot.resume saves, restores and rebuilds
+
+
+class SequentialLR(TorchScheduler):
+    """SequentialLR(optimizer, children, milestones, last_epoch): the children built
+    first, on the same group, each with last_epoch=-1 (as its user writes them)."""
+
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
+        _, self.children = _build(values["schedulers"], group)
+        self.group, self.values = group, values
+        self.milestones: tuple[int, ...] = tuple(values["milestones"])
+        self.last_epoch = last_epoch + 1
+        self.base_lr = group["initial_lr"]
+        self._step_count = 0
+        self._is_initial = False
+        group["lr"] = group["initial_lr"]
+        for child in self.children:
+            child.last_epoch -= 1
+        self.children[bisect_right(self.milestones, 0)]._initial_step()
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        idx = bisect_right(self.milestones, self.last_epoch)
+        child = self.children[idx]
+        if idx > 0 and self.milestones[idx - 1] == self.last_epoch:
+            child._update_lr(0)
+        else:
+            child.step()
+
+    def advance(self, count: int) -> np.ndarray:
+        out = np.empty(count)
+        lo = self.last_epoch + 1
+        hi = lo + count
+        t = lo
+        for m in [*sorted({m for m in self.milestones if lo <= m < hi}), hi]:
+            if m > t:  # steps t .. m-1: one child, stepped
+                child = self.children[bisect_right(self.milestones, t)]
+                out[t - lo : m - lo] = child.advance(m - t)
+                self.last_epoch = m - 1
+            if m < hi:  # a milestone
+                self.step()
+                out[m - lo] = self.group["lr"]
+                t = m + 1
+        return out
+
+    def restored(self, group: dict[str, Any], values: Mapping[str, Any]) -> TorchScheduler:
+        clone = copy.deepcopy(self, {id(self.group): group})
+        clone.children = [
+            child.restored(group, new.values)
+            for child, new in zip(self.children, values["schedulers"], strict=True)
+        ]
+        return clone
+
+
+class ChainedScheduler(TorchScheduler):
+    """ChainedScheduler(children): no last_epoch of its own; ``last_epoch`` (a resume
+    with last_epoch) is given to every child's constructor."""
+
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
+        _, self.children = _build(values["schedulers"], group, last_epoch)
+        self.group, self.values = group, values
+        self.base_lr = group["initial_lr"]
+        self.last_epoch = self.children[0].last_epoch
+        self._step_count = 0
+        self._is_initial = False
+
+    def step(self) -> None:
+        for child in self.children:
+            child.step()
+        self.last_epoch += 1
+
+    def advance(self, count: int) -> np.ndarray:
+        out = np.empty(count)
+        k = len(self.children)
+        for lo in range(0, count, _CHUNK):
+            hi = min(lo + _CHUNK, count)
+            factors = [
+                c.factors(c.last_epoch + 1, c.last_epoch + 1 + hi - lo) for c in self.children
+            ]
+            if any(f is None for f in factors):
+                for t in range(lo, hi):
+                    self.step()
+                    out[t] = self.group["lr"]
+                continue
+            table = np.stack([f for f in factors if f is not None], axis=1)
+            bad = np.flatnonzero(np.isnan(table).any(axis=1)).tolist()
+            done = 0
+            for stop in [*bad, hi - lo]:
+                if stop > done:
+                    lrs = chain(self.group["lr"], table[done:stop].ravel())[k::k]
+                    out[lo + done : lo + stop] = lrs
+                    for child in self.children:
+                        child.last_epoch += stop - done
+                        child._step_count += stop - done
+                    self.last_epoch += stop - done
+                    self.group["lr"] = float(lrs[-1])
+                if stop < hi - lo:
+                    self.step()
+                    out[lo + stop] = self.group["lr"]
+                done = stop + 1
+        return out
+
+    def restored(self, group: dict[str, Any], values: Mapping[str, Any]) -> TorchScheduler:
+        clone = copy.deepcopy(self, {id(self.group): group})
+        clone.children = [
+            child.restored(group, new.values)
+            for child, new in zip(self.children, values["schedulers"], strict=True)
+        ]
+        return clone
 
 
 def _torch_fails(torch_class: str, err: ArithmeticError) -> LrplotError:
@@ -236,6 +357,7 @@ COMPOSE_STEPPING = Stepping(
     ),
     lint=(milestones_in_run,),
     spans=_sequential_spans,
+    resumer=SequentialLR,
     emit=Emit(compose=_sequential_args),
     known_as={"lightning": "torch.optim.lr_scheduler.SequentialLR"},
 )
@@ -318,6 +440,7 @@ def _chained_momentum(
         ),
     ),
     spans=_chained_spans,
+    resumer=ChainedScheduler,
     emit=Emit(compose=_chained_args),
     known_as={"lightning": "torch.optim.lr_scheduler.ChainedScheduler"},
 )

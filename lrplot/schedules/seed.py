@@ -27,7 +27,7 @@ else:
     from .._lazy import np
 
 from .. import plateau
-from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param
+from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param, ParamError
 from .base import REGISTRY, ScheduleDef, TorchScheduler, chain, schedule
 from .declare import EITHER, EPOCH, METRIC, Emit, Explain, HfForm
 from .rules import Finding, Part, format_value, num, run_length
@@ -62,9 +62,11 @@ class StepLR(TorchScheduler):
 
 
 class MultiStepLR(TorchScheduler):
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         self.milestones = Counter(values["milestones"])
-        super().__init__(group, values)
+        super().__init__(group, values, last_epoch)
 
     def get_lr(self) -> float:
         if self.last_epoch not in self.milestones:
@@ -553,6 +555,29 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     return lr
 
 
+def _plateau_resume(
+    mode: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    lr: np.ndarray,
+    metric: np.ndarray | None,
+    done: int,
+) -> np.ndarray:
+    """ReduceLROnPlateau resumed: its state_dict holds every parameter (restored
+    continues as saved); a fresh one starts from the restored LR with its counters and
+    best reset; it takes no last_epoch."""
+    if mode == "restored":
+        return lr.copy()
+    if mode != "fresh" or metric is None:
+        raise ParamError(
+            "resume_mode",
+            "resume_mode last-epoch: ReduceLROnPlateau takes no last_epoch; use restored or fresh",
+        )
+    out = lr.copy()
+    out[done:] = plateau.simulate(metric[done:], float(lr[done]), **after)
+    return out
+
+
 @schedule(
     "plateau",
     "ReduceLROnPlateau",
@@ -576,6 +601,7 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     ),
     lint=(plateau_room,),
     emit=Emit(hf_function="get_reduce_on_plateau_schedule"),
+    resume=_plateau_resume,
     known_as={
         "lightning": "torch.optim.lr_scheduler.ReduceLROnPlateau",
         "hf": "reduce_lr_on_plateau",

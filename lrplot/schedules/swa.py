@@ -79,12 +79,14 @@ def _linear_anneal(t: float) -> float:
 class SWALR(TorchScheduler):
     """torch.optim.swa_utils.SWALR, one param group (see the module's docstring)."""
 
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         group["swa_lr"] = values["swa_lr"]  # shared: a later SWALR on the group overrides it
         strategy = values["anneal_strategy"]
         self.anneal_func = _cosine_anneal if strategy == "cos" else _linear_anneal
         self.anneal_epochs = values["anneal_epochs"]
-        super().__init__(group, values)
+        super().__init__(group, values, last_epoch)
 
     @staticmethod
     def _get_initial_lr(lr: float, swa_lr: float, alpha: float) -> float:

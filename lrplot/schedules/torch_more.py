@@ -499,12 +499,14 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
 
 
 class CosineAnnealingWarmRestarts(TorchScheduler):
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         self.T_0 = self.T_i = values["t_0"]
         self.T_mult = values["t_mult"]
         self.eta_min = values["eta_min"]
-        self.T_cur = -1
-        super().__init__(group, values)
+        self.T_cur = last_epoch
+        super().__init__(group, values, last_epoch)
 
     def get_lr(self) -> float:
         return (
@@ -654,8 +656,11 @@ def _cyclic_shape(count: int, p: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
 
 
 class CyclicLR(TorchScheduler):
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
-        group["lr"] = values["base_lr"]
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
+        if last_epoch == -1:
+            group["lr"] = values["base_lr"]
         self.max_lr = values["max_lr"]
         step_size_up = float(values["step_size_up"])
         down = values["step_size_down"]
@@ -668,10 +673,11 @@ class CyclicLR(TorchScheduler):
         if self.cycle_momentum:
             self.base_momentum = values["base_momentum"]
             self.max_momentum = values["max_momentum"]
-            group["momentum"] = self.max_momentum
-            group["max_momentum"] = self.max_momentum
-            group["base_momentum"] = self.base_momentum
-        super().__init__(group, values)
+            if last_epoch == -1:
+                group["momentum"] = self.max_momentum
+                group["max_momentum"] = self.max_momentum
+                group["base_momentum"] = self.base_momentum
+        super().__init__(group, values, last_epoch)
         self.base_lr = values["base_lr"]
 
     def scale_fn(self, x: int) -> float:
@@ -885,7 +891,9 @@ def _onecycle_curve(count: int, p: Mapping[str, Any], momentum: bool) -> np.ndar
 
 
 class OneCycleLR(TorchScheduler):
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         if values["total_steps"] is None:
             raise LrplotError(
                 "onecycle: as a child of a composition it needs total_steps "
@@ -901,14 +909,15 @@ class OneCycleLR(TorchScheduler):
         )
         self.strategy = values["anneal_strategy"]
         own = _onecycle_group(values)
-        for key in ("initial_lr", "max_lr", "min_lr"):
-            group[key] = own[key]
+        if last_epoch == -1:
+            for key in ("initial_lr", "max_lr", "min_lr"):
+                group[key] = own[key]
         self.cycle_momentum = values["cycle_momentum"]
-        if self.cycle_momentum:
+        if self.cycle_momentum and last_epoch == -1:
             group["momentum"] = values["max_momentum"]
             group["max_momentum"] = values["max_momentum"]
             group["base_momentum"] = values["base_momentum"]
-        super().__init__(group, values)
+        super().__init__(group, values, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.strategy == "cos":
@@ -1100,9 +1109,16 @@ def _factors(name: str, text: str, first: int, count: int, last_step: bool = Tru
 
 
 class LambdaLR(TorchScheduler):
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    unsaved = ("expr",)  # PyTorch saves no function: the new lambda applies
+
+    def reloaded(self) -> None:
+        self.fn = expressions.parse(self.values["expr"])
+
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         self.fn = expressions.parse(values["expr"])
-        super().__init__(group, values)
+        super().__init__(group, values, last_epoch)
 
     def get_lr(self) -> float:
         return self.base_lr * _factor("lambda", self.fn, self.last_epoch)
@@ -1147,9 +1163,16 @@ def _lambda(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
 
 
 class MultiplicativeLR(TorchScheduler):
-    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+    unsaved = ("expr",)
+
+    def reloaded(self) -> None:
+        self.fn = expressions.parse(self.values["expr"])
+
+    def __init__(
+        self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
+    ) -> None:
         self.fn = expressions.parse(values["expr"])
-        super().__init__(group, values)
+        super().__init__(group, values, last_epoch)
 
     def get_lr(self) -> float:
         if not self._is_initial:
