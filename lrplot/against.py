@@ -129,8 +129,15 @@ class Verdict:
         return expected_at(self.trace, self.rows)
 
     @cached_property
+    def compared(self) -> np.ndarray:
+        """The logged steps inside the run (with an offset, the last may fall past it)."""
+        return (self.rows >= 0) & (self.rows < len(self.trace))
+
+    @cached_property
     def close(self) -> np.ndarray:
-        return agree(self.log.lr, self.expected, self.rtol, peak_of(self.trace))
+        """Where the log agrees with the trace (True where it is not compared)."""
+        ok = agree(self.log.lr, self.expected, self.rtol, peak_of(self.trace))
+        return ok | ~self.compared
 
     @property
     def matches(self) -> bool:
@@ -150,7 +157,7 @@ class Verdict:
     def rel_err(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             err = np.abs(self.log.lr - self.expected) / np.abs(self.expected)
-        same = self.log.lr == self.expected
+        same = (self.log.lr == self.expected) | ~self.compared
         return np.where(same, 0.0, err)
 
     @property
@@ -168,16 +175,24 @@ class Verdict:
         """The trace, with the log to show beside it."""
         return dataclasses.replace(self.trace, logged=self.logged())
 
+    @property
+    def count(self) -> int:
+        """Logged steps compared."""
+        return int(np.count_nonzero(self.compared))
+
     def lines(self, against: Sequence[str] | None = None) -> list[str]:
         """What ``--against`` prints: one line when the log matches; else where it
         first differs, how often, and the diagnosis, with a ``try:`` command that
         reproduces the log (``against``: its --against options; default: the log's
         path)."""
-        n = len(self.log.lr)
+        n = self.count
         steps = "logged step" if n == 1 else "logged steps"
+        outside = len(self.log.lr) - n
+        past = f"; {outside:,} past the run's end with --log-offset" if outside else ""
         if self.matches:
             every = "the" if n == 1 else f"all {n:,}"
-            return [f"logged LR matches at {every} {steps} (max rel err {self.max_rel_err:.2g})"]
+            err = f"max rel err {self.max_rel_err:.2g}"
+            return [f"logged LR matches at {every} {steps} ({err}{past})"]
         i = self.first
         assert i is not None
         step = int(self.log.logged_step[i])
@@ -234,7 +249,7 @@ def _check_span(trace: Trace, log: Log, offset: int) -> None:
     """The log must fall inside the simulated run (else the run's length is wrong)."""
     if not len(log.lr):
         raise ParamError("against", f"{log.path}: the log has no LR values")
-    rows = rows_of(log, offset)
+    rows = rows_of(log, 0)  # the log itself: an offset may take its last step past the end
     last = int(rows.max())
     if last >= len(trace):
         at = int(log.logged_step[int(np.argmax(rows))])

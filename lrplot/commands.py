@@ -25,7 +25,20 @@ def command(comparison: Sequence[Trace], extra: Sequence[str] = ()) -> str:
         words = ["lrplot", schedule.name, *_schedule_options(schedule)]
     else:
         words = ["lrplot", "compare", *(t.schedule.spec() for t in comparison)]
-    return shlex.join([*words, *_run_options(comparison), *extra])
+    return shlex.join([*words, *_run_options(comparison), *_resume_options(comparison), *extra])
+
+
+def _resume_options(comparison: Sequence[Trace]) -> list[str]:
+    """--resume-at/--resume-mode/--resume-with of a resumed trace (lrplot.resume)."""
+    resumed = comparison[0].resumed
+    if resumed is None:
+        return []
+    words = ["--resume-at", str(resumed.at)]
+    if resumed.mode != "restored":
+        words += ["--resume-mode", resumed.mode]
+    if resumed.after is not None:
+        words += ["--resume-with", resumed.after.spec()]
+    return words
 
 
 def _option(p: Param, value: Any) -> list[str]:

@@ -290,7 +290,122 @@ def _values(value: int, lengths: set[int]) -> Iterator[tuple[int, str]]:
             yield length, " (the run's length)"
 
 
-FAMILIES: tuple[Family, ...] = (interval, several_calls, every_k, offset, scaled, parameter)
+RESUMES = {
+    "restart": "with a new optimizer and scheduler (only the model's weights loaded): the "
+    "schedule started over",
+    "fresh": "with a newly built scheduler whose state_dict was not loaded (the optimizer's was)",
+    "jump": "and its restored scheduler was stepped again for every step already done: the "
+    "schedule skipped ahead",
+    "last-epoch": "with a scheduler rebuilt with last_epoch= instead of its state_dict "
+    "(PyTorch's constructor steps it once more, on the restored LR)",
+}
+CHANGED = {
+    "restored": "its state_dict loaded",
+    "fresh": "a new scheduler",
+    "last-epoch": "a scheduler rebuilt with last_epoch=",
+}
+MAX_AT = 64  # resume steps tried between two logged steps
+
+
+def _resume_steps(s: Search) -> list[int]:
+    """The steps the run may have resumed at: after the last logged step that agrees, up
+    to the first that differs (on an epoch boundary when it steps per epoch)."""
+    i = s.verdict.first
+    if i is None:
+        return []
+    rows = s.verdict.rows
+    # one step earlier too: a restored scheduler's first step still uses the saved LR
+    lo = int(rows[i - 1]) if i > 0 else 1
+    hi = int(rows[i])
+    settings = s.settings
+    steps = [
+        at
+        for at in range(max(lo, 1), min(hi, settings.total_steps - 1) + 1)
+        if settings.interval == "step" or at % settings.steps_per_epoch == 0
+    ]
+    if len(steps) > MAX_AT:  # the latest first: a resume is usually just before a log
+        steps = steps[-MAX_AT:]
+    return steps[::-1]
+
+
+def resumed(s: Search) -> Cause | None:
+    """A resume at step R: the schedule restarted, jumped, or was rebuilt."""
+    from .resume import resume
+
+    if s.trace.resumed is not None:
+        return None
+    steps = _resume_steps(s)
+    for mode, how in RESUMES.items():
+        for at in steps:
+            try:
+                trace = resume(s.trace, at, mode)
+            except LrplotError:
+                break  # this schedule does not resume this way
+            if s.reproduces(trace):
+                return Cause(f"the run was resumed at step {at:,} {how}", trace)
+    return _changed(s, steps)
+
+
+def _changed(s: Search, steps: list[int]) -> Cause | None:
+    """A resume at step R with a parameter changed: the new value applies from R."""
+    from .resume import resume
+
+    if not steps:
+        return None
+    settings = s.settings
+    schedule = s.trace.schedule.resolved(settings.scheduler_steps)
+    lengths = {settings.units, settings.scheduler_steps, settings.total_steps, settings.epochs}
+    rows = s.verdict.rows
+    after_rows = rows[s.verdict.first :]
+    for name, value, rebuild in _int_params(schedule):
+        for new, _ in _values(value, lengths):
+            try:
+                after = rebuild(new)
+            except LrplotError:
+                continue
+            for mode in ("restored", "last-epoch", "fresh"):
+                for at in steps[:4]:
+                    if not _may_be(s, after, at, mode, after_rows):
+                        continue
+                    try:
+                        trace = resume(s.trace, at, mode, after)
+                    except LrplotError:
+                        break
+                    if s.reproduces(trace):
+                        how = CHANGED[mode]
+                        return Cause(
+                            f"the run was resumed at step {at:,} ({how}) with {name} "
+                            f"{new:,} instead of {value:,}",
+                            trace,
+                        )
+    return None
+
+
+def _may_be(s: Search, after: Schedule, at: int, mode: str, rows: np.ndarray) -> bool:
+    """A quick look before a full resume: do the last logged values follow ``after``
+    (continued at the same step, or started over at ``at``)?"""
+    probe = s.simulate(after)
+    if probe is None:
+        return False
+    tail = rows[-3:]
+    shift = at if mode == "fresh" else 0
+    if (tail - shift < 0).any():
+        return False
+    logged = s.log.lr[-len(tail) :]
+    expected = expected_at(probe, tail - shift)
+    peak = max(peak_of(probe), peak_of(s.trace))
+    return bool(agree(logged, expected, s.verdict.rtol * 10, peak).all())
+
+
+FAMILIES: tuple[Family, ...] = (
+    interval,
+    several_calls,
+    every_k,
+    offset,
+    scaled,
+    parameter,
+    resumed,
+)
 
 
 def verify(trace: engine.Trace, log: Log, rtol: float = RTOL, offset: int = 0) -> Verdict:

@@ -220,7 +220,7 @@ def _nth(n: int) -> str:
 @dataclass(frozen=True)
 class Resumed:
     """How a trace's run was resumed (lrplot.resume): saved after optimizer step
-    ``at - 1``, resumed with the scheduler ``mode`` (restored, fresh, last-epoch)."""
+    ``at - 1``, resumed with the scheduler ``mode`` (restored, fresh, last-epoch, restart, jump)."""
 
     at: int
     mode: str
@@ -229,9 +229,12 @@ class Resumed:
 
     def describe(self) -> str:
         """'resumed at step 40 (fresh scheduler)'."""
-        how = {"restored": "state restored", "fresh": "fresh scheduler"}.get(
-            self.mode, "scheduler rebuilt with last_epoch"
-        )
+        how = {
+            "restored": "state restored",
+            "fresh": "fresh scheduler",
+            "restart": "fresh optimizer and scheduler",
+            "jump": "state restored, steps counted twice",
+        }.get(self.mode, "scheduler rebuilt with last_epoch")
         text = f"resumed at step {self.at} ({how})"
         return text if self.after is None else f"{text} as {self.after.spec()}"
 

@@ -18,6 +18,11 @@ the optimizer, and then, by ``mode``:
   ChainedScheduler gets it): the constructor's initial step runs ``get_lr()`` at
   ``last_epoch = done`` on the restored LR (StepLR decays twice at a milestone).
   ReduceLROnPlateau takes no last_epoch.
+* ``restart``: only the model's weights are loaded: a new optimizer and a new
+  scheduler, so the schedule (``after``, else the same) starts over at step ``at``.
+* ``jump``: the scheduler's state is loaded and then stepped once more for every step
+  already done (a loop that fast-forwards a restored scheduler): the schedule skips
+  ahead by ``at`` steps.
 
 Each mode replays the schedules' TorchSchedulers (their PyTorch classes,
 transliterated) on one param group, saved and copied as ``torch.save`` does;
@@ -40,7 +45,7 @@ from .errors import ParamError
 from .params import CHOICE, INT, TEXT, Param, bind, format_value
 from .schedules import REGISTRY, Schedule, TorchScheduler
 
-MODES = ("restored", "fresh", "last-epoch")
+MODES = ("restored", "fresh", "last-epoch", "restart", "jump")
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -53,8 +58,10 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "resume_mode",
         CHOICE,
-        "restored: the scheduler's state_dict is loaded; fresh: a new scheduler; "
-        "last-epoch: a new one built with last_epoch",
+        "restored: the scheduler's state_dict is loaded; fresh: a new scheduler on the "
+        "restored optimizer; last-epoch: a new one built with last_epoch; restart: a new "
+        "optimizer and scheduler (the schedule starts over); jump: the state loaded, then "
+        "the steps already done counted again",
         "restored",
         choices=MODES,
     ),
@@ -97,8 +104,8 @@ def steps_done(settings: engine.RunSettings, at: int) -> int:
                 f"resume_at must fall on an epoch boundary (a multiple of steps_per_epoch="
                 f"{spe}) when the scheduler steps per epoch, got {at}",
             )
-        return at // spe
-    return at
+        return int(settings.unit_index(np.asarray(at // spe)))
+    return int(settings.unit_index(np.asarray(at)))
 
 
 def resume(
@@ -126,6 +133,10 @@ def resume(
             f"restored loads {d.torch_class}'s saved state: resume_with must be a {d.name} "
             f"schedule too, got {a.name} (resume_mode fresh builds another one)",
         )
+    if mode in ("restart", "jump"):  # the schedules' own values, shifted: any schedule
+        shown = after if after is not None and not same else None
+        resumed = engine.Resumed(at, mode, shown)
+        return _shifted(trace, before, new, mode, done, resumed)
     warmed = before.warmup is not None or new.warmup is not None
     if warmed and not (mode == "restored" and same):
         raise ParamError(
@@ -141,7 +152,7 @@ def resume(
     if d.stepper is None:
         if d.resume is None or a is not d:
             return _unmodelled(d, mode, after is not None)
-        lr = d.resume(mode, before.values, new.values, trace.sched_lr, trace.sched_metric, done)
+        lr = d.resume(mode, before, new, trace, done)
         return dataclasses.replace(trace, sched_lr=lr, resumed=resumed)
     if a.stepper is None:
         raise ParamError(
@@ -152,6 +163,48 @@ def resume(
     if a.children is not None and mode == "restored":
         _same_children(before, new)
     lr, momentum = _replay(trace, before, new, mode, done)
+    return dataclasses.replace(trace, sched_lr=lr, sched_momentum=momentum, resumed=resumed)
+
+
+def _shifted(
+    trace: engine.Trace,
+    before: Schedule,
+    new: Schedule,
+    mode: str,
+    done: int,
+    resumed: engine.Resumed,
+) -> engine.Trace:
+    """restart: the schedule from its start after ``done`` steps; jump: the schedule
+    ``done`` steps ahead of where it was."""
+    settings = trace.settings
+    count, base_lr = settings.scheduler_steps, float(settings.lr)
+    metric = trace.sched_metric
+    if mode == "jump":
+        if new is not before and new.values != before.values:
+            raise ParamError(
+                "resume_with", "resume_mode jump continues the same schedule: leave resume_with out"
+            )
+        if metric is not None:
+            raise ParamError(
+                "resume_mode",
+                "resume_mode jump: ReduceLROnPlateau's steps depend on its metric, which "
+                "lrplot does not replay twice; use restored, fresh or restart",
+            )
+        long = before.lr(count + done, base_lr)
+        lr = np.concatenate((trace.sched_lr[:done], long[2 * done : count + done]))
+        moment = before.momentum(count + done, base_lr)
+        momentum = None
+        if moment is not None and trace.sched_momentum is not None:
+            momentum = np.concatenate((trace.sched_momentum[:done], moment[2 * done :]))
+        return dataclasses.replace(trace, sched_lr=lr, sched_momentum=momentum, resumed=resumed)
+    rest = count - done
+    later = None if metric is None else metric[done:]
+    lr = np.concatenate((trace.sched_lr[:done], new.lr(rest, base_lr, later)))
+    moment = new.momentum(rest, base_lr, later)
+    momentum = None
+    if moment is not None:
+        start = trace.sched_momentum[:done] if trace.sched_momentum is not None else np.zeros(done)
+        momentum = np.concatenate((start, moment))
     return dataclasses.replace(trace, sched_lr=lr, sched_momentum=momentum, resumed=resumed)
 
 

@@ -12,6 +12,9 @@ new scheduler (``resume_with``'s parameters, else the same), by ``resume_mode``:
 * ``last-epoch``: ``optimizer.load_state_dict``, then the scheduler built with
   ``last_epoch = done - 1`` (``done``: its steps so far; SequentialLR gets it, its
   children none; ChainedScheduler has none, so every child gets it);
+* ``restart``: only the model's weights: a new SGD and a new scheduler, nothing loaded;
+* ``jump``: as restored, then ``scheduler.step()`` once for every step already done
+  (a loop that fast-forwards a restored scheduler: the steps counted twice);
 
 and the loop goes on to the end of the run. Files: tests/golden/resume/<name>.csv in
 golden_io's format (``step,lr`` plus ``momentum`` for cyclic/onecycle and ``metric``
@@ -42,7 +45,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 S = torch.optim.lr_scheduler
 FOLDER = GOLDEN / "resume"
-MODES = ("restored", "fresh", "last-epoch")
+MODES = ("restored", "fresh", "last-epoch", "restart", "jump")
 
 CLASSES: dict[str, Any] = {
     "step": S.StepLR,
@@ -138,7 +141,12 @@ def every_mode(
     modes: tuple[str, ...] = MODES,
     **run: Any,
 ) -> list[Case]:
-    return [resumed(name, s, at, mode, after, **run) for mode in modes]
+    # jump continues the saved schedule itself: no resume_with
+    return [
+        resumed(name, s, at, mode, after, **run)
+        for mode in modes
+        if not (mode == "jump" and after is not None)
+    ]
 
 
 def plateau_metric(count: int) -> list[float]:
@@ -211,8 +219,20 @@ def cases() -> list[Case]:
         *every_mode("01-power2", ("polynomial", {"total_iters": 40, "power": 2.0}), 15, epochs=50),
         *every_mode("01-t0-10-mult2", ("cosine-restarts", {"t_0": 10, "t_mult": 2}), 25, epochs=80),
         *every_mode("02-t0-10", ("cosine-restarts", {"t_0": 10}), 35, epochs=60),
+        # jump steps a OneCycleLR past its total_steps (torch raises): its own case, with room
         *every_mode(
-            "01-per-step", ("onecycle", {"max_lr": 0.5, "total_steps": 50}), 23, **per_step
+            "02-jump-room",
+            ("onecycle", {"max_lr": 0.5, "total_steps": 80}),
+            23,
+            modes=("jump",),
+            **per_step,
+        ),
+        *every_mode(
+            "01-per-step",
+            ("onecycle", {"max_lr": 0.5, "total_steps": 50}),
+            23,
+            modes=MODES[:4],
+            **per_step,
         ),
         *every_mode(
             "01-per-step",
@@ -243,6 +263,7 @@ def cases() -> list[Case]:
             ("onecycle", {"max_lr": 0.5, "total_steps": 50}),
             20,
             ("onecycle", {"max_lr": 0.2, "total_steps": 50}),
+            modes=MODES[:4],
             **per_step,
         ),
         *every_mode(
@@ -309,10 +330,15 @@ def run(c: Case) -> Columns:
             buffer.seek(0)
             saved = torch.load(buffer, weights_only=False)
             opt = optimizer()
-            if mode == "restored":
+            if mode == "restart":  # only the model's weights: a new optimizer and scheduler
+                sched = build(opt, after)
+            elif mode in ("restored", "jump"):
                 sched = build(opt, after)
                 opt.load_state_dict(saved["optimizer"])
                 sched.load_state_dict(saved["scheduler"])
+                if mode == "jump":  # fast-forwarded over the steps already done: twice
+                    for _ in range(j):
+                        sched.step()
             else:
                 opt.load_state_dict(saved["optimizer"])
                 sched = build(opt, after, -1 if mode == "fresh" else j - 1)
@@ -343,7 +369,11 @@ def main() -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for c in all_cases:
-            golden_io.write(FOLDER / f"{c['name']}.csv", c["spec"], run(c))
+            try:
+                columns = run(c)
+            except ValueError as err:
+                raise SystemExit(f"{c['name']}: torch raised {err}") from None
+            golden_io.write(FOLDER / f"{c['name']}.csv", c["spec"], columns)
     print(f"wrote {len(all_cases)} golden files to {FOLDER} (torch {torch.__version__})")
     return 0
 

@@ -215,7 +215,8 @@ class ScheduleDef:
       meaning for it), with the fix; "" when a warmup is fine.
     * ``resumer``: a TorchScheduler for a schedule that cannot be a child (the
       compositions), so that lrplot.resume can save, restore and rebuild it;
-      ``resume``: ``(mode, before, after, lr, metric, done) -> lr`` for one with no
+      ``resume``: ``(mode, before, after, trace, done) -> lr`` (the Schedules before
+      and after, the trace resumed, its scheduler steps done) for one with no
       TorchScheduler (ReduceLROnPlateau's state).
     """
 

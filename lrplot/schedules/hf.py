@@ -29,7 +29,7 @@ else:
     from .._lazy import np
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
-from .base import schedule
+from .base import Schedule, schedule
 from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, format_value, num
 
@@ -258,6 +258,19 @@ _WARMUP_ZERO = (
 )
 
 
+def lambda_resume(mode: str, before: Schedule, after: Schedule, trace: Any, done: int) -> Any:
+    """A LambdaLR resumed (transformers' schedules are LambdaLRs of a partial): its
+    state_dict does not hold the function. restored: the optimizer keeps the saved LR
+    until the next step(), which takes the new function at the step reached;
+    last-epoch: the constructor's step takes it at once (``initial_lr`` x
+    lambda(done)); fresh: a new one on the restored optimizer starts over at lambda(0)."""
+    count, base = trace.settings.scheduler_steps, float(trace.settings.lr)
+    if mode == "fresh":
+        return np.concatenate((trace.sched_lr[:done], after.lr(count - done, base)))
+    kept = done + 1 if mode == "restored" else done
+    return np.concatenate((trace.sched_lr[:kept], after.lr(count, base)[kept:]))
+
+
 @schedule(
     "hf-linear",
     "get_linear_schedule_with_warmup",
@@ -267,6 +280,7 @@ _WARMUP_ZERO = (
     (_warmup(), _TRAINING),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -307,6 +321,7 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
     ),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -344,6 +359,7 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     aliases=("hf-cosine-with-hard-restarts",),
     example="--num-warmup-steps 10 --num-cycles 3 --epochs 100",
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -395,6 +411,7 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     example="--num-warmup-steps 10 --power 2 --epochs 100",
     check=_check_polynomial,
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -440,6 +457,7 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
     (),
     example="--epochs 100",
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         ("It never changes the LR: for a warmup use hf-constant-with-warmup or --warmup.",),
@@ -460,6 +478,7 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     (_warmup(),),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -498,6 +517,7 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
     ),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -533,6 +553,7 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -581,6 +602,7 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -684,6 +706,7 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     example="--num-warmup-steps 10 --num-decay-steps 20 --decay-type 1-sqrt --epochs 100",
     check=_check_wsd,
     library="transformers",
+    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
