@@ -197,9 +197,11 @@ class Verdict:
         assert i is not None
         step = int(self.log.logged_step[i])
         logged, expected = float(self.log.lr[i]), float(self.expected[i])
+        row = int(self.rows[i])
+        at = f"step {step:,}" if row == step else f"step {step:,} of the log (lrplot step {row:,})"
         lines = [
-            f"logged LR differs at {self.differing:,} of {n:,} {steps}; the first at step "
-            f"{step:,}: logged {logged:.6g}, configured {expected:.6g}"
+            f"logged LR differs at {self.differing:,} of {n:,} {steps}; the first at {at}: "
+            f"logged {logged:.6g}, configured {expected:.6g}"
             + (f" (rel err {self.rel_err[i]:.2g})" if np.isfinite(self.rel_err[i]) else "")
         ]
         if self.cause is not None:
@@ -210,8 +212,7 @@ class Verdict:
             lines.append(
                 "likely cause: none of the usual mistakes reproduces the log (stepping per "
                 "epoch or per batch, several or skipped scheduler steps, a logging offset, a "
-                "scaled LR, another length or warmup, a resume); the curves part at step "
-                f"{step:,}"
+                f"scaled LR, another length or warmup, a resume); the curves part at {at}"
             )
         return lines
 
