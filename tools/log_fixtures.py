@@ -714,8 +714,8 @@ def cases() -> list[Case]:
             "mismatch",
             "changed",
             "stopped at step 15, resumed from checkpoint-15 with "
-            "warmup_steps=10 instead of 5 (the scheduler's step count is loaded, the new "
-            "warmup applies)",
+            "warmup_steps=10 instead of 5 (the scheduler's step count and the optimizer's LR "
+            "are loaded: step 15 runs at the old LR, the next ones on the new warmup)",
             record=hf_changed,
         ),
         Case(

@@ -44,7 +44,7 @@ def step_column(path: Path, names: Sequence[str]) -> str:
             return name
     raise LrplotError(
         f"{path}: no step column (columns: {', '.join(names[:12])}); "
-        f"lrplot reads one named {', '.join(STEP_COLUMNS[:4])} or {STEP_COLUMNS[4]}"
+        f"lrplot reads one named {', '.join(STEP_COLUMNS[:-1])} or {STEP_COLUMNS[-1]}"
     )
 
 
