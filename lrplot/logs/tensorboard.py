@@ -73,6 +73,11 @@ def _accumulator() -> Any:
         from tensorboard.backend.event_processing import event_accumulator  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         raise LrplotError(MISSING) from None
+    except Exception as err:  # an installed tensorboard too old for this numpy, say
+        raise LrplotError(
+            f"the installed tensorboard cannot read event files ({type(err).__name__}: {err}): "
+            "pip install 'lrplot[tensorboard]'"
+        ) from None
     return event_accumulator
 
 
