@@ -70,7 +70,7 @@ def is_tensorboard(case: dict) -> bool:
 def read_case(case: dict) -> Log:
     if is_tensorboard(case) and not HAS_TENSORBOARD:
         pytest.skip(NO_TENSORBOARD)
-    return read_log(FIXTURES / case["log"])
+    return read_log(FIXTURES / case["log"], key=case.get("log_key"))
 
 
 def close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -378,6 +378,17 @@ def test_mlflow_file_folder_and_run_folder(tmp_path):
     assert read_log(FIXTURES / "mlflow-cosine-right" / "metrics" / "train_loss").others == ("lr",)
 
 
+def test_mlflow_of_a_transformers_trainer_follows_its_rule():
+    log = read_case(BY_NAME["mlflow-hf-cosine-right"])
+    assert (log.format, log.key) == ("mlflow", "learning_rate")
+    assert log.logged_step.tolist() == list(range(1, 31)) and log.row.tolist() == list(range(30))
+    assert log.notes[0].startswith(
+        "a transformers Trainer's run (MLflowCallback: its TrainingArguments among the params), "
+        "logged at step = global_step; transformers >= 4.51 logs at step s"
+    )
+    assert "the steps are not in order: sorted" in log.notes  # MLflow's async batches
+
+
 def test_mlflow_restart_keeps_the_resumed_values():
     log = read_case(BY_NAME["mlflow-cosine-restart"])
     assert log.row.tolist() == list(range(30))
@@ -400,6 +411,19 @@ def test_wandb_export_key_by_metric_and_runs(tmp_path):
     assert str(perr.value) == f"{two}: several runs have 'lr': a - lr, b - lr; name one"
     b = read_log(two, key="b - lr")
     assert b.row.tolist() == [0, 1] and b.lr.tolist() == [0.2, 0.3] and b.others == ("a - lr",)
+
+
+def test_wandb_export_of_a_transformers_trainer(tmp_path):
+    against = tmp_path / "against.csv"
+    against.write_text('"train/global_step","r - train/learning_rate"\n1,0.0\n2,0.0002\n')
+    log = read_log(against)
+    assert (log.logged_step.tolist(), log.row.tolist()) == ([1, 2], [0, 1])
+    assert log.notes[0].startswith("transformers' WandbCallback (train/learning_rate), against")
+    by_count = tmp_path / "steps.csv"
+    by_count.write_text('"Step","r - train/learning_rate"\n0,0.0\n1,0.0002\n')
+    log = read_log(by_count)
+    assert log.row.tolist() == [0, 1]
+    assert log.notes[1].startswith("transformers' WandbCallback logs without a step")
 
 
 def test_tables_csv_tsv_jsonl(tmp_path):
@@ -431,6 +455,26 @@ def test_error_no_lr_column(tmp_path):
     path = tmp_path / "metrics.csv"
     path.write_text("epoch,step,train_loss\n0,0,1.5\n")
     assert error(path) == f"{path}: no LR column (columns: epoch, step, train_loss); pass --log-key"
+
+
+def test_lightning_two_optimizers_need_a_key():
+    path = FIXTURES / BY_NAME["lightning-two-optimizers-right"]["log"]
+    assert error(path) == f"{path}: several LR keys (lr-Adam, lr-SGD): pass --log-key"
+    log = read_log(path, key="lr-SGD")
+    assert log.others == ("lr-Adam",)
+    assert close(log.lr, expected_at(BY_NAME["csv-cosine-right"]["configured"], log.row))
+
+
+def test_lightning_accumulated_fixture():
+    log = read_case(BY_NAME["lightning-cosine-accumulate-right"])
+    assert log.row.tolist() == list(range(15))
+    assert log.notes[1].startswith("15 step(s) logged more than once with the same value")
+
+
+def test_hf_resumed_run_continues_the_checkpoints_history():
+    log = read_case(BY_NAME["hf-cosine-resume-right"])
+    assert log.logged_step.tolist() == list(range(1, 31))
+    assert not any("more than once" in n for n in log.notes)
 
 
 def test_error_several_optimizers(tmp_path):
