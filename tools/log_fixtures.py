@@ -62,6 +62,7 @@ class Case:
     cause: str  # "" for a match
     injected: str
     truth: list[str] | None = None
+    log_key: str | None = None  # the --log-key a reader needs (several LR keys)
     record: Callable[[Case, Path], None] = field(default=lambda c, d: None, repr=False)
 
 
@@ -110,6 +111,7 @@ def hf_trainer(
     accumulate: int = 1,
     epochs: int = EPOCHS,
     tensorboard: bool = False,
+    report_to: str | list[str] | None = None,
     callbacks: tuple = (),
     optimizers: Callable | None = None,
     save_steps: int | None = None,
@@ -154,7 +156,7 @@ def hf_trainer(
         logging_steps=logging_steps,
         save_strategy="steps" if save_steps else "no",
         save_steps=save_steps or 500,
-        report_to=["tensorboard"] if tensorboard else "none",
+        report_to=report_to or (["tensorboard"] if tensorboard else "none"),
         use_cpu=True,
         seed=0,
         disable_tqdm=True,
@@ -265,6 +267,33 @@ def hf_changed(case: Case, out: Path) -> None:
     hf_keep(case, out)
 
 
+def hf_resume_right(case: Case, out: Path) -> None:
+    # stopped at step 20, resumed from checkpoint-15 with everything loaded: the log
+    # history is the checkpoint's (to 15) and goes on from there
+    hf_trainer(out, save_steps=15, callbacks=(stop_at(20),))
+    hf_trainer(out, save_steps=15, resume=str(out / "checkpoint-15"))
+    hf_keep(case, out)
+
+
+# the run's files kept besides metrics/: the params lrplot looks at (of ~120 written)
+HF_MLFLOW_PARAMS = ("lr_scheduler_type", "learning_rate", "warmup_steps", "logging_steps")
+
+
+def hf_mlflow_right(case: Case, out: Path) -> None:
+    # report_to mlflow: MLflowCallback logs the Trainer's logs at step=global_step
+    os.environ["MLFLOW_TRACKING_URI"] = (out / "mlruns").as_uri()
+    os.environ["MLFLOW_EXPERIMENT_NAME"] = "tiny-hf"
+    try:
+        hf_trainer(out, report_to=["mlflow"])
+    finally:
+        del os.environ["MLFLOW_TRACKING_URI"], os.environ["MLFLOW_EXPERIMENT_NAME"]
+    (run,) = {p.parent.parent for p in (out / "mlruns").rglob("metrics/learning_rate")}
+    for metric in (run / "metrics").iterdir():
+        keep(metric, OUT / case.name / "metrics" / metric.name)
+    for param in HF_MLFLOW_PARAMS:
+        keep(run / "params" / param, OUT / case.name / "params" / param)
+
+
 def hf_argv(name: str, lr: float = 1e-3, warmup: int = 5, total: int = STEPS) -> list[str]:
     return [
         name,
@@ -289,6 +318,8 @@ def lightning_run(
     logging_interval: str | None = "step",
     log_every_n_steps: int = 1,
     momentum: bool = True,
+    accumulate: int = 1,
+    manual: Callable | None = None,
 ) -> None:
     import lightning as L
     import torch
@@ -305,6 +336,8 @@ def lightning_run(
             x, y = batch
             loss = nn.functional.mse_loss(self.lin(x).squeeze(-1), y)
             self.log("train_loss", loss)
+            if manual is not None:
+                manual(self, loss)
             return loss
 
         def configure_optimizers(self):
@@ -323,8 +356,11 @@ def lightning_run(
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
+        accumulate_grad_batches=accumulate,
     )
-    trainer.fit(Tiny(), data)
+    module = Tiny()
+    module.automatic_optimization = manual is None
+    trainer.fit(module, data)
     keep(out / "csv" / "version_0" / "metrics.csv", OUT / case.name / "metrics.csv")
     (events,) = event_file(out / "tb")
     keep(events, OUT / case.name / "tb" / events.name)
@@ -414,6 +450,49 @@ def lightning_multistep_epoch(case: Case, out: Path) -> None:
         return {"optimizer": optimizer, "lr_scheduler": scheduler}  # interval "epoch"
 
     lightning_run(case, out, build, logging_interval="epoch")
+
+
+def lightning_cosine_accumulate(case: Case, out: Path) -> None:
+    # accumulate_grad_batches=2: 5 optimizer steps per epoch; the monitor logs at the
+    # start of every batch, so each step twice, with the same value
+    def build(module):
+        import torch
+
+        optimizer = sgd(module)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=STEPS // 2)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+    lightning_run(case, out, build, accumulate=2)
+
+
+def lightning_two_optimizers(case: Case, out: Path) -> None:
+    # manual optimization with an SGD and an Adam, each with its CosineAnnealingLR,
+    # stepped after every batch: two LR keys, lr-Adam and lr-SGD
+    def build(module):
+        import torch
+
+        first = torch.optim.SGD([module.lin.weight], lr=0.1, momentum=0.9)
+        second = torch.optim.Adam([module.lin.bias], lr=0.01)
+        schedulers = [
+            torch.optim.lr_scheduler.CosineAnnealingLR(first, T_max=STEPS),
+            torch.optim.lr_scheduler.CosineAnnealingLR(second, T_max=STEPS),
+        ]
+        return [first, second], schedulers
+
+    def step(module, loss) -> None:
+        optimizers = module.optimizers()
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        module.manual_backward(loss)
+        for optimizer in optimizers:
+            optimizer.step()
+        for scheduler in module.lr_schedulers():
+            scheduler.step()
+
+    lightning_run(case, out, build, manual=step, momentum=False)
 
 
 # --- a plain torch loop -------------------------------------------------------------------------
@@ -714,9 +793,29 @@ def cases() -> list[Case]:
             "mismatch",
             "changed",
             "stopped at step 15, resumed from checkpoint-15 with "
-            "warmup_steps=10 instead of 5 (the scheduler's step count is loaded, the new "
-            "warmup applies)",
+            "warmup_steps=10 instead of 5 (the scheduler's step count and the optimizer's LR "
+            "are loaded: step 15 runs at the old LR, the next ones on the new warmup)",
             record=hf_changed,
+        ),
+        Case(
+            "hf-cosine-resume-right",
+            "hf-cosine-resume-right/trainer_state.json",
+            hf_argv("hf-cosine"),
+            "match",
+            "",
+            "nothing wrong: stopped at step 20, resumed from checkpoint-15 with its optimizer "
+            "and scheduler state",
+            record=hf_resume_right,
+        ),
+        Case(
+            "mlflow-hf-cosine-right",
+            "mlflow-hf-cosine-right",
+            hf_argv("hf-cosine"),
+            "match",
+            "",
+            "nothing: the Trainer with report_to=['mlflow'] (a file: tracking URI); the run's "
+            "metrics/ and 4 of its params/ kept",
+            record=hf_mlflow_right,
         ),
         Case(
             "lightning-onecycle-right",
@@ -791,6 +890,38 @@ def cases() -> list[Case]:
             "",
             "nothing: MultiStepLR per epoch, LearningRateMonitor(logging_interval='epoch')",
             record=lightning_multistep_epoch,
+        ),
+        Case(
+            "lightning-cosine-accumulate-right",
+            "lightning-cosine-accumulate-right/metrics.csv",
+            [
+                "cosine",
+                "--t-max",
+                str(STEPS // 2),
+                "--lr",
+                "0.1",
+                "--epochs",
+                str(EPOCHS),
+                "--steps-per-epoch",
+                str(BATCHES // 2),
+                "--interval",
+                "step",
+            ],
+            "match",
+            "",
+            "nothing: accumulate_grad_batches=2 (each step logged at both of its batches)",
+            record=lightning_cosine_accumulate,
+        ),
+        Case(
+            "lightning-two-optimizers-right",
+            "lightning-two-optimizers-right/metrics.csv",
+            cosine_argv(lr=0.01),
+            "match",
+            "",
+            "nothing: manual optimization, SGD (lr 0.1) and Adam (lr 0.01), each with "
+            "CosineAnnealingLR(T_max=30); read with --log-key lr-Adam",
+            log_key="lr-Adam",
+            record=lightning_two_optimizers,
         ),
         Case(
             "torch-cosine-right",
@@ -906,7 +1037,7 @@ def manifest(all_cases: list[Case]) -> str:
         "# configured: the lrplot command line of the schedule the run was configured with;",
         "# truth: the one of what really ran, when lrplot can say it; cause: the mistake's",
         "# family (interval | multi | every | offset | scale | length | warmup | restart | jump",
-        "# | changed).",
+        "# | changed); log_key: the --log-key to read it with, when it has several LR keys.",
         "",
     ]
     for case in all_cases:
@@ -915,6 +1046,8 @@ def manifest(all_cases: list[Case]) -> str:
             lines.append(f"{key} = {toml_value(getattr(case, key))}")
         if case.truth is not None:
             lines.append(f"truth = {toml_value(case.truth)}")
+        if case.log_key is not None:
+            lines.append(f"log_key = {toml_value(case.log_key)}")
         lines.append(f"injected = {toml_value(case.injected)}")
         lines.append("")
     return "\n".join(lines)

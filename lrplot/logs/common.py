@@ -56,7 +56,7 @@ def size_of(path: Path) -> int:
 
 
 def _mib(count: int) -> str:
-    return f"{count / 1024 / 1024:.1f} MiB"
+    return f"{count / 1024 / 1024:.4g} MiB" if count >= 1024 * 1024 else f"{count} bytes"
 
 
 def check_size(path: Path, total: int) -> None:
@@ -234,12 +234,21 @@ def finish(
     unique, first_rev = np.unique(logged[::-1], return_index=True)
     keep = len(logged) - 1 - first_rev
     if len(unique) < len(logged):
-        counts = np.bincount(np.searchsorted(unique, logged))
+        where = np.searchsorted(unique, logged)
+        counts = np.bincount(where)
+        last = lr[keep]
+        differ = np.flatnonzero((counts > 1) & (np.bincount(where, lr != last[where]) > 0))
         again = unique[counts > 1]
-        out.append(
-            f"{len(again)} step(s) logged more than once, from step {int(again[0])} "
-            "(a resumed run?): kept the last value of each"
-        )
+        if len(differ):
+            out.append(
+                f"{len(again)} step(s) logged more than once, with different values from "
+                f"step {int(unique[differ[0]])} (a resumed run?): kept the last value of each"
+            )
+        else:
+            out.append(
+                f"{len(again)} step(s) logged more than once with the same value (from step "
+                f"{int(again[0])}; each batch of an accumulated step, or a resumed run)"
+            )
     elif np.any(np.diff(logged) < 0):
         out.append("the steps are not in order: sorted")
     logged, lr = logged[keep], lr[keep]

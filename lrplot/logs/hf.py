@@ -21,6 +21,7 @@ from ..errors import LrplotError
 from .common import STEP, Log, as_step, as_value, choose, finish, read_text
 
 KEY = "learning_rate"
+TAG = "train/learning_rate"  # the key of its TensorBoard and W&B callbacks (rewrite_logs)
 NAME = "trainer_state.json"
 NOTE_NEW = (
     "transformers >= 4.51 logs at step s the LR optimizer step s-1 used (read before "
@@ -34,6 +35,7 @@ NOTE_ASSUMED = (
     "trainer_state.json does not record the transformers version: read as 4.51 or newer "
     "(--log-format hf-4.50 for older)"
 )
+NOTE_RUN_VERSION = "the log does not record the transformers version: read as 4.51 or newer"
 INFO_KEYS = ("max_steps", "logging_steps", "num_train_epochs", "train_batch_size", "global_step")
 
 

@@ -13,10 +13,18 @@ from pathlib import Path
 
 from ..errors import LrplotError, ParamError
 from ..inputs import text_lines
+from . import hf
 from .common import Choice, Log, as_step, as_value, check_size, choose, finish, size_of
 
 METRICS = "metrics"
 NOTE = "MLflow's step as logged: row = step"
+# transformers' MLflowCallback logs the Trainer's logs at step=global_step, with the
+# TrainingArguments as the run's params (and its end-of-training metrics)
+HF_SIGNS = ("params/lr_scheduler_type", "metrics/total_flos", "metrics/train_steps_per_second")
+NOTE_HF = (
+    "a transformers Trainer's run (MLflowCallback: its TrainingArguments among the params), "
+    "logged at step = global_step; "
+)
 
 
 def metrics_folder(path: Path) -> Path | None:
@@ -83,4 +91,8 @@ def read(path: Path, key: str | None) -> Log:
             )
         values.append(as_value(fields[1], where, choice.key))
         steps.append(as_step(fields[2], where) if len(fields) == 3 else 0)
+    run = folder.parent if folder is not None else None
+    if choice.key == hf.KEY and run is not None and any((run / s).is_file() for s in HF_SIGNS):
+        notes = (NOTE_HF + hf.NOTE_NEW, hf.NOTE_RUN_VERSION)
+        return finish(file, "mlflow", choice, steps, values, -1, notes)
     return finish(file, "mlflow", choice, steps, values, 0, (NOTE,))

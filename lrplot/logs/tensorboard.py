@@ -27,9 +27,8 @@ from .common import Choice, Log, check_size, choose, finish, size_of
 MISSING = (
     "reading TensorBoard logs needs the tensorboard package: pip install 'lrplot[tensorboard]'"
 )
-HF_TAG = "train/learning_rate"
+HF_TAG = hf.TAG
 MARK = "tfevents"
-NOTE_HF = "event files do not record the transformers version: read as 4.51 or newer"
 NOTE_PLAIN = "the step given to add_scalar: row = step"
 
 
@@ -73,6 +72,11 @@ def _accumulator() -> Any:
         from tensorboard.backend.event_processing import event_accumulator  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         raise LrplotError(MISSING) from None
+    except Exception as err:  # an installed tensorboard too old for this numpy, say
+        raise LrplotError(
+            f"the installed tensorboard cannot read event files ({type(err).__name__}: {err}): "
+            "pip install 'lrplot[tensorboard]'"
+        ) from None
     return event_accumulator
 
 
@@ -137,7 +141,8 @@ def read(path: Path, key: str | None) -> Log:
 def _rule(choice: Choice) -> tuple[int, tuple[str, ...]]:
     """Offset from step to row, and why, from the tag's writer."""
     if choice.key == HF_TAG:
-        return -1, (f"{HF_TAG} is transformers' TensorBoardCallback; " + hf.NOTE_NEW, NOTE_HF)
+        note = f"{HF_TAG} is transformers' TensorBoardCallback; " + hf.NOTE_NEW
+        return -1, (note, hf.NOTE_RUN_VERSION)
     if choice.key.startswith("lr-"):
         return 0, (lightning.NOTE,)
     return 0, (NOTE_PLAIN,)

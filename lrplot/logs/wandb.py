@@ -14,12 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import LrplotError, ParamError
+from . import hf
 from .common import Log, choose, is_lr_key
 from .table import Table
 
 SEP = " - "
 STEP_NAME = "Step"
 NOTE = "W&B's {column} as exported: row = step"
+NOTE_HF = "transformers' WandbCallback (train/learning_rate), against its train/global_step; "
+NOTE_HF_STEP = (
+    "transformers' WandbCallback logs without a step: W&B's Step counts its log calls, the "
+    "optimizer step only with logging_steps=1 (export the chart against train/global_step)"
+)
 
 
 def is_export(names: list[str]) -> bool:
@@ -49,4 +55,11 @@ def read(path: Path, key: str | None) -> Log:
                 "log_key", f"{path}: several runs have {key!r}: {', '.join(matches)}; name one"
             )
     choice = choose(path, series, key, is_lr=lambda n: is_lr_key(n.partition(SEP)[2] or n))
-    return table.read("wandb", choice, column, (NOTE.format(column=column),))
+    offset = 0
+    notes: tuple[str, ...] = (NOTE.format(column=column),)
+    if choice.key.partition(SEP)[2] == hf.TAG:  # transformers' WandbCallback
+        if _is_step(column) and column != STEP_NAME:
+            offset, notes = -1, (NOTE_HF + hf.NOTE_NEW, hf.NOTE_RUN_VERSION)
+        else:
+            notes = (*notes, NOTE_HF_STEP)
+    return table.read("wandb", choice, column, notes, offset)
