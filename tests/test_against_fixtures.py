@@ -53,7 +53,8 @@ def _tensorboard_log(case: dict) -> bool:
 @pytest.mark.parametrize("case", _params())
 def test_the_verdict_and_the_cause(cli, case):
     log = str(FIXTURES / case["log"])
-    result = cli(*case["configured"], "--against", log, "-q")
+    key = ["--log-key", case["log_key"]] if case.get("log_key") else []
+    result = cli(*case["configured"], "--against", log, *key, "-q")
     assert "Traceback" not in result.output, result.output
     lines = result.stdout.splitlines()
     if case["verdict"] == "match":
