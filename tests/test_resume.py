@@ -338,3 +338,40 @@ def test_cli_run_reads_resume_keys_and_the_command_line_wins(cli):
 )
 def test_cli_errors_exit_2_with_one_line(cli, args, line):
     assert cli.fail(*args) == line
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "onecycle:max_lr=0.5,total_steps=300",
+        "onecycle:max_lr=0.5,total_steps=300,three_phase=true,anneal_strategy=linear",
+        "onecycle:max_lr=0.5,total_steps=300,cycle_momentum=false",
+        "cyclic:base_lr=0.01,max_lr=0.1,step_size_up=7,step_size_down=3",
+        "cyclic:base_lr=0.01,max_lr=0.1,step_size_up=10,mode=triangular2",
+        "cyclic:base_lr=0.01,max_lr=0.1,step_size_up=10,mode=exp_range,gamma=0.99",
+        "cyclic:base_lr=0.01,max_lr=0.1,step_size_up=5,step_size_down=0,cycle_momentum=false",
+    ],
+)
+def test_the_vectorised_record_is_the_step_by_step_one(spec):
+    """CyclicLR/OneCycleLR's closed forms (record, advance) against their step(), from
+    the start, the middle and a rebuild with last_epoch, bit for bit."""
+    s = parse_spec(spec)
+    emulator = s.definition.emulator
+    assert emulator is not None
+    for last_epoch, done in ((-1, 0), (-1, 40), (99, 0)):
+        fast_group = {"lr": 0.1, "momentum": 0.0}
+        emulator(fast_group, s.values)  # the keys its constructor writes (a restored group)
+        slow_group = dict(fast_group)
+        fast = emulator(fast_group, s.values, last_epoch)
+        slow = emulator(slow_group, s.values, last_epoch)
+        fast.record(done)
+        for _ in range(done):
+            slow.step()
+        lr, momentum = fast.record(150)
+        steps = []
+        for _ in range(150):
+            slow.step()
+            steps.append((slow_group["lr"], slow_group["momentum"]))
+        assert list(zip(lr.tolist(), momentum.tolist(), strict=True)) == steps
+        assert (fast.last_epoch, fast._step_count) == (slow.last_epoch, slow._step_count)
+        assert fast_group == slow_group
