@@ -336,7 +336,10 @@ def resumed(
             )
         after: Schedule | None = resume_with
     else:
-        after = build(text, {}, None, given.settings) if text is not None else None
+        try:
+            after = build(text, {}, None, given.settings) if text is not None else None
+        except LrplotError as err:
+            raise ParamError("resume_with", str(err)) from None
     if at is None:
         return given
     out = resume.resume(given, at, mode, after)

@@ -213,6 +213,18 @@ def test_resume_takes_a_trace_and_returns_one():
             "multistep, exponential, cosine, linear, constant, polynomial, cosine-restarts, "
             "cyclic, onecycle, lambda, multiplicative, swa, sequential, chained",
         ),
+        (
+            "cosine:t_max=10", {"resume_at": 5, "resume_with": "cosine:t_max="}, "resume_with",
+            "SPEC 'cosine:t_max=': cosine: t_max must be a step count >= 1, or epochs (3ep) or "
+            "a percentage of the run (10%), got ''",
+        ),
+        (
+            "chained:schedulers=[exponential:gamma=0.9;step:step_size=3]",
+            {"resume_at": 5, "resume_with": "chained:schedulers=[exponential:gamma=0.9]"},
+            "resume_with",
+            "restored loads each child's saved state: resume_with must have the same children "
+            "(exponential, step), got exponential",
+        ),
     ],
 )  # fmt: skip
 def test_errors_name_the_option(spec, options, name, message):
