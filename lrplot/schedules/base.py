@@ -80,6 +80,18 @@ class TorchScheduler:
       ``factors`` (else a plain loop); override it with a vectorized form when the
       recurrence is not a product (cosine with eta_min > 0 replays it exactly).
 
+    Resuming (lrplot.resume) uses three more hooks:
+
+    * ``last_epoch`` (the constructor's third argument): PyTorch's own, for a
+      scheduler rebuilt on a restored optimizer; not -1, the group must hold
+      ``initial_lr`` (PyTorch raises KeyError). Subclasses that write the group in
+      their constructor do so only where PyTorch does (``last_epoch == -1``).
+    * ``restored(group, values)``: ``torch.save`` + ``load_state_dict``, a deep copy
+      of the state on the restored group; ``unsaved`` names the values PyTorch does
+      not save (functions), which come from ``values`` (then ``reloaded()``).
+    * ``record(count)``: the LR and momentum of the next ``count`` steps (step by
+      step unless overridden: CyclicLR and OneCycleLR have closed forms).
+
     tests/test_compose.py checks, for every registered schedule with an emulator,
     that the emulator alone reproduces the schedule's own ``lr_fn``.
     """
