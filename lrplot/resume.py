@@ -155,6 +155,22 @@ def resume(
     return dataclasses.replace(trace, sched_lr=lr, sched_momentum=momentum, resumed=resumed)
 
 
+def every_mode(
+    trace: engine.Trace, at: int, after: Schedule | None = None
+) -> dict[str, engine.Trace | ParamError]:
+    """The run resumed at ``at`` in each of MODES: its trace, or the ParamError that
+    says why that mode cannot be simulated for this schedule."""
+    out: dict[str, engine.Trace | ParamError] = {}
+    for mode in MODES:
+        try:
+            out[mode] = resume(trace, at, mode, after)
+        except ParamError as err:
+            if err.name == "resume_at":
+                raise
+            out[mode] = err
+    return out
+
+
 def _replay(
     trace: engine.Trace, before: Schedule, new: Schedule, mode: str, done: int
 ) -> tuple[np.ndarray, np.ndarray | None]:

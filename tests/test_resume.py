@@ -19,7 +19,7 @@ from test_parity import load, scheduler_metric
 import lrplot
 from lrplot import engine
 from lrplot.errors import ParamError
-from lrplot.resume import MODES, resume
+from lrplot.resume import MODES, every_mode, resume
 from lrplot.schedules import REGISTRY, lookup
 from lrplot.spec import parse_spec
 
@@ -387,3 +387,21 @@ def test_the_vectorised_record_is_the_step_by_step_one(spec):
         assert list(zip(lr.tolist(), momentum.tolist(), strict=True)) == steps
         assert (fast.last_epoch, fast._step_count) == (slow.last_epoch, slow._step_count)
         assert fast_group == slow_group
+
+
+def test_every_mode_and_no_code_for_a_resume():
+    trace = engine.simulate(parse_spec("plateau:patience=2"), engine.RunSettings(epochs=20))
+    modes = every_mode(trace, 10)
+    assert list(modes) == list(MODES)
+    assert np.array_equal(modes["restored"].sched_lr, trace.sched_lr)
+    assert isinstance(modes["last-epoch"], ParamError)
+    assert modes["last-epoch"].name == "resume_mode"
+    with pytest.raises(ParamError, match="resume_at must be between 1 and 19"):
+        every_mode(trace, 20)
+    resumed = lrplot.simulate("cosine:t_max=10", epochs=10, resume_at=5)
+    with pytest.raises(lrplot.LrplotError) as err:
+        resumed.to_code()
+    assert str(err.value) == (
+        "to_code writes the schedule's code, not a resume: simulate it without resume_at to "
+        "get its code"
+    )
