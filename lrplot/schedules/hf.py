@@ -29,7 +29,7 @@ else:
     from .._lazy import np
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
-from .base import schedule
+from .base import lambda_resume, schedule
 from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, format_value, num
 
@@ -279,6 +279,7 @@ _WARMUP_ZERO = (
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "linear"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -321,6 +322,7 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -357,6 +359,7 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine_with_restarts"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -408,6 +411,7 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "polynomial"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -446,6 +450,7 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
     ),
     zero_start=_zero_start,
     known_as={"hf": "constant"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -470,6 +475,7 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     lint=(warmup_longer,),
     zero_start=_zero_start,
     known_as={"hf": "constant_with_warmup"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -508,6 +514,7 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
     lint=(warmup_longer,),
     zero_start=_zero_start,
     known_as={"hf": "inverse_sqrt"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -545,6 +552,7 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine_with_min_lr"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -595,6 +603,7 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine_warmup_with_min_lr"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_warmup_min_lr(
@@ -698,6 +707,7 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "warmup_stable_decay"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _wsd(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:

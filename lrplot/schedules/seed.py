@@ -555,17 +555,11 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     return lr
 
 
-def _plateau_resume(
-    mode: str,
-    before: Mapping[str, Any],
-    after: Mapping[str, Any],
-    lr: np.ndarray,
-    metric: np.ndarray | None,
-    done: int,
-) -> np.ndarray:
+def _plateau_resume(mode: str, before: Any, after: Any, trace: Trace, done: int) -> np.ndarray:
     """ReduceLROnPlateau resumed: its state_dict holds every parameter (restored
     continues as saved); a fresh one starts from the restored LR with its counters and
     best reset; it takes no last_epoch."""
+    lr, metric = trace.sched_lr, trace.sched_metric
     if mode == "restored":
         return lr.copy()
     if mode != "fresh" or metric is None:
@@ -574,7 +568,7 @@ def _plateau_resume(
             "resume_mode last-epoch: ReduceLROnPlateau takes no last_epoch; use restored or fresh",
         )
     out = lr.copy()
-    out[done:] = plateau.simulate(metric[done:], float(lr[done]), **after)
+    out[done:] = plateau.simulate(metric[done:], float(lr[done]), **after.values)
     return out
 
 
