@@ -107,6 +107,7 @@ class Trace(engine.Trace):
         """What ``--emit KIND`` prints: torch (a runnable loop), hf or lightning."""
         from .emit import emit
 
+        _not_resumed([self])
         return emit(self, kind, self.source)
 
     def to_torch(self) -> str:
@@ -205,6 +206,7 @@ class Comparison(Sequence[Trace]):
         """What ``--emit KIND`` prints (one schedule only: several are refused)."""
         from .emit import emit_traces
 
+        _not_resumed(self.traces)
         return emit_traces(self.traces, kind, self.traces[0].source)
 
     def plot(self, ax: Axes | None = None, log_y: bool = False) -> Figure:
@@ -378,7 +380,10 @@ def resumed(
             )
         after: Schedule | None = resume_with
     else:
-        after = build(text, {}, None, given.settings) if text is not None else None
+        try:
+            after = build(text, {}, None, given.settings) if text is not None else None
+        except LrplotError as err:
+            raise ParamError("resume_with", str(err)) from None
     if at is None:
         return given
     out = resume.resume(given, at, mode, after)
@@ -519,6 +524,14 @@ def _no_metric(metric: Any, given: Mapping[str, Any], built: Sequence[Schedule])
         raise ParamError(
             name,
             f"{name} is for schedules stepped on a metric (plateau); {labels} reads none",
+        )
+
+
+def _not_resumed(traces: Sequence[Trace]) -> None:
+    if any(t.resumed is not None for t in traces):
+        raise LrplotError(
+            "to_code writes the schedule's code, not a resume: simulate it without "
+            "resume_at to get its code"
         )
 
 

@@ -150,15 +150,22 @@ def resume(
     if mode == "restored" and same:
         return dataclasses.replace(trace, resumed=resumed)
     if d.stepper is None:
-        if d.resume is None or a is not d:
+        if d.resume is None:
             return _unmodelled(d, mode, after is not None)
+        if a.resume is not d.resume:
+            kinds = ", ".join(n for n, x in REGISTRY.items() if x.resume is d.resume)
+            raise ParamError(
+                "resume_with",
+                f"resume_with: {d.name} ({d.torch_class}) resumes as a schedule of its own "
+                f"kind ({kinds}), got {a.name}",
+            )
         lr = d.resume(mode, before, new, trace, done)
         return dataclasses.replace(trace, sched_lr=lr, resumed=resumed)
     if a.stepper is None:
         raise ParamError(
             "resume_with",
             f"resume_with: {a.name} ({a.torch_class}) has no step-by-step model in lrplot, "
-            f"so it cannot be built on the restored optimizer; use one of {_modelled()}",
+            f"so it cannot be built on the restored optimizer; use one of {_modelled(False)}",
         )
     if a.children is not None and mode == "restored":
         _same_children(before, new)
@@ -208,6 +215,22 @@ def _shifted(
     return dataclasses.replace(trace, sched_lr=lr, sched_momentum=momentum, resumed=resumed)
 
 
+def every_mode(
+    trace: engine.Trace, at: int, after: Schedule | None = None
+) -> dict[str, engine.Trace | ParamError]:
+    """The run resumed at ``at`` in each of MODES: its trace, or the ParamError that
+    says why that mode cannot be simulated for this schedule."""
+    out: dict[str, engine.Trace | ParamError] = {}
+    for mode in MODES:
+        try:
+            out[mode] = resume(trace, at, mode, after)
+        except ParamError as err:
+            if err.name == "resume_at":
+                raise
+            out[mode] = err
+    return out
+
+
 def _replay(
     trace: engine.Trace, before: Schedule, new: Schedule, mode: str, done: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -252,8 +275,11 @@ def _overwritten(before: Schedule, new: Schedule, mode: str) -> list[str]:
     """restored: the parameters resume_with changes that the loaded state overwrites."""
     if mode != "restored" or new.definition is not before.definition:
         return []
-    stepper = before.definition.stepper
-    unsaved = stepper.unsaved if stepper is not None else ()
+    d = before.definition
+    stepper = d.stepper
+    unsaved: tuple[str, ...] = stepper.unsaved if stepper is not None else ()
+    if stepper is None and not getattr(d.resume, "saves_params", True):
+        unsaved = tuple(before.values)  # a LambdaLR: only its step count is saved
     changed = [
         k
         for k in before.values
@@ -283,8 +309,12 @@ def _same_children(before: Schedule, new: Schedule) -> None:
         )
 
 
-def _modelled() -> str:
-    return ", ".join(n for n, d in REGISTRY.items() if d.stepper is not None)
+def _modelled(hooks: bool = True) -> str:
+    """The schedules lrplot can resume in every mode (``hooks``: or in some, by their
+    own resume hook)."""
+    return ", ".join(
+        n for n, d in REGISTRY.items() if d.stepper is not None or (hooks and d.resume is not None)
+    )
 
 
 def _unmodelled(d: Any, mode: str, with_after: bool) -> engine.Trace:

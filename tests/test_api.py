@@ -101,7 +101,9 @@ def test_api_and_cli_give_the_same_csv(cli, args, api):
     assert shown.count("\n") > 10  # real rows, not just a header
 
 
-@pytest.mark.parametrize("config", sorted(p.name for p in SAMPLES.iterdir() if p.is_file() and p.suffix != ".csv"))
+@pytest.mark.parametrize(
+    "config", sorted(p.name for p in SAMPLES.iterdir() if p.is_file() and p.suffix != ".csv")
+)
 def test_load_and_run_give_the_same_csv(cli, config):
     """Every sample config, lrplot's own and the frameworks': lrplot.load == lrplot run."""
     args = ["run", str(SAMPLES / config), "--csv", "-"]

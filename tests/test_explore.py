@@ -131,7 +131,9 @@ def test_printed_command_and_saved_config_give_the_explorers_csv(argv, cli, tmp_
     assert again.ok and again.comparison.to_csv() == shown
 
 
-SAMPLES = sorted(p.name for p in (ROOT / "sample_configs").iterdir() if p.is_file() and p.suffix != ".csv")
+SAMPLES = sorted(
+    p.name for p in (ROOT / "sample_configs").iterdir() if p.is_file() and p.suffix != ".csv"
+)
 
 
 @pytest.mark.parametrize("name", SAMPLES)

@@ -1,6 +1,8 @@
 """Write golden LR traces of runs saved and resumed (lrplot/resume.py), from torch itself.
 
-Run from anywhere as ``python tools/goldens_resume.py``. PyTorch is needed here only.
+Run from anywhere as ``python tools/goldens_resume.py``. PyTorch is needed here only
+(and transformers 5.24 for the ``hf-*`` cases, e.g. /work/venvs/ci; without it those
+files are kept as they are).
 Each case is the seed's training loop (tools/golden_io.py) on SGD, saved after
 ``resume_at`` optimizer steps: ``torch.save`` of ``optimizer.state_dict()`` and
 ``scheduler.state_dict()`` into a BytesIO, ``torch.load`` back, then a new SGD and a
@@ -42,6 +44,10 @@ except ImportError:  # pragma: no cover - depends on the machine
         "goldens_resume.py needs PyTorch (it is not a dependency of lrplot): "
         "install torch into this Python, then run it again"
     )
+try:  # transformers' LambdaLRs (hf-*): optional, their files are kept without it
+    import transformers
+except ImportError:  # pragma: no cover - depends on the machine
+    transformers = None
 
 S = torch.optim.lr_scheduler
 FOLDER = GOLDEN / "resume"
@@ -62,6 +68,10 @@ CLASSES: dict[str, Any] = {
     "multiplicative": S.MultiplicativeLR,
     "plateau": S.ReduceLROnPlateau,
     "swa": SWALR,
+}
+HF = {
+    "hf-linear": "get_linear_schedule_with_warmup",
+    "hf-cosine": "get_cosine_schedule_with_warmup",
 }
 TORCH_NAMES = {"t_max": "T_max", "t_0": "T_0", "t_mult": "T_mult"}
 MOMENTUM = ("cyclic", "onecycle")
@@ -99,6 +109,10 @@ def build(opt: Any, s: Sched, last_epoch: int = -1) -> Any:
         return S.SequentialLR(opt, children, milestones=params["milestones"], **kw)
     if name == "chained":
         return S.ChainedScheduler([build(opt, c, last_epoch) for c in params["schedulers"]], opt)
+    if name.startswith("hf-"):
+        assert transformers is not None
+        factory = getattr(transformers, HF[name])
+        return factory(opt, **params, **kw)
     args = dict(params)
     if name in ("lambda", "multiplicative"):
         args["lr_lambda"] = eval("lambda epoch: " + args.pop("expr"), dict(NAMESPACE))
@@ -302,6 +316,21 @@ def cases() -> list[Case]:
     return out
 
 
+def hf_cases() -> list[Case]:
+    """transformers' LambdaLRs: the lambda is never saved, so a changed
+    num_training_steps applies even restored (the Trainer's resume)."""
+    linear = ("hf-linear", {"num_warmup_steps": 10, "num_training_steps": 100})
+    longer = ("hf-linear", {"num_warmup_steps": 10, "num_training_steps": 150})
+    cosine = ("hf-cosine", {"num_warmup_steps": 5, "num_training_steps": 60})
+    per_step = {"epochs": 10, "steps_per_epoch": 10, "interval": "step"}
+    return [
+        *every_mode("01-per-step", linear, 40, **per_step),
+        *every_mode("02-with-training-steps", linear, 40, longer, **per_step),
+        *every_mode("01-after-warmup", cosine, 20, epochs=60),
+        *every_mode("02-in-warmup", cosine, 3, epochs=60),
+    ]
+
+
 def run(c: Case) -> Columns:
     """The seed's loop, saved after resume_at steps and resumed (module docstring)."""
     spec = c["spec"]
@@ -359,12 +388,17 @@ def run(c: Case) -> Columns:
 
 def main() -> int:
     all_cases = cases()
+    keep = "hf-" if transformers is None else None  # without transformers: leave them
+    if transformers is not None:
+        all_cases += hf_cases()
+    else:
+        print("transformers is not installed: the hf-* files are left as they are")
     names = [c["name"] for c in all_cases]
     if len(set(names)) != len(names):
         raise SystemExit("duplicate case names")
     FOLDER.mkdir(parents=True, exist_ok=True)
     for old in FOLDER.glob("*.csv"):
-        if old.stem not in names:
+        if old.stem not in names and not (keep and old.stem.startswith(keep)):
             old.unlink()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -374,7 +408,8 @@ def main() -> int:
             except ValueError as err:
                 raise SystemExit(f"{c['name']}: torch raised {err}") from None
             golden_io.write(FOLDER / f"{c['name']}.csv", c["spec"], columns)
-    print(f"wrote {len(all_cases)} golden files to {FOLDER} (torch {torch.__version__})")
+    hf = "" if transformers is None else f", transformers {transformers.__version__}"
+    print(f"wrote {len(all_cases)} golden files to {FOLDER} (torch {torch.__version__}{hf})")
     return 0
 
 

@@ -80,6 +80,18 @@ class TorchScheduler:
       ``factors`` (else a plain loop); override it with a vectorized form when the
       recurrence is not a product (cosine with eta_min > 0 replays it exactly).
 
+    Resuming (lrplot.resume) uses three more hooks:
+
+    * ``last_epoch`` (the constructor's third argument): PyTorch's own, for a
+      scheduler rebuilt on a restored optimizer; not -1, the group must hold
+      ``initial_lr`` (PyTorch raises KeyError). Subclasses that write the group in
+      their constructor do so only where PyTorch does (``last_epoch == -1``).
+    * ``restored(group, values)``: ``torch.save`` + ``load_state_dict``, a deep copy
+      of the state on the restored group; ``unsaved`` names the values PyTorch does
+      not save (functions), which come from ``values`` (then ``reloaded()``).
+    * ``record(count)``: the LR and momentum of the next ``count`` steps (step by
+      step unless overridden: CyclicLR and OneCycleLR have closed forms).
+
     tests/test_compose.py checks, for every registered schedule with an emulator,
     that the emulator alone reproduces the schedule's own ``lr_fn``.
     """
@@ -215,9 +227,8 @@ class ScheduleDef:
       meaning for it), with the fix; "" when a warmup is fine.
     * ``resumer``: a TorchScheduler for a schedule that cannot be a child (the
       compositions), so that lrplot.resume can save, restore and rebuild it;
-      ``resume``: ``(mode, before, after, trace, done) -> lr`` (the Schedules before
-      and after, the trace resumed, its scheduler steps done) for one with no
-      TorchScheduler (ReduceLROnPlateau's state).
+      ``resume``: ``(mode, before, after, trace, done) -> lr`` for one with no
+      TorchScheduler (ReduceLROnPlateau's state; :func:`lambda_resume`).
     """
 
     name: str
@@ -249,8 +260,8 @@ class ScheduleDef:
     # resuming (lrplot.resume): a step-by-step model for a schedule that cannot be a
     # composition's child (SequentialLR, ChainedScheduler), used like ``emulator``
     resumer: type[TorchScheduler] | None = None
-    # (mode, before, after, lr, metric, steps done) -> the resumed LR, for a schedule
-    # with no step-by-step model (ReduceLROnPlateau)
+    # (mode, before, after, trace, steps done) -> the resumed LR, for a schedule with
+    # no step-by-step model (ReduceLROnPlateau, transformers' LambdaLRs)
     resume: Callable[..., Any] | None = None
 
     @property
@@ -444,6 +455,36 @@ def schedule(
         return fn
 
     return register
+
+
+class _LambdaResume:
+    """Resuming a ``LambdaLR`` whose LR after j steps is ``base_lr * lr_lambda(j)``
+    (its lr function; transformers' schedules): the state_dict saves no lambda, so
+    ``after``'s applies. restored: the saved LR at ``done`` (the optimizer's state),
+    then ``after`` at its steps; fresh: ``after`` from its step 0; last-epoch:
+    ``after`` from step ``done`` (the constructor's step). The base LR is always the
+    original ``initial_lr``."""
+
+    saves_params = False  # its state_dict holds none of its parameters: all are the lambda's
+
+    def __call__(self, mode: str, before: Schedule, after: Schedule, trace: Any, done: int) -> Any:
+        return _lambda_resumed(mode, after, trace, done)
+
+
+def _lambda_resumed(mode: str, after: Schedule, trace: Any, done: int) -> Any:
+    settings = trace.settings
+    count, base_lr = settings.scheduler_steps, settings.lr
+    out = np.array(trace.sched_lr, dtype=float)
+    if mode == "restored":
+        out[done + 1 :] = after.lr(count, base_lr)[done + 1 :]
+    elif mode == "fresh":
+        out[done:] = after.lr(count - done, base_lr)
+    else:
+        out[done:] = after.lr(count, base_lr)[done:]
+    return out
+
+
+lambda_resume = _LambdaResume()
 
 
 def known(framework: str, name: str) -> ScheduleDef | None:

@@ -29,7 +29,7 @@ else:
     from .._lazy import np
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
-from .base import Schedule, schedule
+from .base import lambda_resume, schedule
 from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, format_value, num
 
@@ -258,19 +258,6 @@ _WARMUP_ZERO = (
 )
 
 
-def lambda_resume(mode: str, before: Schedule, after: Schedule, trace: Any, done: int) -> Any:
-    """A LambdaLR resumed (transformers' schedules are LambdaLRs of a partial): its
-    state_dict does not hold the function. restored: the optimizer keeps the saved LR
-    until the next step(), which takes the new function at the step reached;
-    last-epoch: the constructor's step takes it at once (``initial_lr`` x
-    lambda(done)); fresh: a new one on the restored optimizer starts over at lambda(0)."""
-    count, base = trace.settings.scheduler_steps, float(trace.settings.lr)
-    if mode == "fresh":
-        return np.concatenate((trace.sched_lr[:done], after.lr(count - done, base)))
-    kept = done + 1 if mode == "restored" else done
-    return np.concatenate((trace.sched_lr[:kept], after.lr(count, base)[kept:]))
-
-
 @schedule(
     "hf-linear",
     "get_linear_schedule_with_warmup",
@@ -280,7 +267,6 @@ def lambda_resume(mode: str, before: Schedule, after: Schedule, trace: Any, done
     (_warmup(), _TRAINING),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -293,6 +279,7 @@ def lambda_resume(mode: str, before: Schedule, after: Schedule, trace: Any, done
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "linear"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _linear(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -321,7 +308,6 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
     ),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -336,6 +322,7 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -359,7 +346,6 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     aliases=("hf-cosine-with-hard-restarts",),
     example="--num-warmup-steps 10 --num-cycles 3 --epochs 100",
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -373,6 +359,7 @@ def _cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine_with_restarts"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _restarts(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -411,7 +398,6 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     example="--num-warmup-steps 10 --power 2 --epochs 100",
     check=_check_polynomial,
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -425,6 +411,7 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "polynomial"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -457,13 +444,13 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
     (),
     example="--epochs 100",
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         ("It never changes the LR: for a warmup use hf-constant-with-warmup or --warmup.",),
     ),
     zero_start=_zero_start,
     known_as={"hf": "constant"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -478,7 +465,6 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     (_warmup(),),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -489,6 +475,7 @@ def _constant(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> 
     lint=(warmup_longer,),
     zero_start=_zero_start,
     known_as={"hf": "constant_with_warmup"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -517,7 +504,6 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
     ),
     example="--num-warmup-steps 10 --epochs 100",
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -528,6 +514,7 @@ def _constant_warmup(count: int, base_lr: float, p: Mapping[str, Any], metric: A
     lint=(warmup_longer,),
     zero_start=_zero_start,
     known_as={"hf": "inverse_sqrt"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=()),
 )
 def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -553,7 +540,6 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -566,6 +552,7 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine_with_min_lr"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
@@ -602,7 +589,6 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     example="--num-warmup-steps 10 --min-lr-rate 0.1 --epochs 100",
     check=_one_min_lr,
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -617,6 +603,7 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "cosine_warmup_with_min_lr"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _cosine_warmup_min_lr(
@@ -706,7 +693,6 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     example="--num-warmup-steps 10 --num-decay-steps 20 --decay-type 1-sqrt --epochs 100",
     check=_check_wsd,
     library="transformers",
-    resume=lambda_resume,
     explain=Explain(
         HF_STEPPING,
         (
@@ -721,6 +707,7 @@ def _stable_steps(p: Mapping[str, Any], t: int) -> int:
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"hf": "warmup_stable_decay"},
+    resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
 def _wsd(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:

@@ -28,7 +28,7 @@ else:
 
 from .. import plateau
 from ..params import FLOAT, INT, INT_LIST, REQUIRED, LrplotError, Param, ParamError
-from .base import REGISTRY, Schedule, ScheduleDef, TorchScheduler, chain, schedule
+from .base import REGISTRY, ScheduleDef, TorchScheduler, chain, schedule
 from .declare import EITHER, EPOCH, METRIC, Emit, Explain, HfForm
 from .rules import Finding, Part, format_value, num, run_length
 
@@ -555,7 +555,7 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
     return lr
 
 
-def _plateau_resume(mode: str, before: Schedule, after: Schedule, trace: Any, done: int) -> Any:
+def _plateau_resume(mode: str, before: Any, after: Any, trace: Trace, done: int) -> np.ndarray:
     """ReduceLROnPlateau resumed: its state_dict holds every parameter (restored
     continues as saved); a fresh one starts from the restored LR with its counters and
     best reset; it takes no last_epoch."""

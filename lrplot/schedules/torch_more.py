@@ -702,6 +702,51 @@ class CyclicLR(TorchScheduler):
             self.group["momentum"] = self.max_momentum - base_height * self.scale_fn(at)
         return lr
 
+    @_quiet
+    def _range(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """get_lr() (and the momentum it sets) at last_epoch = lo .. hi-1, the same
+        operations elementwise; None where PyTorch would overflow (the loop raises)."""
+        j = np.arange(lo, hi, dtype=float)
+        x = j / self.total_size
+        x += 1
+        cycle = np.floor(x)
+        x -= cycle
+        factor = x / self.step_ratio
+        falling = x > self.step_ratio
+        factor[falling] = (x[falling] - 1) / (self.step_ratio - 1)
+        scale: Any = 1.0
+        if self.mode == "triangular2":
+            if hi > lo and cycle[-1] - 1 >= 1024:
+                return None
+            scale = 1 / np.ldexp(1.0, (cycle - 1).astype(np.int64))
+        elif self.mode == "exp_range":
+            scale = _pow(self.gamma, j)
+            if not np.isfinite(scale).all():
+                return None
+        lr = self.base_lr + (self.max_lr - self.base_lr) * factor * scale
+        if not self.cycle_momentum:
+            return lr, None
+        high = self.max_momentum
+        return lr, high - (high - self.base_momentum) * factor * scale
+
+    def advance(self, count: int) -> np.ndarray:
+        return self.record(count)[0]
+
+    def record(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        lo = self.last_epoch + 1
+        got = self._range(lo, lo + count) if count else None
+        if got is None:
+            return super().record(count)
+        lr, momentum = got
+        self.last_epoch += count
+        self._step_count += count
+        self.group["lr"] = float(lr[-1])
+        if momentum is None:
+            momentum = np.full(count, self.group.get("momentum", 0.0))
+        else:
+            self.group["momentum"] = float(momentum[-1])
+        return lr, momentum
+
 
 _CYCLIC_PARAMS = (
     Param("base_lr", FLOAT, "the lower LR of the cycle (replaces the run's --lr)", low=0),
@@ -943,6 +988,48 @@ class OneCycleLR(TorchScheduler):
                 return lr
             start_step = end_step
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _range(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """get_lr() (and the momentum it sets) at last_epoch = lo .. hi-1, the same
+        operations elementwise; None where PyTorch raises (the loop raises it)."""
+        if hi - 1 > self.total_steps:
+            return None
+        t = np.arange(lo, hi)
+        lr = np.empty(hi - lo)
+        momentum = np.empty(hi - lo) if self.cycle_momentum else None
+        free = np.ones(hi - lo, dtype=bool)
+        start_step = 0.0
+        group = self.group
+        for i, (end_step, (lr0, lr1, m0, m1)) in enumerate(self.phases):
+            here = free if i == len(self.phases) - 1 else free & (t <= end_step)
+            if here.any():
+                if end_step - start_step == 0:
+                    return None  # ZeroDivisionError in PyTorch
+                pct = (t[here].astype(float) - start_step) / (end_step - start_step)
+                lr[here] = _anneal(self.strategy, group[lr0], group[lr1], pct)
+                if momentum is not None:
+                    momentum[here] = _anneal(self.strategy, group[m0], group[m1], pct)
+                free &= ~here
+            start_step = end_step
+        return lr, momentum
+
+    def advance(self, count: int) -> np.ndarray:
+        return self.record(count)[0]
+
+    def record(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        lo = self.last_epoch + 1
+        got = self._range(lo, lo + count) if count else None
+        if got is None:
+            return super().record(count)
+        lr, momentum = got
+        self.last_epoch += count
+        self._step_count += count
+        self.group["lr"] = float(lr[-1])
+        if momentum is None:
+            momentum = np.full(count, self.group.get("momentum", 0.0))
+        else:
+            self.group["momentum"] = float(momentum[-1])
+        return lr, momentum
 
 
 @_quiet
