@@ -199,7 +199,8 @@ def test_the_csv_has_a_logged_column_at_the_logged_rows(cli, csv_writer):
     assert float(logged[50]) == float(np.float32(configured().lr[50]))
     assert rows[1][3] == ""
     # the verdict goes to stderr: stdout is the CSV
-    assert result.stderr.startswith("logged LR matches at all 4 logged steps")
+    assert result.stderr.splitlines()[-1].startswith("logged LR matches at all 4 logged steps")
+    assert result.stderr.startswith("# run.csv: CSV, lr\n")
 
 
 def test_the_chart_draws_the_logged_points_and_their_difference(cli):

@@ -366,6 +366,8 @@ class Outputs:
         verdict = None
         if self.log is not None:  # first: the log may not fit the run (exit 2, nothing written)
             traces, verdict = self._against(traces)
+            sys.stderr.write(log_header(self.log))
+            sys.stderr.flush()
         code = None
         if self.emit is not None and any(t.resumed is not None for t in traces):
             raise LrplotError(
@@ -458,6 +460,16 @@ class Outputs:
                     console.print(escape(line), soft_wrap=True, highlight=False)
         if not verdict.matches:
             raise typer.Exit(1)
+
+
+def log_header(log: Log) -> str:
+    """Comment lines: the log read, its key, and how its steps were read."""
+    from ..logs import FORMAT_NAMES
+
+    what = FORMAT_NAMES.get(log.format, log.format)
+    lines = [f"# {log.path}: {what}, {log.key}"]
+    lines += [f"#   {note}" for note in log.notes]
+    return "\n".join(lines) + "\n"
 
 
 def _notes(traces: Sequence[api.Trace]) -> list[str]:

@@ -51,6 +51,17 @@ READERS: dict[str, Callable[[Path, str | None], Log]] = {
     "csv": table.read_csv,
     "jsonl": table.read_jsonl,
 }
+# what each format is, in a header line
+FORMAT_NAMES = {
+    "hf": "transformers trainer_state.json",
+    "hf-4.50": "transformers (4.50 or older) trainer_state.json",
+    "lightning": "Lightning CSVLogger metrics.csv",
+    "tensorboard": "TensorBoard events",
+    "mlflow": "MLflow metric file",
+    "wandb": "W&B export CSV",
+    "csv": "CSV",
+    "jsonl": "JSON lines",
+}
 LABELS = {
     "hf": "transformers trainer_state.json",
     "lightning": "Lightning metrics.csv",
@@ -146,4 +157,4 @@ def _detect_folder(path: Path) -> tuple[str, tuple[str, ...]]:
     return found[0], also
 
 
-__all__ = ["FORMATS", "MAX_LOG", "Log", "detect", "is_lr_key", "read_log"]
+__all__ = ["FORMATS", "FORMAT_NAMES", "MAX_LOG", "Log", "detect", "is_lr_key", "read_log"]
