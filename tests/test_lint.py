@@ -10,7 +10,7 @@ from conftest import trace
 
 from lrplot import lint
 from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, warmup_fit
-from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
+from lrplot.schedules import REGISTRY, compose, deepspeed, hf, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
 # several schedules declare, each its own function
@@ -45,6 +45,26 @@ SEQ = "sequential:schedulers=[linear:start_factor=0.1,total_iters=5; "
 
 # (rule, SPEC, run options, the rule's exact messages)
 FIRES = [
+    (
+        deepspeed.total_in_run,
+        "ds-warmup-decay:total_num_steps=80,warmup_num_steps=10",
+        {"epochs": 100},
+        [
+            "ds-warmup-decay total_num_steps 80 is not the run (100 steps): the LR reaches its "
+            "end at step 80 and stays at 0; set --total-num-steps 100 (HF's \"auto\" fills the "
+            "run's steps)",
+        ],
+    ),
+    (
+        deepspeed.total_in_run,
+        "ds-warmup-cosine:total_num_steps=120,warmup_num_steps=10",
+        {"epochs": 100},
+        [
+            "ds-warmup-cosine total_num_steps 120 is not the run (100 steps): the decay is cut "
+            "off at LR 0.00873553; set --total-num-steps 100 (HF's \"auto\" fills the run's "
+            "steps)",
+        ],
+    ),
     (
         epoch_step_units,
         "cosine:t_max=1000",
@@ -518,6 +538,8 @@ FIRES = [
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
 QUIET = [
+    (deepspeed.total_in_run, "ds-warmup-decay:total_num_steps=100", {"epochs": 100}),
+    (deepspeed.total_in_run, "ds-warmup-cosine", {"epochs": 100}),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),

@@ -112,8 +112,8 @@ DS_STEPPING = Stepping(
     "optimizer.step(), once per gradient-accumulation boundary, so its lengths count "
     "optimizer steps (lrplot: --interval step). A step skipped on fp16 overflow does not "
     "step the scheduler either (lrplot assumes none).",
-    "        model_engine.backward(loss)\n"
-    "        model_engine.step()         # optimizer.step(), then lr_scheduler.step()",
+    "        # DeepSpeed: model_engine.backward(loss), model_engine.step()\n"
+    "        # instead; its step() calls lr_scheduler.step() itself",
 )
 _OVERFLOW = (
     "With fp16 and dynamic loss scaling, every step that overflows is skipped and does not "
@@ -333,7 +333,7 @@ def _ratio(name: str, help: str, default: float) -> Param:
 def _zero_cosine(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
     return (
         "WarmupCosineLR's constructor sets the LR to 0.0 before its first step",
-        "nothing to set: DeepSpeed always does this (the first optimizer step does nothing)",
+        "unavoidable with WarmupCosineLR (one step: harmless in a long run)",
     )
 
 
