@@ -51,7 +51,7 @@ FIRES = [
         {"epochs": 100},
         [
             "ds-warmup-decay total_num_steps 80 is not the run (100 steps): the LR reaches its "
-            "end at step 80 and stays at 0; set --total-num-steps 100 (HF's \"auto\" fills the "
+            'end at step 80 and stays at 0; set --total-num-steps 100 (HF\'s "auto" fills the '
             "run's steps)",
         ],
     ),
