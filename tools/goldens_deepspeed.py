@@ -1,6 +1,7 @@
 """Write golden LR traces for DeepSpeed's schedulers (lrplot/schedules/deepspeed.py).
 
-Run as ``python tools/goldens_deepspeed.py --ds-src DIR`` with torch 2.13, where DIR
+Run as ``python tools/goldens_deepspeed.py --ds-src DIR`` with torch 2.13 (and, for
+the samples, transformers 5.24 and accelerate), where DIR
 is an unpacked deepspeed 0.19.8 (the sdist or the wheel: the folder that holds
 ``deepspeed/runtime/lr_schedules.py``)::
 
@@ -21,6 +22,12 @@ row k (the LR, and beta1 for OneCycle with cycle_momentum) before ``optimizer.st
 then ``lr_scheduler.step()`` (engine.step() at a gradient-accumulation boundary, no
 fp16 overflow). Files: ``tests/golden/ds-<type>-NN-<what>.csv`` (tools/golden_io.py's
 format; interval ``step``); only this script's own (``ds-*``) are replaced.
+
+It also writes the goldens of ``sample_configs/ds_config.json`` and
+``hf_deepspeed.json`` (tests/golden/samples/, read by tests/test_samples.py): the
+sample's scheduler and optimizer lr as DeepSpeed builds them; for the HF one, the
+"auto" values filled by transformers' own ``HfTrainerDeepSpeedConfig`` code
+(:func:`hf_filled`) on a real ``TrainingArguments``.
 """
 
 from __future__ import annotations
@@ -63,12 +70,18 @@ def load_lr_schedules(src: Path) -> types.ModuleType:
     logger.addHandler(logging.NullHandler())
     utils.logger = logger  # type: ignore[attr-defined]
     package.utils = utils  # type: ignore[attr-defined]
-    sys.modules.setdefault("deepspeed", package)
-    sys.modules.setdefault("deepspeed.utils", utils)
-    spec = importlib.util.spec_from_file_location("deepspeed.runtime.lr_schedules", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    stubs = {"deepspeed": package, "deepspeed.utils": utils}
+    if any(name in sys.modules for name in stubs):
+        raise SystemExit("a deepspeed module is imported already: run this in a fresh Python")
+    sys.modules.update(stubs)
+    try:
+        spec = importlib.util.spec_from_file_location("deepspeed.runtime.lr_schedules", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:  # only lr_schedules keeps the stub logger: transformers/accelerate see no deepspeed
+        for name in stubs:
+            del sys.modules[name]
     return module
 
 
@@ -443,6 +456,74 @@ def runner(ds: types.ModuleType) -> Any:
     return run
 
 
+# --- the samples: sample_configs/ds_config.json and hf_deepspeed.json -------------------
+
+SAMPLES = {"ds_config.json": "DeepSpeed", "hf_deepspeed.json": "HF Trainer + DeepSpeed"}
+SAMPLE_DIR = golden_io.GOLDEN.parent.parent / "sample_configs"
+SAMPLE_GOLDEN = golden_io.GOLDEN / "samples"  # tests/test_samples.py reads them
+
+
+def hf_filled(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A TrainingArguments sample's ds_config with "auto" filled by transformers' own
+    HfTrainerDeepSpeedConfig.trainer_config_process/_finalize (transformers 5.24), and
+    the Trainer's num_training_steps.
+
+    transformers gives HfDeepSpeedConfig accelerate's base class only when deepspeed is
+    installed (else ``object``): here the same class is put together on accelerate's
+    ``HfDeepSpeedConfig`` (config lookups), with transformers' methods unchanged."""
+    from accelerate.utils.deepspeed import HfDeepSpeedConfig as AccelerateConfig
+    from transformers import TrainingArguments
+    from transformers.integrations import deepspeed as hf_ds
+
+    methods = {
+        **{k: v for k, v in vars(hf_ds.HfDeepSpeedConfig).items() if not k.startswith("__")},
+        **{k: v for k, v in vars(hf_ds.HfTrainerDeepSpeedConfig).items() if not k.startswith("__")},
+    }
+    cls = type("HfTrainerDeepSpeedConfig", (AccelerateConfig,), methods)
+    args_given = {k: v for k, v in config.items() if k != "deepspeed"}
+    args = TrainingArguments(**args_given)
+    if args.max_steps <= 0:
+        raise SystemExit("the HF sample must give max_steps (no dataset here)")
+    steps = args.max_steps  # Trainer.set_initial_training_values: max_steps > 0
+    filler = cls(config["deepspeed"])
+    filler._dtype = None
+    filler.mismatches = []
+    filler.trainer_config_process(args)
+    filler.trainer_config_finalize(args, None, steps)
+    return filler.config, steps
+
+
+def sample_run(ds: types.ModuleType, name: str) -> tuple[dict[str, Any], Columns]:
+    """The sample's DeepSpeed scheduler on its optimizer lr, as the engine steps it."""
+    import json
+
+    config = json.loads((SAMPLE_DIR / name).read_text(encoding="utf-8"))
+    if name == "hf_deepspeed.json":
+        config, steps = hf_filled(config)
+    else:
+        steps = config["scheduler"]["params"]["total_num_steps"]
+    kind, params = config["scheduler"]["type"], config["scheduler"]["params"]
+    lr = config["optimizer"]["params"]["lr"]
+    cls = getattr(ds, kind)
+    spec = {"sample": name, "lr": lr, "epochs": 1, "steps_per_epoch": steps, "interval": "step"}
+    spec["columns"] = {"lr": f"deepspeed {VERSION} {kind}({params})"}
+    return spec, record_ds(spec, lambda opt: cls(opt, **params), False)
+
+
+def write_samples(ds: types.ModuleType) -> None:
+    try:
+        import accelerate  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as err:
+        print(f"samples skipped ({err}): they need transformers 5.24 and accelerate")
+        return
+    SAMPLE_GOLDEN.mkdir(parents=True, exist_ok=True)
+    for name in SAMPLES:
+        spec, columns = sample_run(ds, name)
+        golden_io.write(SAMPLE_GOLDEN / f"{Path(name).stem}.csv", spec, columns)
+    print(f"wrote {len(SAMPLES)} sample goldens to {SAMPLE_GOLDEN}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ds-src", type=Path, required=True, help="unpacked deepspeed 0.19.8")
@@ -451,7 +532,9 @@ def main() -> int:
     source = (args.ds_src / "deepspeed" / "runtime" / "lr_schedules.py").read_bytes()
     digest = hashlib.sha256(source).hexdigest()[:12]
     about = f", deepspeed {VERSION} lr_schedules.py sha256 {digest}"
-    return golden_io.main(cases(), runner(ds), PREFIXES, about=about)
+    done = golden_io.main(cases(), runner(ds), PREFIXES, about=about)
+    write_samples(ds)
+    return done
 
 
 if __name__ == "__main__":
