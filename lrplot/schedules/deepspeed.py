@@ -565,8 +565,8 @@ def _stairs(name: str, help: str, default: int | None) -> Param:
             "cycle_momentum (on by default) writes betas = (beta1, 0.99) into the "
             "optimizer: beta2 becomes 0.99, whatever you set. Optimizers without betas "
             "(SGD) turn it off with a warning.",
-            "beta1 is cycle_min_mom at step 0 (the constructor), then cycle_max_mom at step "
-            "1: the cycle starts at its top.",
+            "beta1 is cycle_min_mom at step 0 (the constructor writes it), where the cycle "
+            "would give cycle_max_mom; from step 1 on it follows the cycle.",
             "The cycle is cycle_first_step_size + cycle_second_step_size optimizer steps; "
             "the stair counts hold the LR flat in that many stairs per half.",
             _OVERFLOW,
