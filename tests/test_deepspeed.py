@@ -216,6 +216,13 @@ def test_ds_config_torch_scheduler(cli):
     assert got == want.lr.tolist()
 
 
+def test_ds_config_fresh_last_batch_iteration_is_the_default(cli):
+    params = {"warmup_num_steps": 20}
+    fresh = ds_config("WarmupLR", {**params, "last_batch_iteration": -1}, 0.001)
+    got, _ = _run(cli, write(cli.folder, "ds.json", fresh), "--epochs", "40")
+    assert got == load(GOLDEN / "ds-warmup-01-log-defaults-max.csv").lr.tolist()
+
+
 def test_ds_config_unknown_warmup_type_is_log(cli):
     params = {"total_num_steps": 40, "warmup_num_steps": 4, "warmup_type": "cosine"}
     got, err = _run(cli, write(cli.folder, "ds.json", ds_config("WarmupDecayLR", params)))
@@ -248,6 +255,10 @@ def test_ds_config_unknown_warmup_type_is_log(cli):
             ["scheduler.params.total_num_steps: must be an integer in [1,"],
         ),
         ({"train_batch_size": 8}, ['it has no "scheduler"']),
+        (
+            ds_config("WarmupLR", {"last_batch_iteration": 40}),
+            ["scheduler.params.last_batch_iteration: not supported: a resumed scheduler"],
+        ),
         (
             ds_config("ReduceLROnPlateau", {}),
             ["ReduceLROnPlateau is not one DeepSpeed can step on its own"],

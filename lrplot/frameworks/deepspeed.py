@@ -116,6 +116,7 @@ def scheduler(cfg: Config, lr: float, notes: list[str]) -> Schedule:
     if definition is None:
         definition = _torch_class(sched, kind)
         return _torch_schedule(definition, data, where, notes)
+    data = _fresh(data, where)
     by_name = {p.name: p for p in definition.params}
     for key in data:
         if key not in by_name:
@@ -131,6 +132,15 @@ def scheduler(cfg: Config, lr: float, notes: list[str]) -> Schedule:
         values["warmup_type"] = "log"
     _lr_notes(definition, values, lr, notes)
     return build(definition, values, where, "params" if data else "type")
+
+
+def _fresh(data: dict[str, Any], where: Config) -> dict[str, Any]:
+    """last_batch_iteration -1 (a fresh run, the default) is fine; a resumed one is not."""
+    if "last_batch_iteration" not in data:
+        return data
+    if data["last_batch_iteration"] != -1:
+        raise where.error("last_batch_iteration", "not supported: a resumed scheduler (not -1)")
+    return {k: v for k, v in data.items() if k != "last_batch_iteration"}
 
 
 def _lr_notes(
