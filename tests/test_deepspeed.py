@@ -119,12 +119,12 @@ def test_deepspeed_quirks():
         ("ds-onecycle", {"cycle_max_lr": 0.1}, "ds-onecycle needs cycle_min_lr"),
         (
             "ds-onecycle",
-            {"cycle_min_lr": 0.1, "cycle_max_lr": 0.01},
-            "cycle_max_lr (0.01) is below cycle_min_lr (0.1)",
+            {"cycle_min_lr": 0.1, "cycle_max_lr": 0.01, "cycle_second_step_size": -1},
+            "cycle_second_step_size must be a step count",
         ),
         ("ds-warmup", {"warmup_num_steps": 0}, "warmup_num_steps must be a step count in [1,"),
         ("ds-warmup", {"warmup_type": "cosine"}, "warmup_type must be one of log, linear"),
-        ("ds-warmup-cosine", {"cos_min_ratio": 2}, "cos_min_ratio must be a number"),
+        ("ds-warmup-cosine", {"cos_min_ratio": -1}, "cos_min_ratio must be a number >= 0"),
         ("ds-warmup", {"warmup": 10}, "DeepSpeed's schedulers have their own warmup"),
     ],
 )
@@ -132,6 +132,18 @@ def test_parameters_are_checked(name, given, fragment):
     with pytest.raises(LrplotError) as err:
         lookup(name).build(given)
     assert fragment in str(err.value)
+
+
+def test_what_deepspeed_allows_is_allowed():
+    """No check stricter than DeepSpeed's: a warmup down, a cycle upside down, the
+    argparse default -1 for stair counts (no stairs)."""
+    run = RunSettings(lr=0.1, epochs=10)
+    down = lookup("ds-warmup").build({"warmup_min_lr": 0.1, "warmup_max_lr": 0.01})
+    assert simulate(down, run).lr[0] == 0.1 > simulate(down, run).lr[-1]
+    values = {"cycle_min_lr": 0.1, "cycle_max_lr": 0.01, "cycle_first_step_size": 4}
+    flipped = simulate(lookup("ds-onecycle").build(values), run).lr
+    stairs = {**values, "cycle_first_stair_count": -1, "cycle_second_stair_count": -1}
+    assert simulate(lookup("ds-onecycle").build(stairs), run).lr.tolist() == flipped.tolist()
 
 
 def test_declarations():

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 else:
     from .._lazy import np
 
-from ..params import BOOL, CHOICE, FLOAT, INT, Param, ParamError
+from ..params import BOOL, CHOICE, FLOAT, INT, Param
 from .base import schedule
 from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, num
@@ -188,16 +188,6 @@ def _zero_warmup(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
     )
 
 
-def _warmup_check(values: Mapping[str, Any]) -> None:
-    top = values.get("warmup_max_lr")
-    if top is not None and top < values["warmup_min_lr"]:
-        raise ParamError(
-            "warmup_max_lr",
-            f"warmup_max_lr ({top:g}) is below warmup_min_lr ({values['warmup_min_lr']:g}): "
-            "the warmup would go down",
-        )
-
-
 @schedule(
     "ds-warmup",
     "WarmupLR",
@@ -213,14 +203,12 @@ def _warmup_check(values: Mapping[str, Any]) -> None:
             "the LR at the end of the warmup (default: the optimizer's lr, --lr)",
             None,
             low=0,
-            low_open=True,
         ),
         _warmup_num_steps(),
         _warmup_type(),
     ),
     aliases=("warmuplr", "ds-warmuplr"),
     example="--warmup-num-steps 50 --warmup-type linear --lr 0.001 --epochs 100",
-    check=_warmup_check,
     library=LIBRARY,
     explain=Explain(
         DS_STEPPING,
@@ -287,14 +275,12 @@ def total_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Findin
             "optimizer's lr)",
             0.001,
             low=0,
-            low_open=True,
         ),
         _warmup_num_steps(),
         _warmup_type(),
     ),
     aliases=("warmupdecaylr",),
     example="--total-num-steps 200 --warmup-num-steps 20 --warmup-max-lr 0.01 --epochs 200",
-    check=_warmup_check,
     sets_lr=True,
     library=LIBRARY,
     explain=Explain(
@@ -327,7 +313,7 @@ def _ds_warmup_decay(count: int, base_lr: float, p: Mapping[str, Any], metric: A
 
 
 def _ratio(name: str, help: str, default: float) -> Param:
-    return Param(name, FLOAT, help, default, low=0, high=1)
+    return Param(name, FLOAT, help, default, low=0)
 
 
 def _zero_cosine(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
@@ -404,15 +390,6 @@ def _ds_warmup_cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: 
 # --- OneCycle --------------------------------------------------------------------------------
 
 
-def _onecycle_check(values: Mapping[str, Any]) -> None:
-    if values["cycle_max_lr"] < values["cycle_min_lr"]:
-        raise ParamError(
-            "cycle_max_lr",
-            f"cycle_max_lr ({values['cycle_max_lr']:g}) is below cycle_min_lr "
-            f"({values['cycle_min_lr']:g}): the cycle would go down first",
-        )
-
-
 def _shape(p: Mapping[str, Any]) -> tuple[float, float, float, int, int]:
     """_initialize_cycle: (first, second, total) as floats, and the stair counts."""
     first = float(p["cycle_first_step_size"])
@@ -486,7 +463,7 @@ def _mom(name: str, help: str, default: float) -> Param:
 
 
 def _stairs(name: str, help: str, default: int | None) -> Param:
-    return Param(name, INT, help, default, low=0)
+    return Param(name, INT, help, default)  # 0 or less: no stairs (argparse's default is -1)
 
 
 @schedule(
@@ -500,7 +477,7 @@ def _stairs(name: str, help: str, default: int | None) -> Param:
     "decay_step_size), d = steps since it ended",
     (
         Param("cycle_min_lr", FLOAT, "the LR at the start and end of the cycle", low=0),
-        Param("cycle_max_lr", FLOAT, "the LR at the top of the cycle", low=0, low_open=True),
+        Param("cycle_max_lr", FLOAT, "the LR at the top of the cycle", low=0),
         Param("decay_lr_rate", FLOAT, "the decay after the cycle (0: hold cycle_min_lr)", 0.0),
         Param(
             "cycle_first_step_size",
@@ -522,7 +499,7 @@ def _stairs(name: str, help: str, default: int | None) -> Param:
         ),
         _stairs(
             "cycle_first_stair_count",
-            "stairs of the rising half (0: a straight line)",
+            "stairs of the rising half (0 or less: a straight line)",
             0,
         ),
         _stairs(
@@ -553,7 +530,6 @@ def _stairs(name: str, help: str, default: int | None) -> Param:
     example="--cycle-min-lr 0.001 --cycle-max-lr 0.01 --cycle-first-step-size 40 "
     "--decay-lr-rate 0.5 --decay-step-size 10 --epochs 120",
     momentum=_onecycle_momentum,
-    check=_onecycle_check,
     sets_lr=True,
     library=LIBRARY,
     explain=Explain(
