@@ -268,6 +268,14 @@ def test_ds_config_unknown_warmup_type_is_log(cli):
         ),
         ({"train_batch_size": 8}, ['it has no "scheduler"']),
         (
+            {"scheduler": {"type": "WarmupLR"}},
+            ["scheduler.params: missing: DeepSpeed builds type(optimizer, **params)"],
+        ),
+        (
+            ds_config("LambdaLR", {"lr_lambda": "0.9**epoch"}),
+            ["LambdaLR needs a Python function, which a ds_config cannot hold"],
+        ),
+        (
             ds_config("WarmupLR", {"last_batch_iteration": 40}),
             ["scheduler.params.last_batch_iteration: not supported: a resumed scheduler"],
         ),
@@ -357,9 +365,11 @@ def test_hf_deepspeed_without_scheduler_keeps_the_trainers(cli):
 def test_hf_warmup_ratio_says_which_rule(cli):
     args = {"learning_rate": 1e-3, "max_steps": 100, "warmup_ratio": 0.1}
     _, err = _run(cli, write(cli.folder, "args.json", args))
-    assert (
-        "(transformers 4.x; 5.x has no warmup_ratio and refuses it: write warmup_steps 0.1)" in err
-    )
+    assert "warmup_ratio: ceil(0.1 x 100) = 10 warmup steps (transformers 4.x's rule;" in err
+    assert "deprecated, and transformers 5 has no warmup_ratio: write warmup_steps 0.1)" in err
+    both = {**args, "warmup_steps": 5}
+    _, err = _run(cli, write(cli.folder, "args.json", both))
+    assert "warmup_steps > 0 overrides warmup_ratio, as in HF 4.x (warmup_ratio is" in err
 
 
 # --- --emit deepspeed ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import expr as expressions
 from .. import inputs
 from ..engine import MAX_STEPS
 from ..params import LrplotError, ParamError
@@ -109,6 +110,8 @@ def scheduler(cfg: Config, lr: float, notes: list[str]) -> Schedule:
     assert sched is not None
     sched.typos(("type", "params"), ("type", "params"))
     kind = sched.value("type", TEXT).strip()
+    if "params" not in sched:
+        raise sched.error("params", "missing: DeepSpeed builds type(optimizer, **params)")
     params = sched.table("params", None)
     data = dict(params.data) if params is not None else {}
     definition = known(FRAMEWORK, kind)
@@ -187,6 +190,10 @@ def _torch_schedule(
         raise where.fail(
             f"{definition.torch_class} is not one DeepSpeed can step on its own "
             "(it needs a metric or other schedulers)"
+        )
+    if any(p.check is expressions.check for p in definition.params):
+        raise where.fail(
+            f"{definition.torch_class} needs a Python function, which a ds_config cannot hold"
         )
     data = {k: v for k, v in data.items() if k not in ("last_epoch", "verbose")}
     if definition.from_torch is not None:  # torch arguments lrplot reads another way

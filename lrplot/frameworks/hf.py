@@ -270,8 +270,8 @@ def _steps_per_epoch(cfg: Config, given: Given) -> tuple[int | None, str | None]
 
 
 _RATIO_OVERRIDDEN = (
-    "warmup_steps > 0 overrides warmup_ratio, as in HF 4.x (5.x has no warmup_ratio: "
-    "it refuses the key)"
+    "warmup_steps > 0 overrides warmup_ratio, as in HF 4.x (warmup_ratio is deprecated: "
+    "transformers 5 has none)"
 )
 
 
@@ -298,7 +298,8 @@ def _warmup_steps(cfg: Config, total: int, notes: list[str]) -> int:
         warmup = math.ceil(total * ratio)
         notes.append(
             f"warmup_ratio: ceil({ratio:g} x {total}) = {warmup} warmup steps (transformers "
-            f"4.x; 5.x has no warmup_ratio and refuses it: write warmup_steps {ratio:g})"
+            f"4.x's rule; deprecated, and transformers 5 has no warmup_ratio: write "
+            f"warmup_steps {ratio:g})"
         )
         return warmup
     return 0
