@@ -122,7 +122,8 @@ _OVERFLOW = (
 )
 _HF_OVERRIDES = (
     'Under the HF Trainer (deepspeed=ds_config.json), a ds_config "scheduler" replaces '
-    "lr_scheduler_type: DeepSpeed builds and steps it, the Trainer's own is never made."
+    "lr_scheduler_type: DeepSpeed builds and steps it, the Trainer's own is never made "
+    "(accelerate's DeepSpeedSchedulerWrapper.step() does nothing: the engine steps it)."
 )
 _ROW1 = (
     "Row 0 is the LR the constructor sets (warmup_min_lr); the first step() computes "
