@@ -272,6 +272,14 @@ def test_ds_config_unknown_warmup_type_is_log(cli):
             ["scheduler.params: missing: DeepSpeed builds type(optimizer, **params)"],
         ),
         (
+            ds_config("StepLR", {"step_size": 3}, zero_optimization={"stage": 2}),
+            ["scheduler.type: StepLR is a torch.optim.lr_scheduler class", "(ZeRO stage 2)"],
+        ),
+        (
+            ds_config("StepLR", {"step_size": 3}, bf16={"enabled": True}),
+            ["wrapped optimizer (bf16); torch refuses that"],
+        ),
+        (
             ds_config("LambdaLR", {"lr_lambda": "0.9**epoch"}),
             ["LambdaLR needs a Python function, which a ds_config cannot hold"],
         ),

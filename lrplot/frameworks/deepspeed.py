@@ -118,6 +118,7 @@ def scheduler(cfg: Config, lr: float, notes: list[str]) -> Schedule:
     where = params if params is not None else sched
     if definition is None:
         definition = _torch_class(sched, kind)
+        _wrapped(cfg, sched, kind)
         return _torch_schedule(definition, data, where, notes)
     data = _fresh(data, where)
     by_name = {p.name: p for p in definition.params}
@@ -179,6 +180,29 @@ def _torch_class(sched: Config, kind: str) -> ScheduleDef:
         names = [*known_names(FRAMEWORK), "or a torch.optim.lr_scheduler class"]
         raise sched.error("type", unknown_message(kind, names, "scheduler type"))
     return definition
+
+
+def _wrapped(cfg: Config, sched: Config, kind: str) -> None:
+    """DeepSpeed builds a torch scheduler on its own optimizer: with ZeRO (stage >= 1),
+    fp16 or bf16 that is a wrapper (DeepSpeedZeroOptimizer, FP16_Optimizer,
+    BF16_Optimizer), not a torch.optim.Optimizer, and torch's LRScheduler refuses it."""
+    zero = cfg.raw("zero_optimization", {})
+    stage = zero.get("stage", 0) if isinstance(zero, Mapping) else 0
+    wrappers = []
+    if isinstance(stage, int) and stage > 0:
+        wrappers.append(f"ZeRO stage {stage}")
+    for name in ("fp16", "bf16"):
+        table = cfg.raw(name, {})
+        if isinstance(table, Mapping) and table.get("enabled") is True:
+            wrappers.append(name)
+    if wrappers:
+        raise sched.error(
+            "type",
+            f"{kind} is a torch.optim.lr_scheduler class, which DeepSpeed builds on its "
+            f"wrapped optimizer ({' and '.join(wrappers)}); torch refuses that (TypeError: "
+            "not an Optimizer): use a DeepSpeed type, or pass the scheduler to "
+            "deepspeed.initialize",
+        )
 
 
 def _torch_schedule(
