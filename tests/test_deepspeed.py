@@ -348,6 +348,21 @@ def test_hf_deepspeed_inline_and_mismatch(cli):
     )
 
 
+def test_hf_deepspeed_bad_references(cli):
+    args = {"learning_rate": 1e-3, "max_steps": 100, "deepspeed": "nope.json"}
+    cli.fail(
+        "run",
+        write(cli.folder, "args.json", args),
+        fragments=["args.json: deepspeed: cannot read config nope.json"],
+    )
+    bad = {**args, "deepspeed": 5}
+    cli.fail(
+        "run",
+        write(cli.folder, "args.json", bad),
+        fragments=["deepspeed: must be the path of a ds_config.json or a table"],
+    )
+
+
 def test_hf_deepspeed_no_warmup_fills_one(cli):
     """HF fills warmup_num_steps with max(1, warmup): DeepSpeed then clamps 1 to 2."""
     args = {"learning_rate": 1e-3, "max_steps": 600, "deepspeed": AUTO}

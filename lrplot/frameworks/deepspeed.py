@@ -299,7 +299,10 @@ def load(cfg: Config, raw: Any) -> tuple[str, dict[str, Any]]:
     path = Path(raw)
     if not path.is_absolute():
         path = cfg.path.parent / path
-    data = inputs.read_config_bytes(path)
+    try:
+        data = inputs.read_config_bytes(path)
+    except LrplotError as err:
+        raise cfg.error("deepspeed", str(err)) from None
     try:
         parsed = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
