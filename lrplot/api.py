@@ -104,7 +104,8 @@ class Trace(engine.Trace):
         return _csv([self], path)
 
     def to_code(self, kind: str = "torch") -> str:
-        """What ``--emit KIND`` prints: torch (a runnable loop), hf or lightning."""
+        """What ``--emit KIND`` prints: torch (a runnable loop), hf, lightning, or
+        deepspeed (a ds_config snippet)."""
         from .emit import emit
 
         _not_resumed([self])

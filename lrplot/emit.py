@@ -1,4 +1,5 @@
-"""``--emit``: Python code that builds the same schedule in PyTorch, transformers or Lightning.
+"""``--emit``: Python code that builds the same schedule in PyTorch, transformers or Lightning
+(and, by lrplot.emit_deepspeed, a DeepSpeed ds_config snippet).
 
 :func:`emit` turns one simulated run (a :class:`~lrplot.engine.Trace`) into a snippet:
 
@@ -68,7 +69,7 @@ from .params import LrplotError
 from .schedules import Schedule, known, lookup
 from .schedules.warmup import Warmup
 
-TARGETS = ("torch", "hf", "lightning")
+TARGETS = ("torch", "hf", "lightning", "deepspeed")
 RTOL = 1e-12  # "the same LRs": relative tolerance of every equivalence this module checks
 WIDTH = 88  # line length of the emitted code
 LIST_MAX = 200  # metric values written as a list literal up to this many; packed beyond
@@ -513,6 +514,18 @@ def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
         raise _Unavailable(
             "Lightning steps its scheduler itself, never once per process as Accelerate does"
         )
+    if target == "deepspeed":  # a ds_config snippet, not Python: its own module
+        from . import emit_deepspeed
+
+        if not trace.settings.plain:
+            raise _Unavailable(
+                "DeepSpeed steps its scheduler once per optimizer step, not every Nth or "
+                "once per process"
+            )
+        try:
+            return emit_deepspeed.snippet(trace)
+        except emit_deepspeed.NoDeepSpeedForm as err:
+            raise _Unavailable(str(err)) from None
     if target == "lightning":  # the torch scheduler, else transformers': one that fits
         try:
             plan = _plan(trace, "torch")

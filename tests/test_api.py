@@ -126,7 +126,7 @@ def test_to_csv_writes_the_file_the_cli_writes(cli):
 
 
 def test_to_code_is_what_emit_prints(cli):
-    for target in ("torch", "hf", "lightning"):
+    for target in ("torch", "hf", "lightning", "deepspeed"):
         shown = cli.ok("cosine", "--t-max", "50", "--emit", target).stdout
         assert lrplot.simulate("cosine:t_max=50").to_code(target) == shown
     assert lrplot.simulate("cosine:t_max=50").to_torch() == lrplot.simulate(

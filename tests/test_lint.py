@@ -10,7 +10,7 @@ from conftest import trace
 
 from lrplot import lint
 from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, unscaled_lengths, warmup_fit
-from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
+from lrplot.schedules import REGISTRY, compose, deepspeed, hf, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
 # several schedules declare, each its own function
@@ -63,6 +63,26 @@ FIRES = [
             "hf-cosine num_training_steps 1000 counts the run's 1000 steps, but the scheduler "
             "is stepped every 2 steps only (500 times in the run), so it ends after the run "
             "does: set --num-training-steps 500",
+        ],
+    ),
+    (
+        deepspeed.total_in_run,
+        "ds-warmup-decay:total_num_steps=80,warmup_num_steps=10",
+        {"epochs": 100},
+        [
+            "ds-warmup-decay total_num_steps 80 is not the run (100 steps): the LR reaches its "
+            'end at step 80 and stays at 0; set --total-num-steps 100 (HF\'s "auto" fills the '
+            "run's steps)",
+        ],
+    ),
+    (
+        deepspeed.total_in_run,
+        "ds-warmup-cosine:total_num_steps=120,warmup_num_steps=10",
+        {"epochs": 100},
+        [
+            "ds-warmup-cosine total_num_steps 120 is not the run (100 steps): the decay is cut "
+            "off at LR 0.00873553; set --total-num-steps 100 (HF's \"auto\" fills the run's "
+            "steps)",
         ],
     ),
     (
@@ -544,6 +564,8 @@ QUIET = [
         "cosine:t_max=100",
         {"epochs": 100, "accelerate": True, "num_processes": 4, "split_batches": True},
     ),
+    (deepspeed.total_in_run, "ds-warmup-decay:total_num_steps=100", {"epochs": 100}),
+    (deepspeed.total_in_run, "ds-warmup-cosine", {"epochs": 100}),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),

@@ -462,7 +462,8 @@ LENGTHS = {
     "step_size", "milestones", "t_max", "patience", "cooldown", "total_iters", "t_0",
     "step_size_up", "step_size_down", "total_steps", "num_warmup_steps", "num_training_steps",
     "timescale", "num_decay_steps", "num_stable_steps", "t_initial", "warmup_t", "warmup",
-    "anneal_epochs",
+    "anneal_epochs", "warmup_num_steps", "total_num_steps", "cycle_first_step_size",
+    "cycle_second_step_size", "decay_step_size", "lr_range_test_step_size",
 }  # fmt: skip
 
 
@@ -473,7 +474,13 @@ def test_every_step_count_is_a_length():
     for p in declared:
         assert not p.length or p.kind in (INT, INT_LIST)
     counts = {p.name for p in declared if p.kind in (INT, INT_LIST) and not p.length}
-    assert counts == {"t_mult", "cycle_limit"}  # counts, not lengths
+    # counts, not lengths (DeepSpeed's stair counts: stairs per half cycle)
+    assert counts == {
+        "t_mult",
+        "cycle_limit",
+        "cycle_first_stair_count",
+        "cycle_second_stair_count",
+    }
     for p in engine.PARAMS:
         assert not p.length
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import golden_io
+from goldens_deepspeed import SAMPLES as DEEPSPEED_SAMPLES
 from goldens_hf import load_timm
 
 try:
@@ -245,6 +246,7 @@ def main() -> int:
     todo = samples(timm)
     configs = {p.name for p in SAMPLES.iterdir() if p.suffix in (".toml", ".json", ".yaml")}
     framework = {"hf_trainer.json", "timm_train.yaml", "lightning.yaml", "mmengine.json"}
+    framework |= set(DEEPSPEED_SAMPLES)  # written by goldens_deepspeed.py
     missing = configs - framework - {s.config for s in todo}  # those: goldens_frameworks.py
     if missing:
         sys.exit(f"no golden recipe for {sorted(missing)}: add one to samples()")
@@ -252,8 +254,9 @@ def main() -> int:
     current = {f"{Path(s.config).stem}.csv" for s in todo}
     if len(current) != len(todo):
         sys.exit("two samples share a file stem")
+    others = {f"{Path(name).stem}.csv" for name in DEEPSPEED_SAMPLES}
     for old in FOLDER.glob("*.csv"):
-        if old.name not in current:
+        if old.name not in current | others:
             old.unlink()  # a sample that is gone
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -67,7 +67,8 @@ def _config_parts() -> list[tuple[str, Any, Any]]:
         "--format",
         "-f",
         help="The config's format: lrplot's own, or hf (HuggingFace TrainingArguments), "
-        "timm (train.py), lightning (an lr_scheduler config), mmengine (param_scheduler). "
+        "timm (train.py), lightning (an lr_scheduler config), mmengine (param_scheduler), "
+        "deepspeed (a ds_config.json). "
         "\\[default: recognised by its keys]",
         metavar="FORMAT",
         show_default=False,

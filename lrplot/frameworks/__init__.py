@@ -8,7 +8,9 @@ and returns the schedules with the run they describe. One module per framework:
 * :mod:`.timm`: timm's train.py config -> ``timm-cosine``/``timm-tanh`` and torch's;
 * :mod:`.lightning`: a Lightning ``lr_scheduler`` config -> its torch schedule;
 * :mod:`.mmengine`: mmengine's ``param_scheduler`` list -> one, ``chained`` or
-  ``sequential``.
+  ``sequential``;
+* :mod:`.deepspeed`: a DeepSpeed ``ds_config.json`` ``"scheduler"`` -> its ``ds-*``
+  schedule (also read from TrainingArguments' ``deepspeed``, by :mod:`.hf`).
 
 Nothing in a config is executed: no eval, no import of a class path. A value that
 looks like Python is text, and is rejected like any other unknown value.
@@ -23,11 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from ..params import LrplotError, format_value
-from . import hf, lightning, mmengine, timm
+from . import deepspeed, hf, lightning, mmengine, timm
 from .common import Config, Converted, Given
 
-FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine")
-READERS = {"hf": hf, "timm": timm, "lightning": lightning, "mmengine": mmengine}
+FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine", "deepspeed")
+READERS = {
+    "hf": hf,
+    "timm": timm,
+    "lightning": lightning,
+    "mmengine": mmengine,
+    "deepspeed": deepspeed,
+}
 LRPLOT_SIGNS = frozenset({"schedule", "schedules"})
 
 
@@ -44,9 +52,12 @@ def detect(path: Path, data: Any) -> str:
             ("timm", timm.SIGNS),
             ("lightning", lightning.SIGNS),
             ("mmengine", mmengine.SIGNS),
+            ("deepspeed", deepspeed.SIGNS),
         )
         if keys & signs
     ]
+    if "deepspeed" in found and "hf" in found and keys & hf.SIGNS <= deepspeed.SHARED:
+        found.remove("hf")  # a ds_config's gradient_accumulation_steps
     if len(found) == 1:
         return found[0]
     choices = "--format " + "|".join(FORMATS)
@@ -57,7 +68,8 @@ def detect(path: Path, data: Any) -> str:
         raise LrplotError(
             f"{path}: cannot tell which framework wrote it (its keys: {shown or 'none'}); "
             f"lrplot knows schedule(s) (lrplot), lr_scheduler_type/learning_rate (hf), sched "
-            f"(timm), lr_scheduler (lightning), param_scheduler (mmengine): pass {choices}"
+            f"(timm), lr_scheduler (lightning), param_scheduler (mmengine), scheduler/"
+            f"train_batch_size (deepspeed): pass {choices}"
         )
     raise LrplotError(
         f"{path}: its keys fit {' and '.join(found)}: pass {choices} to say which it is"

@@ -30,7 +30,8 @@ from typing import Any
 
 from ..engine import MAX_STEPS
 from ..params import LrplotError
-from ..schedules import ScheduleDef, known_names
+from ..schedules import Schedule, ScheduleDef, known_names
+from . import deepspeed
 from .common import BOOL, FLOAT, INT, Config, Converted, Given, build, plan_steps, settings
 
 NAME = "HuggingFace TrainingArguments"
@@ -157,6 +158,16 @@ def convert(cfg: Config, given: Given) -> Converted:
         notes.append(how)
 
     warmup = _warmup_steps(cfg, total, notes)
+    if "deepspeed" in cfg:  # the DeepSpeed scheduler, if the ds_config has one, wins
+        where, ds_config = deepspeed.load(cfg, cfg.raw("deepspeed"))
+        if deepspeed.has_scheduler(ds_config):
+            schedule = deepspeed.from_hf(cfg, where, ds_config, lr, total, warmup, kind, notes)
+            return _converted(cfg, schedule, lr, total, per_epoch, notes)
+        deepspeed.fill_auto(cfg.path, ds_config, lr, total, warmup)  # HF's mismatch checks
+        notes.append(
+            "the ds_config has no scheduler: the Trainer's lr_scheduler_type runs "
+            "(DeepSpeed steps it)"
+        )
     definition = known[kind]
     own = {p.name for p in definition.params}
     values: dict[str, Any] = {}
@@ -201,7 +212,13 @@ def convert(cfg: Config, given: Given) -> Converted:
             )
     key = "lr_scheduler_kwargs" if kwargs else "lr_scheduler_type"
     schedule = build(definition, values, cfg, key)
+    return _converted(cfg, schedule, lr, total, per_epoch, notes)
 
+
+def _converted(
+    cfg: Config, schedule: Schedule, lr: float, total: int, per_epoch: int | None, notes: list[str]
+) -> Converted:
+    """The run: whole epochs of per_epoch optimizer steps, else one run of total steps."""
     if per_epoch is not None and total % per_epoch == 0:
         epochs, steps = total // per_epoch, per_epoch
     else:
@@ -252,23 +269,37 @@ def _steps_per_epoch(cfg: Config, given: Given) -> tuple[int | None, str | None]
         raise cfg.error("dataset_size", str(err)) from None
 
 
+_RATIO_OVERRIDDEN = (
+    "warmup_steps > 0 overrides warmup_ratio, as in HF 4.x (warmup_ratio is deprecated: "
+    "transformers 5 has none)"
+)
+
+
 def _warmup_steps(cfg: Config, total: int, notes: list[str]) -> int:
+    """TrainingArguments.get_warmup_steps: transformers 5's rule (warmup_steps >= 1 a
+    count, below 1 a ratio), and 4.x's warmup_ratio when warmup_steps is 0 (5.x
+    removed warmup_ratio); a note says which rule applied."""
     steps = cfg.value("warmup_steps", FLOAT, 0.0, low=0)
     ratio = cfg.value("warmup_ratio", FLOAT, 0.0, low=0, high=1)
     if steps >= 1:
         if steps != int(steps):
             notes.append(f"warmup_steps {steps:g} counts as {int(steps)} (HF: int(warmup_steps))")
         if ratio > 0:
-            notes.append("warmup_steps > 0 overrides warmup_ratio, as in HF")
+            notes.append(_RATIO_OVERRIDDEN)
         return int(steps)
     if steps > 0:  # transformers 5: a float below 1 is a share of the training steps
         warmup = math.ceil(total * steps)
+        # the note README.md and docs/configs.md show; the formula says it is a ratio
         notes.append(f"warmup_steps = ceil({steps:g} x {total}) = {warmup}")
         if ratio > 0:
-            notes.append("warmup_steps > 0 overrides warmup_ratio, as in HF")
+            notes.append(_RATIO_OVERRIDDEN)
         return warmup
     if ratio > 0:  # transformers 4.x
         warmup = math.ceil(total * ratio)
-        notes.append(f"warmup_ratio: ceil({ratio:g} x {total}) = {warmup} warmup steps")
+        notes.append(
+            f"warmup_ratio: ceil({ratio:g} x {total}) = {warmup} warmup steps (transformers "
+            f"4.x's rule; deprecated, and transformers 5 has no warmup_ratio: write "
+            f"warmup_steps {ratio:g})"
+        )
         return warmup
     return 0
