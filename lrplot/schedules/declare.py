@@ -26,6 +26,7 @@ FRAMEWORKS = {
     "mmengine": "mmengine type",
     "hf": "transformers lr_scheduler_type",
     "timm": "timm sched",
+    "megatron": "Megatron-LM scheduler",
 }
 
 TORCH = "torch.optim.lr_scheduler"  # the library most schedules reproduce
