@@ -8,7 +8,9 @@ and returns the schedules with the run they describe. One module per framework:
 * :mod:`.timm`: timm's train.py config -> ``timm-cosine``/``timm-tanh`` and torch's;
 * :mod:`.lightning`: a Lightning ``lr_scheduler`` config -> its torch schedule;
 * :mod:`.mmengine`: mmengine's ``param_scheduler`` list -> one, ``chained`` or
-  ``sequential``.
+  ``sequential``;
+* :mod:`.megatron`: a Megatron-LM launch script or args file (text, not data: its
+  bash is read by :mod:`.shell`, never run) -> ``megatron``.
 
 Nothing in a config is executed: no eval, no import of a class path. A value that
 looks like Python is text, and is rejected like any other unknown value.
@@ -23,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ..params import LrplotError, format_value
-from . import hf, lightning, mmengine, timm
+from . import hf, lightning, megatron, mmengine, timm
 from .common import Config, Converted, Given
 
-FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine")
+FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine", megatron.FORMAT)
 READERS = {"hf": hf, "timm": timm, "lightning": lightning, "mmengine": mmengine}
+# formats read as text, not as TOML/JSON/YAML data
+TEXT_READERS = {megatron.FORMAT: megatron}
 LRPLOT_SIGNS = frozenset({"schedule", "schedules"})
 
 
@@ -73,6 +77,17 @@ def _lrplot_keys() -> set[str]:
     return {p.name for p in (*engine.PARAMS, *OUTPUT_PARAMS, *WARMUP_PARAMS)} | {"metric"}
 
 
+def detect_text(path: Path) -> str | None:
+    """The text format a file is in (a Megatron launch script), or None."""
+    return megatron.FORMAT if megatron.looks_like(path) else None
+
+
+def read_text(path: Path, fmt: str, given: Given) -> Converted:
+    """A text config (``fmt`` one of TEXT_READERS) as lrplot schedules and a run."""
+    reader = TEXT_READERS[fmt]
+    return reader.convert_text(path, reader.read_text(path), given)
+
+
 def read(path: Path, data: Any, fmt: str, given: Given) -> Converted:
     """A framework config (``fmt`` is not 'lrplot') as lrplot schedules and a run."""
     if not isinstance(data, Mapping):
@@ -93,4 +108,14 @@ def command(converted: Converted) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-__all__ = ["FORMATS", "Converted", "Given", "command", "detect", "read"]
+__all__ = [
+    "FORMATS",
+    "TEXT_READERS",
+    "Converted",
+    "Given",
+    "command",
+    "detect",
+    "detect_text",
+    "read",
+    "read_text",
+]

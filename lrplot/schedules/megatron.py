@@ -229,20 +229,24 @@ def decay_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Findin
     inc, d = p["increment"], p["lr_decay_steps"]
     run = n * inc
     last = (n - 1) * inc  # num_steps of the last iteration
-    if d > last and d < run:
-        return []  # it ends within the last iteration
-    fix = f"set {part.option('lr_decay_steps', run)} (Megatron: leave --lr-decay-iters out)"
-    lr = part.lr(trace)
+    if last <= d <= run:
+        return []  # it ends at the last iteration, or within it (Megatron's default)
+    fix = (
+        f"set {part.option('lr_decay_steps', run)} (Megatron: leave --lr-decay-iters out, "
+        "it defaults to --train-iters)"
+    )
     if d < last:
         flat = n - 1 - d // inc
         message = (
-            f"{part.subject} ends its decay at {d} of the run's {run} units: the LR then stays "
-            f"at min_lr ({num(p['min_lr'])}) for the last {flat} iterations: {fix}"
+            f"{part.subject} ends its decay at iteration {d // inc} of {n} (lr_decay_steps "
+            f"{d}, increment {inc}): the LR then stays at min_lr ({num(p['min_lr'])}) for the "
+            f"last {flat} iterations: {fix}"
         )
     else:
         message = (
-            f"{part.subject} decays over {d} units, more than the run's {run}: it never "
-            f"reaches min_lr ({num(p['min_lr'])}) and ends at {num(lr[-1])}: {fix}"
+            f"{part.subject} decays over lr_decay_steps {d}, more than the run's {run} ({n} "
+            f"iterations x increment {inc}): it never reaches min_lr ({num(p['min_lr'])}) "
+            f"and ends at {num(part.lr(trace)[-1])}: {fix}"
         )
     return [Finding("megatron-decay", message, "lr_decay_steps")]
 
@@ -252,8 +256,7 @@ MEGATRON_STEPPING = Stepping(
     "opt_param_scheduler.step(increment=global_batch_size), so the scheduler counts samples; "
     "its constructor calls step(0). Row k is the LR of iteration k (num_steps = k x "
     "increment; lrplot: --interval step).",
-    "        optimizer.step()\n"
-    "        opt_param_scheduler.step(increment=global_batch_size)  # per iteration",
+    "        opt_param_scheduler.step(increment=global_batch_size)  # samples",
 )
 
 EXPLAIN = Explain(

@@ -1,0 +1,397 @@
+"""A launch script's words, read as text: a small subset of bash, never executed.
+
+:func:`commands` splits a script into its simple commands, each a list of
+:class:`Word` after bash's expansions of the script's own variables:
+
+* backslash-newline continuations, ``#`` comments, ``'...'`` and ``"..."`` quotes
+  (``\\`` escapes in double quotes), ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines
+  between commands;
+* assignments ``NAME=value``, ``NAME+=value``, ``export``/``declare``/``local``/
+  ``readonly NAME=value``, arrays ``NAME=(a b c)`` over several lines;
+* expansions ``$NAME``, ``${NAME}``, ``${NAME:-default}`` (also ``-``, ``:=``, ``=``),
+  ``${NAME[@]}``/``${NAME[*]}``, split into words where bash splits them (unquoted).
+
+What it cannot know (a variable the script does not set, ``$(...)``, backticks, ``$1``)
+makes the word *unknown*: :attr:`Word.unknown` names what it came from, and the
+reader decides whether that matters. Everything else of bash (if/for, functions,
+here-documents) is read as plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import LrplotError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
+_DECLARE = frozenset({"export", "declare", "local", "readonly", "typeset"})
+_SEPARATORS = ";&|\n()"
+
+Value = str | list[str]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the script does not give: ``what`` names it (``$DATA``, ``$(...)``)."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a command after expansion, and the line it starts on."""
+
+    text: str
+    line: int
+    unknown: str | None = None  # what made it unknown (``$DATA``), if anything
+    alone: bool = False  # unknown and unquoted on its own: it could be several words
+
+
+# a word before expansion: its pieces, (kind, text, quoted) with kind "lit", "var"
+# (text: the ${...} inside), "unknown" (text: what it is)
+Piece = tuple[str, str, bool]
+
+
+@dataclass
+class _Raw:
+    pieces: list[Piece]
+    line: int
+    array: list[_Raw] | None = None  # NAME=( ... ): the elements
+
+
+class _Lexer:
+    def __init__(self, text: str, where: str) -> None:
+        self.text = text
+        self.i = 0
+        self.line = 1
+        self.where = where
+
+    def error(self, message: str) -> LrplotError:
+        return LrplotError(f"{self.where}, line {self.line}: {message}")
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.text[j] if j < len(self.text) else ""
+
+    def take(self) -> str:
+        c = self.text[self.i]
+        self.i += 1
+        if c == "\n":
+            self.line += 1
+        return c
+
+    def skip_blanks(self, newlines: bool) -> None:
+        """Spaces, continuations and comments (and newlines, inside an array)."""
+        while self.i < len(self.text):
+            c = self.peek()
+            if c in " \t\r" or (newlines and c == "\n"):
+                self.take()
+            elif c == "\\" and self.peek(1) == "\n":
+                self.take()
+                self.take()
+            elif c == "#":
+                while self.i < len(self.text) and self.peek() != "\n":
+                    self.take()
+            else:
+                return
+
+    def command(self) -> list[_Raw] | None:
+        """The next simple command's raw words (None at the end of the text)."""
+        words: list[_Raw] = []
+        while True:
+            self.skip_blanks(newlines=False)
+            if self.i >= len(self.text):
+                return words if words else None
+            c = self.peek()
+            if c in _SEPARATORS:
+                self.take()
+                if words:
+                    return words
+                continue
+            if c in "<>":  # a redirection: the operator goes, its target stays a word
+                while self.peek() in "<>&":
+                    self.take()
+                continue
+            words.append(self.word())
+
+    def word(self) -> _Raw:
+        line = self.line
+        pieces: list[Piece] = []
+        start = self.i
+        while self.i < len(self.text):
+            c = self.peek()
+            if c in " \t\r" or c in _SEPARATORS or c in "<>":
+                if c == "(" and self.i > start and _ASSIGN.fullmatch(self.text[start : self.i]):
+                    self.take()
+                    return _Raw(pieces, line, self.array())
+                break
+            if c == "\\":
+                self.take()
+                if self.peek() == "\n":
+                    self.take()
+                elif self.i < len(self.text):
+                    pieces.append(("lit", self.take(), True))
+            elif c == "'":
+                self.take()
+                end = self.text.find("'", self.i)
+                if end < 0:
+                    raise self.error("a ' quote is not closed")
+                chunk = self.text[self.i : end]
+                while self.i <= end:
+                    self.take()
+                pieces.append(("lit", chunk, True))
+            elif c == '"':
+                self.take()
+                self.double_quoted(pieces)
+            elif c == "$":
+                pieces.append(self.dollar(quoted=False))
+            elif c == "`":
+                self.take()
+                end = self.text.find("`", self.i)
+                if end < 0:
+                    raise self.error("a ` quote is not closed")
+                while self.i <= end:
+                    self.take()
+                pieces.append(("unknown", "`...`", False))
+            else:
+                pieces.append(("lit", self.take(), False))
+        return _Raw(pieces, line)
+
+    def double_quoted(self, pieces: list[Piece]) -> None:
+        while True:
+            if self.i >= len(self.text):
+                raise self.error('a " quote is not closed')
+            c = self.peek()
+            if c == '"':
+                self.take()
+                return
+            if c == "\\" and self.peek(1) in '$`"\\\n':
+                self.take()
+                nxt = self.take()
+                if nxt != "\n":
+                    pieces.append(("lit", nxt, True))
+            elif c == "$":
+                pieces.append(self.dollar(quoted=True))
+            elif c == "`":
+                self.take()
+                end = self.text.find("`", self.i)
+                if end < 0:
+                    raise self.error("a ` quote is not closed")
+                while self.i <= end:
+                    self.take()
+                pieces.append(("unknown", "`...`", True))
+            else:
+                pieces.append(("lit", self.take(), True))
+
+    def dollar(self, quoted: bool) -> Piece:
+        self.take()  # $
+        c = self.peek()
+        if c == "{":
+            end = self.text.find("}", self.i)
+            if end < 0:
+                raise self.error("a ${ is not closed")
+            inner = self.text[self.i + 1 : end]
+            while self.i <= end:
+                self.take()
+            return ("var", inner, quoted)
+        if c == "(":
+            depth = 0
+            while self.i < len(self.text):
+                ch = self.take()
+                depth += ch == "("
+                depth -= ch == ")"
+                if depth == 0:
+                    break
+            return ("unknown", "$(...)", quoted)
+        m = _NAME.match(self.text, self.i)
+        if m:
+            while self.i < m.end():
+                self.take()
+            return ("var", m.group(), quoted)
+        if c and (c.isdigit() or c in "@*#?$!-"):
+            self.take()
+            return ("unknown", "$" + c, quoted)
+        return ("lit", "$", quoted)
+
+    def array(self) -> list[_Raw]:
+        items: list[_Raw] = []
+        while True:
+            self.skip_blanks(newlines=True)
+            if self.i >= len(self.text):
+                raise self.error("an array ( is not closed")
+            if self.peek() == ")":
+                self.take()
+                return items
+            items.append(self.word())
+
+
+class Script:
+    """A script's variables, set as its commands are read in order."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.variables: dict[str, Value | Unknown] = {}
+
+    def _lookup(self, inner: str) -> Value | Unknown:
+        """The value of ``${inner}`` (an array's elements for ``[@]``, ``[*]``)."""
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\[([@*]|\d+)\])?(?:(:?[-=])(.*))?", inner, re.S)
+        if not m:
+            return Unknown("${" + inner + "}")
+        name, index, op, default = m.group(1), m.group(3), m.group(4), m.group(5)
+        value = self.variables.get(name)
+        empty = value is None or value == "" or value == []
+        if op is not None and (value is None or (op.startswith(":") and empty)):
+            value = self._expand_text(default or "")
+            if op.endswith("="):
+                self.variables[name] = value
+        if value is None:
+            return Unknown("$" + name)
+        if isinstance(value, list):
+            if index in ("@", "*"):
+                return value
+            k = int(index) if index else 0
+            return value[k] if k < len(value) else ""
+        return value
+
+    def _expand_text(self, text: str) -> Value | Unknown:
+        """A default value (``${X:-...}``): its own expansions, as one string."""
+        raw = _Lexer(text, self.where).word()
+        words = self.expand(raw)
+        for w in words:
+            if w.unknown:
+                return Unknown(w.unknown)
+        return " ".join(w.text for w in words)
+
+    def expand(self, raw: _Raw) -> list[Word]:
+        """bash's expansion and word splitting of one raw word."""
+        fields: list[str] = [""]
+        started = False  # whether the current field holds something (quotes count)
+        unknown: str | None = None
+        alone = len(raw.pieces) == 1
+        for kind, text, quoted in raw.pieces:
+            if kind == "lit":
+                fields[-1] += text
+                started = True
+                continue
+            if kind == "unknown":
+                unknown = unknown or text
+                alone = alone and not quoted
+                continue
+            value = self._lookup(text)
+            if isinstance(value, Unknown):
+                unknown = unknown or value.what
+                alone = alone and not quoted
+                continue
+            items = value if isinstance(value, list) else [value]
+            for n, item in enumerate(items):
+                if n:
+                    fields.append("")
+                    started = False
+                if quoted:
+                    fields[-1] += item
+                    started = True
+                    continue
+                parts = item.split()
+                if not parts:
+                    continue
+                if item[:1].isspace() and (fields[-1] or started):
+                    fields.append("")
+                fields[-1] += parts[0]
+                for part in parts[1:]:
+                    fields.append(part)
+                started = True
+                if item[-1:].isspace():
+                    fields.append("")
+                    started = False
+            if quoted:
+                started = True
+        if unknown is not None:
+            return [Word("".join(fields), raw.line, unknown, alone)]
+        if not started and fields[-1] == "":
+            fields.pop()
+        return [Word(f, raw.line) for f in fields if f or started]
+
+    def assign(self, raw: _Raw) -> bool:
+        """Set a variable if the raw word is an assignment (True), else False."""
+        if not raw.pieces or raw.pieces[0][0] != "lit" or raw.pieces[0][2]:
+            return False
+        head = ""
+        for kind, text, quoted in raw.pieces:
+            if kind != "lit" or quoted:
+                break
+            head += text
+            m = _ASSIGN.match(head)
+            if m:
+                break
+        m = _ASSIGN.match(head)
+        if not m:
+            return False
+        name, append = m.group(1), bool(m.group(2))
+        consumed = m.end()
+        rest = _drop(raw.pieces, consumed)
+        old = self.variables.get(name)
+        if raw.array is not None:
+            items = [w for item in raw.array for w in self.expand(item)]
+            bad = next((w.unknown for w in items if w.unknown), None)
+            value: Value | Unknown = Unknown(bad) if bad else [w.text for w in items]
+            if append and isinstance(old, list) and isinstance(value, list):
+                value = old + value
+        else:
+            # no word splitting in an assignment: every piece counts as quoted
+            words = self.expand(_Raw([(k, t, True) for k, t, _ in rest], raw.line))
+            bad = next((w.unknown for w in words if w.unknown), None)
+            text = " ".join(w.text for w in words)
+            value = Unknown(bad) if bad else text
+            if append and isinstance(old, str) and isinstance(value, str):
+                value = old + value
+        self.variables[name] = value
+        return True
+
+
+def _drop(pieces: list[Piece], count: int) -> list[Piece]:
+    """The pieces after the first ``count`` characters of literal text."""
+    out: list[Piece] = []
+    for kind, text, quoted in pieces:
+        if count <= 0:
+            out.append((kind, text, quoted))
+        elif len(text) <= count:
+            count -= len(text)
+        else:
+            out.append((kind, text[count:], quoted))
+            count = 0
+    return out
+
+
+def commands(text: str, where: str) -> list[list[Word]]:
+    """The script's commands other than assignments, each as its expanded words; the
+    assignments set the variables of the commands after them."""
+    lexer = _Lexer(text, where)
+    script = Script(where)
+    out: list[list[Word]] = []
+    while True:
+        raw = lexer.command()
+        if raw is None:
+            return out
+        words = raw
+        if words and _plain(words[0]) in _DECLARE:
+            words = [w for w in words[1:] if not _plain(w).startswith("-")]
+            for w in words:
+                script.assign(w)
+            continue
+        k = 0
+        while k < len(words) and script.assign(words[k]):
+            k += 1
+        if k == len(words):
+            continue
+        expanded = [w for raw_word in words[k:] for w in script.expand(raw_word)]
+        if expanded:
+            out.append(expanded)
+
+
+def _plain(raw: _Raw) -> str:
+    """A raw word's literal text, if it is only literal text."""
+    if all(kind == "lit" for kind, _, _ in raw.pieces):
+        return "".join(text for _, text, _ in raw.pieces)
+    return ""
