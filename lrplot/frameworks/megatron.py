@@ -223,7 +223,9 @@ def _value(where: str, found: dict[str, Flag], name: str, default: Any = None) -
         return number
     choices = list(DECAY_STYLES) if kind == STYLE else list(WSD_STYLES)
     if text not in choices:
-        close = difflib.get_close_matches(text, choices, n=1, cutoff=0.5)
+        lower = {c.lower(): c for c in choices}  # argparse's choices are case-sensitive
+        close = [lower[text.lower()]] if text.lower() in lower else []
+        close = close or difflib.get_close_matches(text, choices, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise LrplotError(
             f"{here}: invalid choice {text!r}{hint} (choose from {', '.join(choices)})"
