@@ -269,7 +269,7 @@ def test_cli_run_prints_the_equivalent_command(cli):
     assert header == ["step", "epoch", "lr"]
     golden = _lr(SAMPLE_GOLDEN)
     assert [float(r[2]) for r in rows] == golden.tolist()
-    assert "Megatron-LM launch script" in result.stderr
+    assert "(Megatron-LM config) is this lrplot run" in result.stderr
     command = result.stderr.splitlines()[-1]
     assert command.startswith("lrplot compare megatron:lr_decay_style=cosine,")
     assert "--steps-per-epoch 5000 --interval step" in command

@@ -43,7 +43,7 @@ from .common import Config as _Config
 from .common import Converted, Given, settings
 from .shell import Word, commands
 
-NAME = "Megatron-LM launch script"
+NAME = "Megatron-LM"
 FORMAT = "megatron"  # --format megatron
 
 # --lr-decay-style as Megatron spells it -> lrplot's megatron lr_decay_style
