@@ -21,6 +21,7 @@ from conftest import case_settings, read_csv
 from test_parity import load
 
 from lrplot import api, configs
+from lrplot.emit import emit
 from lrplot.engine import simulate
 from lrplot.errors import LrplotError
 from lrplot.frameworks import megatron as reader
@@ -301,3 +302,54 @@ def test_reader_only_reads_text(tmp_path):
     json_config = tmp_path / "c.json"
     json_config.write_text(json.dumps({"learning_rate": 1e-3}))
     assert not reader.looks_like(json_config)
+
+
+# --- --emit megatron: the flags of the same run ------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_emitted_flags_read_back_as_the_same_run(tmp_path, path):
+    golden = load(path)
+    case = golden.case
+    trace = simulate(lookup("megatron").build(case["params"]), case_settings(case))
+    flags = emit(trace, "megatron")
+    assert flags.startswith("# Megatron-LM flags for OptimizerParamScheduler(")
+    args = tmp_path / "args.txt"
+    args.write_text(flags, encoding="utf-8")
+    (back,) = api.simulate_loaded(configs.load(args, format="megatron"))
+    assert np.array_equal(np.asarray(back.lr, dtype=float), golden.lr), flags
+
+
+def test_emit_megatron_writes_iterations_when_it_can(cli):
+    out = cli.ok("run", str(SAMPLE), "--emit", "megatron", "-q").stdout
+    assert [line for line in out.splitlines() if not line.startswith("#")] == [
+        "--lr 0.0003",
+        "--lr-decay-style cosine",
+        "--min-lr 3e-05",
+        "--lr-warmup-init 1e-06",
+        "--global-batch-size 256",
+        "--train-iters 5000",
+        "--lr-decay-iters 4000",
+        "--lr-warmup-iters 40",
+    ]
+
+
+def test_emit_megatron_refuses_what_megatron_cannot_run(cli):
+    cli.fail(
+        "cosine",
+        "--t-max",
+        "10",
+        "--emit",
+        "megatron",
+        fragments=["--emit megatron: cosine:t_max=10 is not a schedule Megatron-LM runs"],
+    )
+    cli.fail(
+        "megatron",
+        "--epochs",
+        "10",
+        "--warmup",
+        "3",
+        "--emit",
+        "megatron",
+        fragments=["lrplot's --warmup has no Megatron flag"],
+    )

@@ -102,8 +102,9 @@ EmitOption = Annotated[
         "--emit",
         help="Print Python code that builds this schedule, instead of the table: torch (a "
         "runnable training loop printing each step's LR, to diff with --csv), hf "
-        "(transformers' get_*_schedule) or lightning (configure_optimizers).",
-        metavar="torch|hf|lightning",
+        "(transformers' get_*_schedule), lightning (configure_optimizers), or megatron "
+        "(Megatron-LM's flags, for the megatron schedule).",
+        metavar="torch|hf|lightning|megatron",
         rich_help_panel=PANEL_OUTPUT,
     ),
 ]

@@ -251,6 +251,64 @@ def decay_in_run(part: Part, settings: RunSettings, trace: Trace) -> list[Findin
     return [Finding("megatron-decay", message, "lr_decay_steps")]
 
 
+# --- --emit megatron: the flags of the same run --------------------------------------------
+
+_MEGATRON_STYLE = {"wsd": "WSD"}  # lrplot's lr_decay_style -> Megatron's, where they differ
+
+
+def megatron_flags(trace: Trace) -> list[str]:
+    """Megatron-LM's flags for the run (lines of an args file): iteration-based when every
+    length is a whole number of iterations, else sample-based. ValueError when Megatron
+    cannot run it (a warmup of lrplot's own, a per-epoch run)."""
+    s, run = trace.schedule, trace.settings
+    if s.warmup is not None:
+        raise ValueError("lrplot's --warmup has no Megatron flag (use --lr-warmup-steps)")
+    if run.interval != "step" and run.steps_per_epoch > 1:
+        raise ValueError("Megatron steps its scheduler every iteration: use --interval step")
+    p, n = s.values, run.scheduler_steps
+    inc, w = int(p["increment"]), float(p["lr_warmup_steps"])
+    d = p["lr_decay_steps"]
+    wsd = p["wsd_decay_steps"] if p["lr_decay_style"] == "wsd" else None
+    style = p["lr_decay_style"]
+    lines = [
+        f"--lr {run.lr!r}",
+        f"--lr-decay-style {_MEGATRON_STYLE.get(style, style)}",
+    ]
+    if p["min_lr"]:
+        lines.append(f"--min-lr {float(p['min_lr'])!r}")
+    if p["init_lr"]:
+        lines.append(f"--lr-warmup-init {float(p['init_lr'])!r}")
+    if wsd is not None:
+        lines.append(f"--lr-wsd-decay-style {p['lr_wsd_decay_style']}")
+    decay = n * inc if d is None else int(d)
+    fraction = None  # --lr-warmup-fraction: Megatron multiplies it by lr_decay_steps
+    if w and (not w.is_integer() or w % inc):
+        f = w / decay
+        fraction = f if f * decay == w else None
+    if w and not w.is_integer() and fraction is None:
+        raise ValueError(
+            f"lr_warmup_steps {w:g} is not whole samples, nor a fraction of lr_decay_steps "
+            f"{decay} that Megatron multiplies back exactly"
+        )
+    # iteration-based when every length is whole iterations (a warmup by its fraction)
+    lengths = (d, wsd) if fraction is not None else (d, wsd, w)
+    whole = all(v is None or v % inc == 0 for v in lengths)
+    if not whole and w.is_integer():
+        fraction = None  # sample-based: the warmup in samples
+    unit, scale = ("iters", inc) if whole else ("samples", 1)
+    lines.append(f"--global-batch-size {inc}")
+    lines.append(f"--train-{unit} {n * inc // scale}")
+    if d is not None:
+        lines.append(f"--lr-decay-{unit} {int(d) // scale}")
+    if fraction is not None:
+        lines.append(f"--lr-warmup-fraction {fraction!r}")
+    elif w:
+        lines.append(f"--lr-warmup-{unit} {int(w) // scale}")
+    if wsd is not None:
+        lines.append(f"--lr-wsd-decay-{unit} {int(wsd) // scale}")
+    return lines
+
+
 MEGATRON_STEPPING = Stepping(
     "Once per iteration, after the optimizer step: Megatron-LM's train_step calls "
     "opt_param_scheduler.step(increment=global_batch_size), so the scheduler counts samples; "
@@ -306,6 +364,7 @@ EXPLAIN = Explain(
     emit=Emit(
         torch="",
         no_torch="Megatron's OptimizerParamScheduler, not a torch.optim.lr_scheduler class",
+        megatron=megatron_flags,
     ),
 )
 def _megatron(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
