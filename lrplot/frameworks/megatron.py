@@ -75,7 +75,6 @@ FLAGS = {
     "--train-iters": INT,
     "--train-samples": INT,
     "--global-batch-size": INT,
-    "--micro-batch-size": INT,
 }
 REFUSED = {
     "--rampup-batch-size": "batch-size rampup changes the scheduler's increment from "
