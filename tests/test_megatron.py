@@ -353,3 +353,28 @@ def test_emit_megatron_refuses_what_megatron_cannot_run(cli):
         "megatron",
         fragments=["lrplot's --warmup has no Megatron flag"],
     )
+
+
+def test_unknown_parts_of_a_variable_leave_its_other_words_known(tmp_path):
+    """As Megatron-LM's own examples write them: $1 paths in arrays, strings of flags
+    with environment variables in them, an echo naming pretrain_gpt.py."""
+    text = (
+        "DATA_PATH=$1\n"
+        'DIST="--nproc_per_node $GPUS --nnodes ${NNODES}"\n'
+        "ARGS=(--data-path $DATA_PATH --lr 1e-4 --train-iters 50)\n"
+        'OPTS=" --global-batch-size 16 --save ${CKPT}/run --lr-decay-style cosine"\n'
+        'echo "running pretrain_gpt.py"\n'
+        "$LAUNCHER torchrun $DIST pretrain_gpt.py ${ARGS[@]} $OPTS\n"
+    )
+    loaded = _run(tmp_path, text)
+    assert loaded.settings.total_steps == 50
+    assert loaded.schedules[0].values["lr_decay_style"] == "cosine"
+    assert loaded.schedules[0].values["increment"] == 16
+
+
+def test_the_printed_command_is_the_same_run(cli):
+    result = cli.ok("run", str(SAMPLE), "--csv", "-", "-q")
+    command = result.stderr.splitlines()[-1].split()
+    assert command[:2] == ["lrplot", "compare"]
+    again = cli.ok(*command[1:], "--csv", "-")
+    assert again.stdout == result.stdout

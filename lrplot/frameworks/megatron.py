@@ -141,7 +141,11 @@ def flags(path: Path, text: str) -> dict[str, Flag]:
         w = words[k]
         k += 1
         if w.unknown is not None:
-            if w.alone and not (previous.startswith("-") and "=" not in previous):
+            name = w.text.partition("=")[0]
+            if name in FLAGS:  # --lr=$LR
+                raise _unknown(where, w, f"it is in the value of {name}")
+            value_of_flag = previous.startswith("-") and "=" not in previous
+            if w.alone and k > 1 and not value_of_flag:  # the first word is the program
                 raise _unknown(where, w, "it could hold flags lrplot reads")
             previous = ""
             continue
@@ -181,9 +185,14 @@ def _unknown(where: str, w: Word, why: str) -> LrplotError:
 
 
 def _megatron_command(found: list[list[Word]], where: str) -> list[Word]:
-    named = [c for c in found if any(re.search(r"pretrain_\w+\.py", w.text) for w in c)]
+    def named(c: list[Word]) -> bool:
+        return any(re.search(r"pretrain_\w+\.py", w.text) for w in c)
+
+    # the commands that give scheduler flags (an `echo pretrain_gpt.py ...` gives none);
+    # among several, the ones that run pretrain_*.py
     flagged = [c for c in found if any(w.text.partition("=")[0] in FLAGS for w in c)]
-    pick = named or flagged
+    pick = [c for c in flagged if named(c)] if len(flagged) > 1 else flagged
+    pick = (pick or flagged) or [c for c in found if named(c)]
     if not pick:
         raise LrplotError(
             f"{where}: no command runs Megatron (pretrain_*.py) or gives its flags "

@@ -29,14 +29,8 @@ _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
 _DECLARE = frozenset({"export", "declare", "local", "readonly", "typeset"})
 _SEPARATORS = ";&|\n()"
 
-Value = str | list[str]
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A value the script does not give: ``what`` names it (``$DATA``, ``$(...)``)."""
-
-    what: str
+# a variable's text: (known text, None) and ("", what) for what the script does not give
+Text = list[tuple[str, str | None]]
 
 
 @dataclass(frozen=True)
@@ -227,127 +221,148 @@ class _Lexer:
             items.append(self.word())
 
 
+class _Field:
+    """A word being built by expansion."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.unknown: str | None = None
+        self.solid = False  # holds text, or quotes (a quoted "" is a word)
+        self.quoted_unknown = False
+
+    def add(self, text: str) -> None:
+        self.text += text
+        self.solid = True
+
+    def mark(self, what: str, quoted: bool) -> None:
+        self.unknown = self.unknown or what
+        self.quoted_unknown = self.quoted_unknown or quoted
+
+    @property
+    def empty(self) -> bool:
+        return not self.solid and self.unknown is None
+
+    def word(self, line: int) -> Word:
+        alone = self.unknown is not None and not self.solid and not self.quoted_unknown
+        return Word(self.text, line, self.unknown, alone)
+
+
 class Script:
-    """A script's variables, set as its commands are read in order."""
+    """A script's variables, set as its commands are read in order. A value is text
+    (:data:`Text`: its known pieces and its unknown ones, kept apart so that the known
+    words of ``ARGS="--lr 1e-4 --data $DATA"`` stay known), or an array of them."""
 
     def __init__(self, where: str) -> None:
         self.where = where
-        self.variables: dict[str, Value | Unknown] = {}
+        self.variables: dict[str, Text | list[Text]] = {}
 
-    def _lookup(self, inner: str) -> Value | Unknown:
+    def _lookup(self, inner: str) -> Text | list[Text]:
         """The value of ``${inner}`` (an array's elements for ``[@]``, ``[*]``)."""
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\[([@*]|\d+)\])?(?:(:?[-=])(.*))?", inner, re.S)
         if not m:
-            return Unknown("${" + inner + "}")
+            return [("", "${" + inner + "}")]
         name, index, op, default = m.group(1), m.group(3), m.group(4), m.group(5)
         value = self.variables.get(name)
-        empty = value is None or value == "" or value == []
+        empty = value is None or value == [] or value == [("", None)]
         if op is not None and (value is None or (op.startswith(":") and empty)):
-            value = self._expand_text(default or "")
+            value = self.text(_Lexer(default or "", self.where).word().pieces)
             if op.endswith("="):
                 self.variables[name] = value
         if value is None:
-            return Unknown("$" + name)
-        if isinstance(value, list):
+            return [("", "$" + name)]
+        if _is_array(value):
+            items: list[Text] = value  # type: ignore[assignment]
             if index in ("@", "*"):
-                return value
+                return items
             k = int(index) if index else 0
-            return value[k] if k < len(value) else ""
+            return [items[k] if k < len(items) else [("", None)]]
         return value
 
-    def _expand_text(self, text: str) -> Value | Unknown:
-        """A default value (``${X:-...}``): its own expansions, as one string."""
-        raw = _Lexer(text, self.where).word()
-        words = self.expand(raw)
-        for w in words:
-            if w.unknown:
-                return Unknown(w.unknown)
-        return " ".join(w.text for w in words)
+    def text(self, pieces: list[Piece]) -> Text:
+        """Pieces as one text, unsplit (an assignment's value; a default)."""
+        out: Text = []
+        for kind, text, _quoted in pieces:
+            if kind == "lit":
+                out.append((text, None))
+            elif kind == "unknown":
+                out.append(("", text))
+            else:
+                value = self._lookup(text)
+                items = value if _is_array(value) else [value]
+                for n, item in enumerate(items):
+                    if n:
+                        out.append((" ", None))
+                    out += item  # type: ignore[arg-type]
+        return out
 
     def expand(self, raw: _Raw) -> list[Word]:
         """bash's expansion and word splitting of one raw word."""
-        fields: list[str] = [""]
-        started = False  # whether the current field holds something (quotes count)
-        unknown: str | None = None
-        alone = len(raw.pieces) == 1
+        fields = [_Field()]
         for kind, text, quoted in raw.pieces:
             if kind == "lit":
-                fields[-1] += text
-                started = True
+                fields[-1].add(text)
                 continue
             if kind == "unknown":
-                unknown = unknown or text
-                alone = alone and not quoted
+                fields[-1].mark(text, quoted)
                 continue
             value = self._lookup(text)
-            if isinstance(value, Unknown):
-                unknown = unknown or value.what
-                alone = alone and not quoted
-                continue
-            items = value if isinstance(value, list) else [value]
+            arrays = _is_array(value)
+            items = value if arrays else [value]
             for n, item in enumerate(items):
                 if n:
-                    fields.append("")
-                    started = False
+                    fields.append(_Field())  # an array's elements are words of their own
+                for chunk, unknown in item:  # type: ignore[union-attr]
+                    if unknown is not None:
+                        fields[-1].mark(unknown, quoted)
+                    elif quoted:
+                        fields[-1].add(chunk)
+                    else:
+                        for part in re.split(r"(\s+)", chunk):
+                            if not part:
+                                continue
+                            if part.isspace():
+                                if not fields[-1].empty:
+                                    fields.append(_Field())
+                            else:
+                                fields[-1].add(part)
                 if quoted:
-                    fields[-1] += item
-                    started = True
-                    continue
-                parts = item.split()
-                if not parts:
-                    continue
-                if item[:1].isspace() and (fields[-1] or started):
-                    fields.append("")
-                fields[-1] += parts[0]
-                for part in parts[1:]:
-                    fields.append(part)
-                started = True
-                if item[-1:].isspace():
-                    fields.append("")
-                    started = False
-            if quoted:
-                started = True
-        if unknown is not None:
-            return [Word("".join(fields), raw.line, unknown, alone)]
-        if not started and fields[-1] == "":
-            fields.pop()
-        return [Word(f, raw.line) for f in fields if f or started]
+                    fields[-1].solid = fields[-1].solid or fields[-1].unknown is None
+        return [f.word(raw.line) for f in fields if not f.empty]
 
     def assign(self, raw: _Raw) -> bool:
         """Set a variable if the raw word is an assignment (True), else False."""
-        if not raw.pieces or raw.pieces[0][0] != "lit" or raw.pieces[0][2]:
-            return False
         head = ""
+        m = None
         for kind, text, quoted in raw.pieces:
             if kind != "lit" or quoted:
                 break
             head += text
-            m = _ASSIGN.match(head)
+            m = _ASSIGN.fullmatch(head)
             if m:
                 break
-        m = _ASSIGN.match(head)
-        if not m:
+        if m is None:
             return False
         name, append = m.group(1), bool(m.group(2))
-        consumed = m.end()
-        rest = _drop(raw.pieces, consumed)
         old = self.variables.get(name)
         if raw.array is not None:
-            items = [w for item in raw.array for w in self.expand(item)]
-            bad = next((w.unknown for w in items if w.unknown), None)
-            value: Value | Unknown = Unknown(bad) if bad else [w.text for w in items]
-            if append and isinstance(old, list) and isinstance(value, list):
-                value = old + value
+            items: list[Text] = []
+            for element in raw.array:
+                for w in self.expand(element):
+                    items.append([(w.text, None)] + ([("", w.unknown)] if w.unknown else []))
+            if append and old is not None and _is_array(old):
+                items = old + items  # type: ignore[operator]
+            self.variables[name] = items
         else:
-            # no word splitting in an assignment: every piece counts as quoted
-            words = self.expand(_Raw([(k, t, True) for k, t, _ in rest], raw.line))
-            bad = next((w.unknown for w in words if w.unknown), None)
-            text = " ".join(w.text for w in words)
-            value = Unknown(bad) if bad else text
-            if append and isinstance(old, str) and isinstance(value, str):
-                value = old + value
-        self.variables[name] = value
+            value = self.text(_drop(raw.pieces, m.end()))
+            if append and old is not None and not _is_array(old):
+                value = old + value  # type: ignore[operator]
+            self.variables[name] = value
         return True
+
+
+def _is_array(value: object) -> bool:
+    """An array value (a list of texts), not a text (a list of pieces)."""
+    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
 
 
 def _drop(pieces: list[Piece], count: int) -> list[Piece]:
