@@ -247,36 +247,42 @@ class _Field:
         return Word(self.text, line, self.unknown, alone)
 
 
+@dataclass
+class Array:
+    """An array variable's elements."""
+
+    items: list[Text]
+
+
 class Script:
     """A script's variables, set as its commands are read in order. A value is text
     (:data:`Text`: its known pieces and its unknown ones, kept apart so that the known
-    words of ``ARGS="--lr 1e-4 --data $DATA"`` stay known), or an array of them."""
+    words of ``ARGS="--lr 1e-4 --data $DATA"`` stay known), or an :class:`Array`."""
 
     def __init__(self, where: str) -> None:
         self.where = where
-        self.variables: dict[str, Text | list[Text]] = {}
+        self.variables: dict[str, Text | Array] = {}
 
-    def _lookup(self, inner: str) -> Text | list[Text]:
-        """The value of ``${inner}`` (an array's elements for ``[@]``, ``[*]``)."""
+    def _lookup(self, inner: str) -> list[Text]:
+        """The value of ``${inner}``: one text, or an array's elements (``[@]``, ``[*]``)."""
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\[([@*]|\d+)\])?(?:(:?[-=])(.*))?", inner, re.S)
         if not m:
-            return [("", "${" + inner + "}")]
+            return [[("", "${" + inner + "}")]]
         name, index, op, default = m.group(1), m.group(3), m.group(4), m.group(5)
         value = self.variables.get(name)
-        empty = value is None or value == [] or value == [("", None)]
+        empty = value is None or value == [] or (isinstance(value, Array) and not value.items)
         if op is not None and (value is None or (op.startswith(":") and empty)):
             value = self.text(_Lexer(default or "", self.where).word().pieces)
             if op.endswith("="):
                 self.variables[name] = value
         if value is None:
-            return [("", "$" + name)]
-        if _is_array(value):
-            items: list[Text] = value  # type: ignore[assignment]
+            return [[("", "$" + name)]]
+        if isinstance(value, Array):
             if index in ("@", "*"):
-                return items
+                return value.items
             k = int(index) if index else 0
-            return [items[k] if k < len(items) else [("", None)]]
-        return value
+            return [value.items[k] if k < len(value.items) else []]
+        return [value]
 
     def text(self, pieces: list[Piece]) -> Text:
         """Pieces as one text, unsplit (an assignment's value; a default)."""
@@ -287,12 +293,10 @@ class Script:
             elif kind == "unknown":
                 out.append(("", text))
             else:
-                value = self._lookup(text)
-                items = value if _is_array(value) else [value]
-                for n, item in enumerate(items):
+                for n, item in enumerate(self._lookup(text)):
                     if n:
                         out.append((" ", None))
-                    out += item  # type: ignore[arg-type]
+                    out += item
         return out
 
     def expand(self, raw: _Raw) -> list[Word]:
@@ -305,28 +309,23 @@ class Script:
             if kind == "unknown":
                 fields[-1].mark(text, quoted)
                 continue
-            value = self._lookup(text)
-            arrays = _is_array(value)
-            items = value if arrays else [value]
-            for n, item in enumerate(items):
+            for n, item in enumerate(self._lookup(text)):
                 if n:
                     fields.append(_Field())  # an array's elements are words of their own
-                for chunk, unknown in item:  # type: ignore[union-attr]
+                for chunk, unknown in item:
                     if unknown is not None:
                         fields[-1].mark(unknown, quoted)
                     elif quoted:
                         fields[-1].add(chunk)
                     else:
                         for part in re.split(r"(\s+)", chunk):
-                            if not part:
-                                continue
                             if part.isspace():
                                 if not fields[-1].empty:
                                     fields.append(_Field())
-                            else:
+                            elif part:
                                 fields[-1].add(part)
-                if quoted:
-                    fields[-1].solid = fields[-1].solid or fields[-1].unknown is None
+                if quoted and fields[-1].unknown is None:
+                    fields[-1].solid = True  # "" is a word
         return [f.word(raw.line) for f in fields if not f.empty]
 
     def assign(self, raw: _Raw) -> bool:
@@ -349,20 +348,15 @@ class Script:
             for element in raw.array:
                 for w in self.expand(element):
                     items.append([(w.text, None)] + ([("", w.unknown)] if w.unknown else []))
-            if append and old is not None and _is_array(old):
-                items = old + items  # type: ignore[operator]
-            self.variables[name] = items
+            if append and isinstance(old, Array):
+                items = old.items + items
+            self.variables[name] = Array(items)
         else:
             value = self.text(_drop(raw.pieces, m.end()))
-            if append and old is not None and not _is_array(old):
-                value = old + value  # type: ignore[operator]
+            if append and isinstance(old, list):
+                value = old + value
             self.variables[name] = value
         return True
-
-
-def _is_array(value: object) -> bool:
-    """An array value (a list of texts), not a text (a list of pieces)."""
-    return isinstance(value, list) and bool(value) and isinstance(value[0], list)
 
 
 def _drop(pieces: list[Piece], count: int) -> list[Piece]:
