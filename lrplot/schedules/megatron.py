@@ -164,56 +164,84 @@ def _pow(base: np.ndarray, exp: np.ndarray) -> np.ndarray:
     return np.asarray(np.frompyfunc(math.pow, 2, 1)(base, exp), dtype=float)
 
 
-def _coeff(p: Mapping[str, Any], n: np.ndarray, x: np.ndarray, w: float, d: int) -> np.ndarray:
-    """The decay coefficient at num_steps n (ints; x = float(n)) with W < n <= D."""
-    style = p["lr_decay_style"]
-    ratio = (x - w) / (float(d) - w)  # float(num_steps_) / float(decay_steps_)
-    if style == "linear":
-        return 1.0 - ratio
-    if style == "cosine":
-        return 0.5 * (np.cos(math.pi * ratio) + 1.0)
+def _first_after(limit: float, inc: int) -> int:
+    """The first iteration k whose num_steps k * inc is above ``limit`` (k >= 0)."""
+    return max(0, math.floor(limit) // inc + 1)
+
+
+def _units(lo: int, hi: int, inc: int) -> np.ndarray:
+    """float(num_steps) of iterations lo .. hi-1: exact (integers below 2**53)."""
+    return np.arange(lo, hi, dtype=float) * float(inc)
+
+
+def _coeff(p: Mapping[str, Any], lo: int, hi: int, w: float, d: int) -> np.ndarray:
+    """The decay coefficient of iterations lo .. hi-1 (W < num_steps <= D)."""
+    inc, style = int(p["increment"]), p["lr_decay_style"]
+    if style != "wsd":
+        ratio = _units(lo, hi, inc)
+        ratio -= w
+        ratio /= float(d) - w  # float(num_steps_) / float(decay_steps_)
+        if style == "linear":
+            return 1.0 - ratio
+        ratio *= math.pi
+        return 0.5 * (np.cos(ratio) + 1.0)
     s = int(p["wsd_decay_steps"])
-    start = d - s  # wsd_anneal_start_
-    coeff = np.ones(len(n))
-    late = n > start
-    q = (n[late] - start).astype(float) / float(s) if s else np.empty(0)
-    wsd = p["lr_wsd_decay_style"]
+    start = d - s  # wsd_anneal_start_: coeff 1 up to it
+    coeff = np.ones(hi - lo)
+    late = min(hi, max(lo, _first_after(start, inc)))
+    if late == hi:
+        return coeff
+    q = _units(late, hi, inc)
+    q -= float(start)
+    q /= float(s)  # float(wsd_steps) / float(wsd_decay_steps)
+    wsd, tail = p["lr_wsd_decay_style"], coeff[late - lo :]
     if wsd == "linear":
-        coeff[late] = 1.0 - q
+        tail[:] = 1.0 - q
     elif wsd == "cosine":
-        coeff[late] = 0.5 * (np.cos(math.pi * q) + 1.0)
+        tail[:] = 0.5 * (np.cos(math.pi * q) + 1.0)
     elif wsd == "exponential":
-        coeff[late] = (2.0 * _pow(np.full(len(q), 0.5), q)) - 1.0
+        tail[:] = (2.0 * _pow(np.full(len(q), 0.5), q)) - 1.0
     else:  # minus_sqrt
-        coeff[late] = 1.0 - np.sqrt(q)
+        tail[:] = 1.0 - np.sqrt(q)
     return coeff
 
 
 def megatron_lr(count: int, max_lr: float, p: Mapping[str, Any]) -> np.ndarray:
-    """get_lr() before iteration k, k = 0 .. count-1 (num_steps = k * increment)."""
+    """get_lr() before iteration k, k = 0 .. count-1 (num_steps = k * increment).
+
+    num_steps grows with k, so the branches are stretches of iterations: the warmup
+    (num_steps <= W), the decay (up to D), then min_lr."""
     max_lr = float(max_lr)
     d = decay_steps(p, count)
     _run_checks(p, max_lr, d)
     init, low, w = float(p["init_lr"]), float(p["min_lr"]), float(p["lr_warmup_steps"])
-    n = np.arange(count, dtype=np.int64) * int(p["increment"])
-    x = n.astype(float)
+    inc = int(p["increment"])
     out = np.empty(count)
-    warm = (x <= w) if w > 0 else np.zeros(count, dtype=bool)
-    out[warm] = init + (max_lr - init) * x[warm] / w
-    rest = ~warm
+    warm = min(count, _first_after(w, inc)) if w > 0 else 0
+    if warm:
+        ramp = _units(0, warm, inc)
+        ramp *= max_lr - init
+        ramp /= w
+        ramp += init
+        out[:warm] = ramp  # init + (max_lr - init) * float(n) / float(W)
     style = p["lr_decay_style"]
     if style == "constant":
-        out[rest] = max_lr
+        out[warm:] = max_lr
         return out
-    past = rest & (n > d)
-    out[past] = low
-    mid = rest & ~past
+    end = max(warm, min(count, _first_after(d, inc)))  # num_steps > D: min_lr
+    out[end:] = low
+    if end == warm:
+        return out
     if style == "inverse-square-root":
         top = max_lr * max(w, 1.0) ** 0.5
-        lr = top / _pow(np.maximum(x[mid], 1.0), np.full(int(mid.sum()), 0.5))
-        out[mid] = np.where(lr > low, lr, low)  # Python's max(min_lr, lr)
+        root = _pow(np.maximum(_units(warm, end, inc), 1.0), np.full(end - warm, 0.5))
+        lr = top / root
+        out[warm:end] = np.where(lr > low, lr, low)  # Python's max(min_lr, lr)
         return out
-    out[mid] = low + _coeff(p, n[mid], x[mid], w, d) * (max_lr - low)
+    coeff = _coeff(p, warm, end, w, d)
+    coeff *= max_lr - low
+    coeff += low
+    out[warm:end] = coeff  # min_lr + coeff * delta_lr
     return out
 
 
