@@ -378,3 +378,11 @@ def test_the_printed_command_is_the_same_run(cli):
     assert command[:2] == ["lrplot", "compare"]
     again = cli.ok(*command[1:], "--csv", "-")
     assert again.stdout == result.stdout
+
+
+def test_the_other_units_wsd_flag_is_ignored_as_megatron_does(tmp_path):
+    text = "--lr 1e-3 --train-iters 40 --global-batch-size 4 --lr-decay-style WSD\n"
+    text += "--lr-wsd-decay-iters 10 --lr-wsd-decay-samples 999\n"
+    loaded = _run(tmp_path, text, "args.txt")
+    assert loaded.schedules[0].values["wsd_decay_steps"] == 40
+    assert any("--lr-wsd-decay-samples ignored" in n for n in loaded.notes)

@@ -295,6 +295,11 @@ def convert_text(path: Path, text: str, given: Given) -> Converted:
             notes.append(f"--lr-decay-iters defaults to --train-iters ({train_iters:,})")
         decay = decay_iters * gbs
         wsd = None if wsd_iters is None else wsd_iters * gbs
+        if wsd_samples is not None:
+            notes.append(
+                "--lr-wsd-decay-samples ignored: with --train-iters Megatron reads "
+                "--lr-wsd-decay-iters"
+            )
         if fraction is not None:
             warmup: float = fraction * decay
             notes.append(
@@ -321,6 +326,11 @@ def convert_text(path: Path, text: str, given: Given) -> Converted:
         )
         decay = v("--lr-decay-samples", train_samples)
         wsd = wsd_samples
+        if wsd_iters is not None:
+            notes.append(
+                "--lr-wsd-decay-iters ignored: with --train-samples Megatron reads "
+                "--lr-wsd-decay-samples"
+            )
         warmup = fraction * decay if fraction is not None else warmup_samples
         if fraction is not None:
             notes.append(
