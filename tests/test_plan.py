@@ -473,7 +473,8 @@ def test_every_step_count_is_a_length():
     for p in declared:
         assert not p.length or p.kind in (INT, INT_LIST)
     counts = {p.name for p in declared if p.kind in (INT, INT_LIST) and not p.length}
-    assert counts == {"t_mult", "cycle_limit"}  # counts, not lengths
+    # counts, not lengths; megatron's lengths count samples (increment a step), not steps
+    assert counts == {"t_mult", "cycle_limit", "lr_decay_steps", "wsd_decay_steps", "increment"}
     for p in engine.PARAMS:
         assert not p.length
 
