@@ -358,9 +358,9 @@ EXPLAIN = Explain(
         "With sample counts, the LR moves in whole iterations: a warmup of samples that the "
         "global batch size does not divide ends part way into an iteration (lrplot rows are "
         "iterations, at num_steps = k x global batch).",
-        "inverse-square-root decays from the end of the warmup as sqrt(W / n) and is held at "
-        "min_lr from below; it ignores --lr-decay-iters except for the assert that the "
-        "warmup is shorter.",
+        "inverse-square-root is lr x sqrt(W / n) after the warmup, held at min_lr from "
+        "below; past lr_decay_steps (--lr-decay-iters, by default --train-iters) it is "
+        "min_lr, as every decaying style is.",
         "WSD needs --lr-wsd-decay-iters (or -samples): the stable phase is everything "
         "between the warmup and the final anneal, which ends at --lr-decay-iters.",
         "Past lr_decay_steps the LR is min_lr (constant stays at lr).",
