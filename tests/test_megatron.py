@@ -386,3 +386,13 @@ def test_the_other_units_wsd_flag_is_ignored_as_megatron_does(tmp_path):
     loaded = _run(tmp_path, text, "args.txt")
     assert loaded.schedules[0].values["wsd_decay_steps"] == 40
     assert any("--lr-wsd-decay-samples ignored" in n for n in loaded.notes)
+
+
+def test_a_command_in_bash_c_is_read(tmp_path):
+    text = 'ARGS="--lr 2e-4 --train-iters 30 --global-batch-size 8"\n'
+    text += (
+        'srun --nodes 2 bash -c "cd /workspace && python pretrain_gpt.py ${ARGS} --min-lr 1e-5"\n'
+    )
+    loaded = _run(tmp_path, text)
+    assert loaded.settings.lr == 2e-4 and loaded.settings.total_steps == 30
+    assert loaded.schedules[0].values["min_lr"] == 1e-5

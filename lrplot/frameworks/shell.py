@@ -13,14 +13,16 @@
 
 What it cannot know (a variable the script does not set, ``$(...)``, backticks, ``$1``)
 makes the word *unknown*: :attr:`Word.unknown` names what it came from, and the
-reader decides whether that matters. Everything else of bash (if/for, functions,
-here-documents) is read as plain words.
+reader decides whether that matters. The script of ``bash -c "..."`` is read as
+commands too. Everything else of bash (if/for, functions, here-documents) is read as
+plain words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..errors import LrplotError
 
@@ -375,14 +377,19 @@ def _drop(pieces: list[Piece], count: int) -> list[Piece]:
 
 def commands(text: str, where: str) -> list[list[Word]]:
     """The script's commands other than assignments, each as its expanded words; the
-    assignments set the variables of the commands after them."""
-    lexer = _Lexer(text, where)
-    script = Script(where)
+    assignments set the variables of the commands after them. The script of a
+    ``bash -c "..."`` (``srun bash -c ...``) is read as commands too."""
     out: list[list[Word]] = []
+    _read(text, where, Script(where), out, 0)
+    return out
+
+
+def _read(text: str, where: str, script: Script, out: list[list[Word]], depth: int) -> None:
+    lexer = _Lexer(text, where)
     while True:
         raw = lexer.command()
         if raw is None:
-            return out
+            return
         words = raw
         if words and _plain(words[0]) in _DECLARE:
             words = [w for w in words[1:] if not _plain(w).startswith("-")]
@@ -395,8 +402,12 @@ def commands(text: str, where: str) -> list[list[Word]]:
         if k == len(words):
             continue
         expanded = [w for raw_word in words[k:] for w in script.expand(raw_word)]
-        if expanded:
-            out.append(expanded)
+        if not expanded:
+            continue
+        out.append(expanded)
+        for before, after in pairwise(expanded):
+            if before.text == "-c" and after.unknown is None and depth < 3:
+                _read(after.text, where, script, out, depth + 1)
 
 
 def _plain(raw: _Raw) -> str:
