@@ -396,3 +396,10 @@ def test_a_command_in_bash_c_is_read(tmp_path):
     loaded = _run(tmp_path, text)
     assert loaded.settings.lr == 2e-4 and loaded.settings.total_steps == 30
     assert loaded.schedules[0].values["min_lr"] == 1e-5
+
+
+def test_errors_point_at_the_line_that_gives_the_flag(cli):
+    text = "LR=1e-4\nARGS=(\n    --lr $LR\n    --train-iters 100\n    --global-batch-size 8\n"
+    text += "    --lr-decay-style wsd\n)\npython pretrain_gpt.py \\\n    ${ARGS[@]}\n"
+    (cli.folder / "train.sh").write_text(text, encoding="utf-8")
+    cli.fail("run", "train.sh", fragments=["train.sh, line 6: --lr-decay-style: invalid choice"])

@@ -31,8 +31,9 @@ _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
 _DECLARE = frozenset({"export", "declare", "local", "readonly", "typeset"})
 _SEPARATORS = ";&|\n()"
 
-# a variable's text: (known text, None) and ("", what) for what the script does not give
-Text = list[tuple[str, str | None]]
+# a variable's text: (known text, None, line) and ("", what, line) for what the script
+# does not give (line 0: not known, the line where it is used)
+Text = list[tuple[str, str | None, int]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Word:
 
 # a word before expansion: its pieces, (kind, text, quoted) with kind "lit", "var"
 # (text: the ${...} inside), "unknown" (text: what it is)
-Piece = tuple[str, str, bool]
+Piece = tuple[str, str, bool, int]  # ..., and the line it is on
 
 
 @dataclass
@@ -128,16 +129,16 @@ class _Lexer:
                 if self.peek() == "\n":
                     self.take()
                 elif self.i < len(self.text):
-                    pieces.append(("lit", self.take(), True))
+                    pieces.append(self.lit(True))
             elif c == "'":
                 self.take()
                 end = self.text.find("'", self.i)
                 if end < 0:
                     raise self.error("a ' quote is not closed")
-                chunk = self.text[self.i : end]
+                chunk, at = self.text[self.i : end], self.line
                 while self.i <= end:
                     self.take()
-                pieces.append(("lit", chunk, True))
+                pieces.append(("lit", chunk, True, at))
             elif c == '"':
                 self.take()
                 self.double_quoted(pieces)
@@ -150,9 +151,9 @@ class _Lexer:
                     raise self.error("a ` quote is not closed")
                 while self.i <= end:
                     self.take()
-                pieces.append(("unknown", "`...`", False))
+                pieces.append(("unknown", "`...`", False, self.line))
             else:
-                pieces.append(("lit", self.take(), False))
+                pieces.append(self.lit(False))
         return _Raw(pieces, line)
 
     def double_quoted(self, pieces: list[Piece]) -> None:
@@ -165,9 +166,10 @@ class _Lexer:
                 return
             if c == "\\" and self.peek(1) in '$`"\\\n':
                 self.take()
+                at = self.line
                 nxt = self.take()
                 if nxt != "\n":
-                    pieces.append(("lit", nxt, True))
+                    pieces.append(("lit", nxt, True, at))
             elif c == "$":
                 pieces.append(self.dollar(quoted=True))
             elif c == "`":
@@ -177,11 +179,17 @@ class _Lexer:
                     raise self.error("a ` quote is not closed")
                 while self.i <= end:
                     self.take()
-                pieces.append(("unknown", "`...`", True))
+                pieces.append(("unknown", "`...`", True, self.line))
             else:
-                pieces.append(("lit", self.take(), True))
+                pieces.append(self.lit(True))
+
+    def lit(self, quoted: bool) -> Piece:
+        """The next character as literal text."""
+        at = self.line
+        return ("lit", self.take(), quoted, at)
 
     def dollar(self, quoted: bool) -> Piece:
+        at = self.line
         self.take()  # $
         c = self.peek()
         if c == "{":
@@ -191,7 +199,7 @@ class _Lexer:
             inner = self.text[self.i + 1 : end]
             while self.i <= end:
                 self.take()
-            return ("var", inner, quoted)
+            return ("var", inner, quoted, at)
         if c == "(":
             depth = 0
             while self.i < len(self.text):
@@ -200,16 +208,16 @@ class _Lexer:
                 depth -= ch == ")"
                 if depth == 0:
                     break
-            return ("unknown", "$(...)", quoted)
+            return ("unknown", "$(...)", quoted, at)
         m = _NAME.match(self.text, self.i)
         if m:
             while self.i < m.end():
                 self.take()
-            return ("var", m.group(), quoted)
+            return ("var", m.group(), quoted, at)
         if c and (c.isdigit() or c in "@*#?$!-"):
             self.take()
-            return ("unknown", "$" + c, quoted)
-        return ("lit", "$", quoted)
+            return ("unknown", "$" + c, quoted, at)
+        return ("lit", "$", quoted, at)
 
     def array(self) -> list[_Raw]:
         items: list[_Raw] = []
@@ -228,15 +236,18 @@ class _Field:
 
     def __init__(self) -> None:
         self.text = ""
+        self.line = 0  # where its first piece is
         self.unknown: str | None = None
         self.solid = False  # holds text, or quotes (a quoted "" is a word)
         self.quoted_unknown = False
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, line: int) -> None:
+        self.line = self.line or line
         self.text += text
         self.solid = True
 
-    def mark(self, what: str, quoted: bool) -> None:
+    def mark(self, what: str, quoted: bool, line: int) -> None:
+        self.line = self.line or line
         self.unknown = self.unknown or what
         self.quoted_unknown = self.quoted_unknown or quoted
 
@@ -246,7 +257,7 @@ class _Field:
 
     def word(self, line: int) -> Word:
         alone = self.unknown is not None and not self.solid and not self.quoted_unknown
-        return Word(self.text, line, self.unknown, alone)
+        return Word(self.text, self.line or line, self.unknown, alone)
 
 
 @dataclass
@@ -269,16 +280,17 @@ class Script:
         """The value of ``${inner}``: one text, or an array's elements (``[@]``, ``[*]``)."""
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\[([@*]|\d+)\])?(?:(:?[-=])(.*))?", inner, re.S)
         if not m:
-            return [[("", "${" + inner + "}")]]
+            return [[("", "${" + inner + "}", 0)]]
         name, index, op, default = m.group(1), m.group(3), m.group(4), m.group(5)
         value = self.variables.get(name)
         empty = value is None or value == [] or (isinstance(value, Array) and not value.items)
         if op is not None and (value is None or (op.startswith(":") and empty)):
-            value = self.text(_Lexer(default or "", self.where).word().pieces)
+            pieces = _Lexer(default or "", self.where).word().pieces
+            value = self.text([(k, t, q, 0) for k, t, q, _ in pieces])  # lines: where used
             if op.endswith("="):
                 self.variables[name] = value
         if value is None:
-            return [[("", "$" + name)]]
+            return [[("", "$" + name, 0)]]
         if isinstance(value, Array):
             if index in ("@", "*"):
                 return value.items
@@ -289,43 +301,44 @@ class Script:
     def text(self, pieces: list[Piece]) -> Text:
         """Pieces as one text, unsplit (an assignment's value; a default)."""
         out: Text = []
-        for kind, text, _quoted in pieces:
+        for kind, text, _quoted, line in pieces:
             if kind == "lit":
-                out.append((text, None))
+                out.append((text, None, line))
             elif kind == "unknown":
-                out.append(("", text))
+                out.append(("", text, line))
             else:
                 for n, item in enumerate(self._lookup(text)):
                     if n:
-                        out.append((" ", None))
+                        out.append((" ", None, line))
                     out += item
         return out
 
     def expand(self, raw: _Raw) -> list[Word]:
         """bash's expansion and word splitting of one raw word."""
         fields = [_Field()]
-        for kind, text, quoted in raw.pieces:
+        for kind, text, quoted, line in raw.pieces:
             if kind == "lit":
-                fields[-1].add(text)
+                fields[-1].add(text, line)
                 continue
             if kind == "unknown":
-                fields[-1].mark(text, quoted)
+                fields[-1].mark(text, quoted, line)
                 continue
             for n, item in enumerate(self._lookup(text)):
                 if n:
                     fields.append(_Field())  # an array's elements are words of their own
-                for chunk, unknown in item:
+                for chunk, unknown, at in item:
+                    at = at or line  # 0: where it is used
                     if unknown is not None:
-                        fields[-1].mark(unknown, quoted)
+                        fields[-1].mark(unknown, quoted, at)
                     elif quoted:
-                        fields[-1].add(chunk)
+                        fields[-1].add(chunk, at)
                     else:
                         for part in re.split(r"(\s+)", chunk):
                             if part.isspace():
                                 if not fields[-1].empty:
                                     fields.append(_Field())
                             elif part:
-                                fields[-1].add(part)
+                                fields[-1].add(part, at)
                 if quoted and fields[-1].unknown is None:
                     fields[-1].solid = True  # "" is a word
         return [f.word(raw.line) for f in fields if not f.empty]
@@ -334,7 +347,7 @@ class Script:
         """Set a variable if the raw word is an assignment (True), else False."""
         head = ""
         m = None
-        for kind, text, quoted in raw.pieces:
+        for kind, text, quoted, _line in raw.pieces:
             if kind != "lit" or quoted:
                 break
             head += text
@@ -349,7 +362,8 @@ class Script:
             items: list[Text] = []
             for element in raw.array:
                 for w in self.expand(element):
-                    items.append([(w.text, None)] + ([("", w.unknown)] if w.unknown else []))
+                    unknown = [("", w.unknown, w.line)] if w.unknown else []
+                    items.append([(w.text, None, w.line), *unknown])
             if append and isinstance(old, Array):
                 items = old.items + items
             self.variables[name] = Array(items)
@@ -364,13 +378,13 @@ class Script:
 def _drop(pieces: list[Piece], count: int) -> list[Piece]:
     """The pieces after the first ``count`` characters of literal text."""
     out: list[Piece] = []
-    for kind, text, quoted in pieces:
+    for kind, text, quoted, line in pieces:
         if count <= 0:
-            out.append((kind, text, quoted))
+            out.append((kind, text, quoted, line))
         elif len(text) <= count:
             count -= len(text)
         else:
-            out.append((kind, text[count:], quoted))
+            out.append((kind, text[count:], quoted, line))
             count = 0
     return out
 
@@ -412,6 +426,6 @@ def _read(text: str, where: str, script: Script, out: list[list[Word]], depth: i
 
 def _plain(raw: _Raw) -> str:
     """A raw word's literal text, if it is only literal text."""
-    if all(kind == "lit" for kind, _, _ in raw.pieces):
-        return "".join(text for _, text, _ in raw.pieces)
+    if all(piece[0] == "lit" for piece in raw.pieces):
+        return "".join(piece[1] for piece in raw.pieces)
     return ""
