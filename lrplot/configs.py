@@ -2,7 +2,8 @@
 
 :func:`load` is what ``lrplot run CONFIG`` and ``lrplot.load(path)`` both read:
 lrplot's TOML/JSON/YAML configs (:mod:`lrplot.spec`) and the configs training
-frameworks already have (HuggingFace, timm, Lightning, mmengine:
+frameworks already have (HuggingFace, timm, Lightning, mmengine, Megatron-LM's launch
+scripts, read as text:
 :mod:`lrplot.frameworks`), told apart by their keys or by ``format``. A framework
 config comes back with the notes that say how its numbers were worked out and the
 equivalent ``lrplot compare`` command.
@@ -90,6 +91,8 @@ def load(
     ramp = {k: v for k, v in (warmup or {}).items() if v is not None}
     data = None
     if fmt is None:
+        fmt = frameworks.detect_text(path)  # a launch script: text, not data
+    if fmt is None:
         data = read_config_data(path)
         fmt = frameworks.detect(path, data)
     if fmt == "lrplot":
@@ -104,19 +107,18 @@ def load(
             f"applies to lrplot configs only: {path} is a {fmt} config, which sets its own warmup"
         )
         raise ParamError(name, f"{name} {bare}", bare)
-    if data is None:
-        data = read_config_data(path)
-    converted = frameworks.read(
-        path,
-        data,
-        fmt,
-        frameworks.Given(
-            lr=overrides.get("lr"),
-            epochs=overrides.get("epochs"),
-            steps_per_epoch=overrides.get("steps_per_epoch"),
-            plan={p.name: plan_given.get(p.name) for p in plan.PARAMS},
-        ),
+    run_given = frameworks.Given(
+        lr=overrides.get("lr"),
+        epochs=overrides.get("epochs"),
+        steps_per_epoch=overrides.get("steps_per_epoch"),
+        plan={p.name: plan_given.get(p.name) for p in plan.PARAMS},
     )
+    if fmt in frameworks.TEXT_READERS:
+        converted = frameworks.read_text(path, fmt, run_given)
+    else:
+        if data is None:
+            data = read_config_data(path)
+        converted = frameworks.read(path, data, fmt, run_given)
     return Loaded(
         path,
         fmt,

@@ -69,7 +69,8 @@ from .params import LrplotError
 from .schedules import Schedule, known, lookup
 from .schedules.warmup import Warmup
 
-TARGETS = ("torch", "hf", "lightning", "deepspeed")
+TARGETS = ("torch", "hf", "lightning", "deepspeed", "megatron")
+FLAGS = TARGETS[4]  # Megatron-LM: its flags (an args file), not Python
 RTOL = 1e-12  # "the same LRs": relative tolerance of every equivalence this module checks
 WIDTH = 88  # line length of the emitted code
 LIST_MAX = 200  # metric values written as a list literal up to this many; packed beyond
@@ -526,6 +527,8 @@ def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
             return emit_deepspeed.snippet(trace)
         except emit_deepspeed.NoDeepSpeedForm as err:
             raise _Unavailable(str(err)) from None
+    if target == FLAGS:
+        return _flags(trace)
     if target == "lightning":  # the torch scheduler, else transformers': one that fits
         try:
             plan = _plan(trace, "torch")
@@ -542,6 +545,22 @@ def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
             )
         return _lightning(trace, plan)
     return _script(trace, _plan(trace, target), metric)
+
+
+def _flags(trace: Trace) -> str:
+    """``--emit megatron``: the flags of a Megatron-LM run, as an args file."""
+    writer = trace.schedule.definition.emit.megatron
+    if writer is None:
+        raise _Unavailable(f"{trace.label} is not a schedule Megatron-LM runs")
+    try:
+        lines = writer(trace)
+    except ValueError as err:
+        raise _Unavailable(str(err)) from None
+    head = _comment(
+        f"Megatron-LM flags for {trace.schedule.title()}, {trace.settings.describe()}. "
+        "Written by lrplot --emit megatron; lrplot run FILE --format megatron reads them."
+    )
+    return "\n".join([*head, *lines]) + "\n"
 
 
 # --- writing the snippet ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from conftest import trace
 
 from lrplot import lint
 from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, unscaled_lengths, warmup_fit
-from lrplot.schedules import REGISTRY, compose, deepspeed, hf, seed, swa, timm, torch_more
+from lrplot.schedules import REGISTRY, compose, deepspeed, hf, megatron, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
 # several schedules declare, each its own function
@@ -25,6 +25,7 @@ floor_reached = (torch_more.polynomial_floor, torch_more.linear_floor, timm.floo
 milestones_in_run = (seed.milestones_in_run, compose.milestones_in_run)
 step_size_in_run = (seed.step_size_in_run, torch_more.cyclic_step_size)
 swa_anneal = swa.anneal_in_run
+megatron_decay = megatron.decay_in_run
 gamma_grows = seed.gamma_grows  # step's and multistep's
 cosine_eta_min = seed.cosine_eta_min
 cyclic_inverted = torch_more.cyclic_inverted
@@ -44,6 +45,7 @@ def _flat(rules):
 SEQ = "sequential:schedulers=[linear:start_factor=0.1,total_iters=5; "
 
 # (rule, SPEC, run options, the rule's exact messages)
+MEGATRON_RUN = {"epochs": 1, "steps_per_epoch": 100, "interval": "step"}
 FIRES = [
     (
         unscaled_lengths,
@@ -83,6 +85,28 @@ FIRES = [
             "ds-warmup-cosine total_num_steps 120 is not the run (100 steps): the decay is cut "
             "off at LR 0.00873553; set --total-num-steps 100 (HF's \"auto\" fills the run's "
             "steps)",
+        ],
+    ),
+    (
+        megatron_decay,
+        "megatron:lr_decay_steps=3840,increment=64,min_lr=0.001",
+        MEGATRON_RUN,
+        [
+            "megatron ends its decay at iteration 60 of 100 (lr_decay_steps 3840, increment "
+            "64): the LR then stays at min_lr (0.001) for the last 39 iterations: set "
+            "--lr-decay-steps 6400 (Megatron: leave --lr-decay-iters out, it defaults to "
+            "--train-iters)",
+        ],
+    ),
+    (
+        megatron_decay,
+        "megatron:lr_decay_steps=150",
+        MEGATRON_RUN,
+        [
+            "megatron decays over lr_decay_steps 150, more than the run's 100 (100 iterations "
+            "x increment 1): it never reaches min_lr (0) and ends at 0.034: set "
+            "--lr-decay-steps 100 (Megatron: leave --lr-decay-iters out, it defaults to "
+            "--train-iters)",
         ],
     ),
     (
@@ -566,6 +590,9 @@ QUIET = [
     ),
     (deepspeed.total_in_run, "ds-warmup-decay:total_num_steps=100", {"epochs": 100}),
     (deepspeed.total_in_run, "ds-warmup-cosine", {"epochs": 100}),
+    (megatron_decay, "megatron:lr_decay_steps=6400,increment=64", MEGATRON_RUN),
+    (megatron_decay, "megatron:lr_decay_steps=6336,increment=64", MEGATRON_RUN),
+    (megatron_decay, "megatron:lr_decay_style=constant,lr_decay_steps=60", MEGATRON_RUN),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),

@@ -474,12 +474,16 @@ def test_every_step_count_is_a_length():
     for p in declared:
         assert not p.length or p.kind in (INT, INT_LIST)
     counts = {p.name for p in declared if p.kind in (INT, INT_LIST) and not p.length}
-    # counts, not lengths (DeepSpeed's stair counts: stairs per half cycle)
+    # counts, not lengths (DeepSpeed's stair counts: stairs per half cycle; megatron's
+    # lengths count samples, increment a step, not steps)
     assert counts == {
         "t_mult",
         "cycle_limit",
         "cycle_first_stair_count",
         "cycle_second_stair_count",
+        "lr_decay_steps",
+        "wsd_decay_steps",
+        "increment",
     }
     for p in engine.PARAMS:
         assert not p.length

@@ -108,9 +108,10 @@ EmitOption = Annotated[
         "--emit",
         help="Print Python code that builds this schedule, instead of the table: torch (a "
         "runnable training loop printing each step's LR, to diff with --csv), hf "
-        "(transformers' get_*_schedule), lightning (configure_optimizers) or deepspeed (a "
-        "ds_config.json scheduler and optimizer lr).",
-        metavar="torch|hf|lightning|deepspeed",
+        "(transformers' get_*_schedule), lightning (configure_optimizers), deepspeed (a "
+        "ds_config.json scheduler and optimizer lr) or megatron (Megatron-LM's flags, for "
+        "the megatron schedule).",
+        metavar="torch|hf|lightning|deepspeed|megatron",
         rich_help_panel=PANEL_OUTPUT,
     ),
 ]

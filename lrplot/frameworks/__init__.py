@@ -11,6 +11,8 @@ and returns the schedules with the run they describe. One module per framework:
   ``sequential``;
 * :mod:`.deepspeed`: a DeepSpeed ``ds_config.json`` ``"scheduler"`` -> its ``ds-*``
   schedule (also read from TrainingArguments' ``deepspeed``, by :mod:`.hf`).
+* :mod:`.megatron`: a Megatron-LM launch script or args file (text, not data: its
+  bash is read by :mod:`.shell`, never run) -> ``megatron``.
 
 Nothing in a config is executed: no eval, no import of a class path. A value that
 looks like Python is text, and is rejected like any other unknown value.
@@ -25,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from ..params import LrplotError, format_value
-from . import deepspeed, hf, lightning, mmengine, timm
+from . import deepspeed, hf, lightning, megatron, mmengine, timm
 from .common import Config, Converted, Given
 
-FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine", "deepspeed")
+FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine", "deepspeed", megatron.FORMAT)
 READERS = {
     "hf": hf,
     "timm": timm,
@@ -36,6 +38,8 @@ READERS = {
     "mmengine": mmengine,
     "deepspeed": deepspeed,
 }
+# formats read as text, not as TOML/JSON/YAML data
+TEXT_READERS = {megatron.FORMAT: megatron}
 LRPLOT_SIGNS = frozenset({"schedule", "schedules"})
 
 
@@ -85,6 +89,17 @@ def _lrplot_keys() -> set[str]:
     return {p.name for p in (*engine.PARAMS, *OUTPUT_PARAMS, *WARMUP_PARAMS)} | {"metric"}
 
 
+def detect_text(path: Path) -> str | None:
+    """The text format a file is in (a Megatron launch script), or None."""
+    return megatron.FORMAT if megatron.looks_like(path) else None
+
+
+def read_text(path: Path, fmt: str, given: Given) -> Converted:
+    """A text config (``fmt`` one of TEXT_READERS) as lrplot schedules and a run."""
+    reader = TEXT_READERS[fmt]
+    return reader.convert_text(path, reader.read_text(path), given)
+
+
 def read(path: Path, data: Any, fmt: str, given: Given) -> Converted:
     """A framework config (``fmt`` is not 'lrplot') as lrplot schedules and a run."""
     if not isinstance(data, Mapping):
@@ -105,4 +120,14 @@ def command(converted: Converted) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-__all__ = ["FORMATS", "Converted", "Given", "command", "detect", "read"]
+__all__ = [
+    "FORMATS",
+    "TEXT_READERS",
+    "Converted",
+    "Given",
+    "command",
+    "detect",
+    "detect_text",
+    "read",
+    "read_text",
+]

@@ -5,8 +5,8 @@ the emitter, the linter and the framework readers only ask them:
 
 * :class:`Explain`: where ``scheduler.step()`` goes (a :class:`Stepping`) and the
   mistakes people make with it (``lrplot explain``);
-* :class:`Emit`: how ``--emit torch|hf|lightning`` writes it (a torch class, a
-  LambdaLR, a transformers equivalent, run-dependent defaults);
+* :class:`Emit`: how ``--emit torch|hf|lightning|megatron`` writes it (a torch class, a
+  LambdaLR, a transformers equivalent, run-dependent defaults, Megatron-LM's flags);
 * ``known_as``: its names in other frameworks, by :data:`FRAMEWORKS` key.
 
 The steppings that many schedules share are here; a family's own (transformers',
@@ -27,6 +27,7 @@ FRAMEWORKS = {
     "hf": "transformers lr_scheduler_type",
     "timm": "timm sched",
     "deepspeed": "DeepSpeed scheduler type",
+    "megatron": "Megatron-LM scheduler",
 }
 
 TORCH = "torch.optim.lr_scheduler"  # the library most schedules reproduce
@@ -112,6 +113,9 @@ class TorchCode:
 
 # (schedule, py) -> TorchCode; py(value) writes a value as Python source
 TorchCoder = Callable[[Any, Callable[[Any], str]], TorchCode]
+# (trace) -> the command-line flags of a framework that runs it (Megatron-LM), or
+# raises ValueError saying why it cannot
+FlagWriter = Callable[[Any], list[str]]
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ class Emit:
     * ``compose``: a composition's constructor arguments, given its children's
       variable names as a list literal.
     * ``hf_function``: a transformers function that builds it directly (plateau).
+    * ``megatron``: Megatron-LM's flags for the run (``--emit megatron``), lines of an
+      args file; raises ValueError (why) for a run Megatron cannot give.
     """
 
     torch: str = "class"
@@ -138,6 +144,7 @@ class Emit:
     hf_function: str = ""
     run_defaults: tuple[str, ...] = ()
     compose: Callable[[Mapping[str, Any], str], list[str]] | None = None
+    megatron: FlagWriter | None = None
 
 
 DEFAULT_EMIT = Emit()

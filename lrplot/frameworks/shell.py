@@ -1,0 +1,431 @@
+"""A launch script's words, read as text: a small subset of bash, never executed.
+
+:func:`commands` splits a script into its simple commands, each a list of
+:class:`Word` after bash's expansions of the script's own variables:
+
+* backslash-newline continuations, ``#`` comments, ``'...'`` and ``"..."`` quotes
+  (``\\`` escapes in double quotes), ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines
+  between commands;
+* assignments ``NAME=value``, ``NAME+=value``, ``export``/``declare``/``local``/
+  ``readonly NAME=value``, arrays ``NAME=(a b c)`` over several lines;
+* expansions ``$NAME``, ``${NAME}``, ``${NAME:-default}`` (also ``-``, ``:=``, ``=``),
+  ``${NAME[@]}``/``${NAME[*]}``, split into words where bash splits them (unquoted).
+
+What it cannot know (a variable the script does not set, ``$(...)``, backticks, ``$1``)
+makes the word *unknown*: :attr:`Word.unknown` names what it came from, and the
+reader decides whether that matters. The script of ``bash -c "..."`` is read as
+commands too. Everything else of bash (if/for, functions, here-documents) is read as
+plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from ..errors import LrplotError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
+_DECLARE = frozenset({"export", "declare", "local", "readonly", "typeset"})
+_SEPARATORS = ";&|\n()"
+
+# a variable's text: (known text, None, line) and ("", what, line) for what the script
+# does not give (line 0: not known, the line where it is used)
+Text = list[tuple[str, str | None, int]]
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a command after expansion, and the line it starts on."""
+
+    text: str
+    line: int
+    unknown: str | None = None  # what made it unknown (``$DATA``), if anything
+    alone: bool = False  # unknown and unquoted on its own: it could be several words
+
+
+# a word before expansion: its pieces, (kind, text, quoted) with kind "lit", "var"
+# (text: the ${...} inside), "unknown" (text: what it is)
+Piece = tuple[str, str, bool, int]  # ..., and the line it is on
+
+
+@dataclass
+class _Raw:
+    pieces: list[Piece]
+    line: int
+    array: list[_Raw] | None = None  # NAME=( ... ): the elements
+
+
+class _Lexer:
+    def __init__(self, text: str, where: str) -> None:
+        self.text = text
+        self.i = 0
+        self.line = 1
+        self.where = where
+
+    def error(self, message: str) -> LrplotError:
+        return LrplotError(f"{self.where}, line {self.line}: {message}")
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.text[j] if j < len(self.text) else ""
+
+    def take(self) -> str:
+        c = self.text[self.i]
+        self.i += 1
+        if c == "\n":
+            self.line += 1
+        return c
+
+    def skip_blanks(self, newlines: bool) -> None:
+        """Spaces, continuations and comments (and newlines, inside an array)."""
+        while self.i < len(self.text):
+            c = self.peek()
+            if c in " \t\r" or (newlines and c == "\n"):
+                self.take()
+            elif c == "\\" and self.peek(1) == "\n":
+                self.take()
+                self.take()
+            elif c == "#":
+                while self.i < len(self.text) and self.peek() != "\n":
+                    self.take()
+            else:
+                return
+
+    def command(self) -> list[_Raw] | None:
+        """The next simple command's raw words (None at the end of the text)."""
+        words: list[_Raw] = []
+        while True:
+            self.skip_blanks(newlines=False)
+            if self.i >= len(self.text):
+                return words if words else None
+            c = self.peek()
+            if c in _SEPARATORS:
+                self.take()
+                if words:
+                    return words
+                continue
+            if c in "<>":  # a redirection: the operator goes, its target stays a word
+                while self.peek() in "<>&":
+                    self.take()
+                continue
+            words.append(self.word())
+
+    def word(self) -> _Raw:
+        line = self.line
+        pieces: list[Piece] = []
+        start = self.i
+        while self.i < len(self.text):
+            c = self.peek()
+            if c in " \t\r" or c in _SEPARATORS or c in "<>":
+                if c == "(" and self.i > start and _ASSIGN.fullmatch(self.text[start : self.i]):
+                    self.take()
+                    return _Raw(pieces, line, self.array())
+                break
+            if c == "\\":
+                self.take()
+                if self.peek() == "\n":
+                    self.take()
+                elif self.i < len(self.text):
+                    pieces.append(self.lit(True))
+            elif c == "'":
+                self.take()
+                end = self.text.find("'", self.i)
+                if end < 0:
+                    raise self.error("a ' quote is not closed")
+                chunk, at = self.text[self.i : end], self.line
+                while self.i <= end:
+                    self.take()
+                pieces.append(("lit", chunk, True, at))
+            elif c == '"':
+                self.take()
+                self.double_quoted(pieces)
+            elif c == "$":
+                pieces.append(self.dollar(quoted=False))
+            elif c == "`":
+                self.take()
+                end = self.text.find("`", self.i)
+                if end < 0:
+                    raise self.error("a ` quote is not closed")
+                while self.i <= end:
+                    self.take()
+                pieces.append(("unknown", "`...`", False, self.line))
+            else:
+                pieces.append(self.lit(False))
+        return _Raw(pieces, line)
+
+    def double_quoted(self, pieces: list[Piece]) -> None:
+        while True:
+            if self.i >= len(self.text):
+                raise self.error('a " quote is not closed')
+            c = self.peek()
+            if c == '"':
+                self.take()
+                return
+            if c == "\\" and self.peek(1) in '$`"\\\n':
+                self.take()
+                at = self.line
+                nxt = self.take()
+                if nxt != "\n":
+                    pieces.append(("lit", nxt, True, at))
+            elif c == "$":
+                pieces.append(self.dollar(quoted=True))
+            elif c == "`":
+                self.take()
+                end = self.text.find("`", self.i)
+                if end < 0:
+                    raise self.error("a ` quote is not closed")
+                while self.i <= end:
+                    self.take()
+                pieces.append(("unknown", "`...`", True, self.line))
+            else:
+                pieces.append(self.lit(True))
+
+    def lit(self, quoted: bool) -> Piece:
+        """The next character as literal text."""
+        at = self.line
+        return ("lit", self.take(), quoted, at)
+
+    def dollar(self, quoted: bool) -> Piece:
+        at = self.line
+        self.take()  # $
+        c = self.peek()
+        if c == "{":
+            end = self.text.find("}", self.i)
+            if end < 0:
+                raise self.error("a ${ is not closed")
+            inner = self.text[self.i + 1 : end]
+            while self.i <= end:
+                self.take()
+            return ("var", inner, quoted, at)
+        if c == "(":
+            depth = 0
+            while self.i < len(self.text):
+                ch = self.take()
+                depth += ch == "("
+                depth -= ch == ")"
+                if depth == 0:
+                    break
+            return ("unknown", "$(...)", quoted, at)
+        m = _NAME.match(self.text, self.i)
+        if m:
+            while self.i < m.end():
+                self.take()
+            return ("var", m.group(), quoted, at)
+        if c and (c.isdigit() or c in "@*#?$!-"):
+            self.take()
+            return ("unknown", "$" + c, quoted, at)
+        return ("lit", "$", quoted, at)
+
+    def array(self) -> list[_Raw]:
+        items: list[_Raw] = []
+        while True:
+            self.skip_blanks(newlines=True)
+            if self.i >= len(self.text):
+                raise self.error("an array ( is not closed")
+            if self.peek() == ")":
+                self.take()
+                return items
+            items.append(self.word())
+
+
+class _Field:
+    """A word being built by expansion."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.line = 0  # where its first piece is
+        self.unknown: str | None = None
+        self.solid = False  # holds text, or quotes (a quoted "" is a word)
+        self.quoted_unknown = False
+
+    def add(self, text: str, line: int) -> None:
+        self.line = self.line or line
+        self.text += text
+        self.solid = True
+
+    def mark(self, what: str, quoted: bool, line: int) -> None:
+        self.line = self.line or line
+        self.unknown = self.unknown or what
+        self.quoted_unknown = self.quoted_unknown or quoted
+
+    @property
+    def empty(self) -> bool:
+        return not self.solid and self.unknown is None
+
+    def word(self, line: int) -> Word:
+        alone = self.unknown is not None and not self.solid and not self.quoted_unknown
+        return Word(self.text, self.line or line, self.unknown, alone)
+
+
+@dataclass
+class Array:
+    """An array variable's elements."""
+
+    items: list[Text]
+
+
+class Script:
+    """A script's variables, set as its commands are read in order. A value is text
+    (:data:`Text`: its known pieces and its unknown ones, kept apart so that the known
+    words of ``ARGS="--lr 1e-4 --data $DATA"`` stay known), or an :class:`Array`."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.variables: dict[str, Text | Array] = {}
+
+    def _lookup(self, inner: str) -> list[Text]:
+        """The value of ``${inner}``: one text, or an array's elements (``[@]``, ``[*]``)."""
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\[([@*]|\d+)\])?(?:(:?[-=])(.*))?", inner, re.S)
+        if not m:
+            return [[("", "${" + inner + "}", 0)]]
+        name, index, op, default = m.group(1), m.group(3), m.group(4), m.group(5)
+        value = self.variables.get(name)
+        empty = value is None or value == [] or (isinstance(value, Array) and not value.items)
+        if op is not None and (value is None or (op.startswith(":") and empty)):
+            pieces = _Lexer(default or "", self.where).word().pieces
+            value = self.text([(k, t, q, 0) for k, t, q, _ in pieces])  # lines: where used
+            if op.endswith("="):
+                self.variables[name] = value
+        if value is None:
+            return [[("", "$" + name, 0)]]
+        if isinstance(value, Array):
+            if index in ("@", "*"):
+                return value.items
+            k = int(index) if index else 0
+            return [value.items[k] if k < len(value.items) else []]
+        return [value]
+
+    def text(self, pieces: list[Piece]) -> Text:
+        """Pieces as one text, unsplit (an assignment's value; a default)."""
+        out: Text = []
+        for kind, text, _quoted, line in pieces:
+            if kind == "lit":
+                out.append((text, None, line))
+            elif kind == "unknown":
+                out.append(("", text, line))
+            else:
+                for n, item in enumerate(self._lookup(text)):
+                    if n:
+                        out.append((" ", None, line))
+                    out += item
+        return out
+
+    def expand(self, raw: _Raw) -> list[Word]:
+        """bash's expansion and word splitting of one raw word."""
+        fields = [_Field()]
+        for kind, text, quoted, line in raw.pieces:
+            if kind == "lit":
+                fields[-1].add(text, line)
+                continue
+            if kind == "unknown":
+                fields[-1].mark(text, quoted, line)
+                continue
+            for n, item in enumerate(self._lookup(text)):
+                if n:
+                    fields.append(_Field())  # an array's elements are words of their own
+                for chunk, unknown, at in item:
+                    at = at or line  # 0: where it is used
+                    if unknown is not None:
+                        fields[-1].mark(unknown, quoted, at)
+                    elif quoted:
+                        fields[-1].add(chunk, at)
+                    else:
+                        for part in re.split(r"(\s+)", chunk):
+                            if part.isspace():
+                                if not fields[-1].empty:
+                                    fields.append(_Field())
+                            elif part:
+                                fields[-1].add(part, at)
+                if quoted and fields[-1].unknown is None:
+                    fields[-1].solid = True  # "" is a word
+        return [f.word(raw.line) for f in fields if not f.empty]
+
+    def assign(self, raw: _Raw) -> bool:
+        """Set a variable if the raw word is an assignment (True), else False."""
+        head = ""
+        m = None
+        for kind, text, quoted, _line in raw.pieces:
+            if kind != "lit" or quoted:
+                break
+            head += text
+            m = _ASSIGN.fullmatch(head)
+            if m:
+                break
+        if m is None:
+            return False
+        name, append = m.group(1), bool(m.group(2))
+        old = self.variables.get(name)
+        if raw.array is not None:
+            items: list[Text] = []
+            for element in raw.array:
+                for w in self.expand(element):
+                    unknown = [("", w.unknown, w.line)] if w.unknown else []
+                    items.append([(w.text, None, w.line), *unknown])
+            if append and isinstance(old, Array):
+                items = old.items + items
+            self.variables[name] = Array(items)
+        else:
+            value = self.text(_drop(raw.pieces, m.end()))
+            if append and isinstance(old, list):
+                value = old + value
+            self.variables[name] = value
+        return True
+
+
+def _drop(pieces: list[Piece], count: int) -> list[Piece]:
+    """The pieces after the first ``count`` characters of literal text."""
+    out: list[Piece] = []
+    for kind, text, quoted, line in pieces:
+        if count <= 0:
+            out.append((kind, text, quoted, line))
+        elif len(text) <= count:
+            count -= len(text)
+        else:
+            out.append((kind, text[count:], quoted, line))
+            count = 0
+    return out
+
+
+def commands(text: str, where: str) -> list[list[Word]]:
+    """The script's commands other than assignments, each as its expanded words; the
+    assignments set the variables of the commands after them. The script of a
+    ``bash -c "..."`` (``srun bash -c ...``) is read as commands too."""
+    out: list[list[Word]] = []
+    _read(text, where, Script(where), out, 0)
+    return out
+
+
+def _read(text: str, where: str, script: Script, out: list[list[Word]], depth: int) -> None:
+    lexer = _Lexer(text, where)
+    while True:
+        raw = lexer.command()
+        if raw is None:
+            return
+        words = raw
+        if words and _plain(words[0]) in _DECLARE:
+            words = [w for w in words[1:] if not _plain(w).startswith("-")]
+            for w in words:
+                script.assign(w)
+            continue
+        k = 0
+        while k < len(words) and script.assign(words[k]):
+            k += 1
+        if k == len(words):
+            continue
+        expanded = [w for raw_word in words[k:] for w in script.expand(raw_word)]
+        if not expanded:
+            continue
+        out.append(expanded)
+        for before, after in pairwise(expanded):
+            if before.text == "-c" and after.unknown is None and depth < 3:
+                _read(after.text, where, script, out, depth + 1)
+
+
+def _plain(raw: _Raw) -> str:
+    """A raw word's literal text, if it is only literal text."""
+    if all(piece[0] == "lit" for piece in raw.pieces):
+        return "".join(piece[1] for piece in raw.pieces)
+    return ""
