@@ -8,7 +8,9 @@ and returns the schedules with the run they describe. One module per framework:
 * :mod:`.timm`: timm's train.py config -> ``timm-cosine``/``timm-tanh`` and torch's;
 * :mod:`.lightning`: a Lightning ``lr_scheduler`` config -> its torch schedule;
 * :mod:`.mmengine`: mmengine's ``param_scheduler`` list -> one, ``chained`` or
-  ``sequential``.
+  ``sequential``;
+* :mod:`.torchtune`: a torchtune recipe config (``_component_`` tables) -> its scheduler;
+* :mod:`.axolotl`: an axolotl config -> the schedule its trainer builds.
 
 Nothing in a config is executed: no eval, no import of a class path. A value that
 looks like Python is text, and is rejected like any other unknown value.
@@ -23,11 +25,20 @@ from pathlib import Path
 from typing import Any
 
 from ..params import LrplotError, format_value
-from . import hf, lightning, mmengine, timm
+from . import axolotl, hf, lightning, mmengine, timm, torchtune
 from .common import Config, Converted, Given
 
-FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine")
-READERS = {"hf": hf, "timm": timm, "lightning": lightning, "mmengine": mmengine}
+FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine", "torchtune", "axolotl")
+READERS = {
+    "hf": hf,
+    "timm": timm,
+    "lightning": lightning,
+    "mmengine": mmengine,
+    "torchtune": torchtune,
+    "axolotl": axolotl,
+}
+# formats told by a mark only they have (their keys overlap the others'): checked first
+OWNERS = (("torchtune", torchtune), ("axolotl", axolotl))
 LRPLOT_SIGNS = frozenset({"schedule", "schedules"})
 
 
@@ -35,6 +46,9 @@ def detect(path: Path, data: Any) -> str:
     """The format whose keys the config has; an error when none or several match."""
     if not isinstance(data, Mapping):
         raise LrplotError(f"{path}: the top level must be a table of keys")
+    owned = [name for name, reader in OWNERS if reader.owns(data)]
+    if len(owned) == 1:
+        return owned[0]
     keys = {str(k) for k in data}
     found = [
         name
@@ -57,7 +71,8 @@ def detect(path: Path, data: Any) -> str:
         raise LrplotError(
             f"{path}: cannot tell which framework wrote it (its keys: {shown or 'none'}); "
             f"lrplot knows schedule(s) (lrplot), lr_scheduler_type/learning_rate (hf), sched "
-            f"(timm), lr_scheduler (lightning), param_scheduler (mmengine): pass {choices}"
+            f"(timm), lr_scheduler (lightning), param_scheduler (mmengine), _component_ tables "
+            f"(torchtune), micro_batch_size/base_model (axolotl): pass {choices}"
         )
     raise LrplotError(
         f"{path}: its keys fit {' and '.join(found)}: pass {choices} to say which it is"

@@ -26,6 +26,8 @@ FRAMEWORKS = {
     "mmengine": "mmengine type",
     "hf": "transformers lr_scheduler_type",
     "timm": "timm sched",
+    "torchtune": "torchtune lr_scheduler _component_",
+    "axolotl": "axolotl lr_scheduler",
 }
 
 TORCH = "torch.optim.lr_scheduler"  # the library most schedules reproduce
