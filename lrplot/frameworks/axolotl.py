@@ -155,7 +155,10 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
             raise cfg.error("dataset_size", "give the dataset size or --steps-per-epoch, not both")
         per = given.steps_per_epoch
         counted = math.floor(per * epochs)
-        how = f"total_num_steps = floor({per:,} steps/epoch x {epochs:g} epochs) = {counted:,}"
+        how = (
+            f"total_num_steps = floor({per:,} steps/epoch x {epochs:g} {_epochs(epochs)}) "
+            f"= {counted:,}"
+        )
         if packing and cfg.value("dataloader_drop_last", BOOL, False):
             counted -= math.ceil(epochs)
             how += f" - {math.ceil(epochs)} (dataloader_drop_last) = {counted:,}"
@@ -173,7 +176,7 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
         if devices > 1:
             parts += f" x {devices} devices"
         notes.append(
-            f"total_num_steps = ceil({size:,} samples x {epochs:g} epochs / batch {batch:,} "
+            f"total_num_steps = ceil({size:,} samples x {epochs:g} {_epochs(epochs)} / batch {batch:,} "
             f"({parts})) = {counted:,}"
         )
     elif max_steps is None:
@@ -195,6 +198,10 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
     elif counted < max_steps:
         notes.append(f"max_steps {max_steps:,} still runs {max_steps:,} steps (HF's max_steps)")
     return min(counted, max_steps), max_steps
+
+
+def _epochs(epochs: float) -> str:
+    return "epoch" if epochs == 1 else "epochs"
 
 
 def _warmup(cfg: Config, counted: int | None, steps: int, notes: list[str]) -> int:
@@ -241,6 +248,8 @@ def _schedule(cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes:
     if kwargs:
         notes.append(f"lr_scheduler_kwargs ignored: axolotl's {kind} schedule takes none")
     if kind == "rex":
+        if min_lr and ratio is not None:
+            notes.append(f"min_lr = {lr:g} x cosine_min_lr_ratio {ratio:g}")
         values = {
             "max_lr": lr,
             "min_lr": lr * ratio if min_lr and ratio is not None else 0,
@@ -272,7 +281,9 @@ def _own(name: str) -> ScheduleDef:
     return found
 
 
-def _transformers(cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes: list[str]) -> Any:
+def _transformers(
+    cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes: list[str]
+) -> Any:
     """HF Trainer.create_scheduler: get_scheduler(kind, warmup, steps, lr_scheduler_kwargs)."""
     definition = hf.types()[kind]
     own = {p.name for p in definition.params}

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..schedules import ScheduleDef, known_names
+from . import hf
 from .common import FLOAT, INT, TEXT, Config, Converted, Given, build, settings
 
 NAME = "torchtune recipe"
@@ -106,8 +107,9 @@ def resolve(cfg: Config, root: Mapping[str, Any], name: str) -> Any:
 
 def _resolved(cfg: Config, root: Mapping[str, Any], names: Any = None) -> Config:
     """The table with the references of its keys ``names`` (default: all) followed."""
-    data = {k: resolve(cfg, root, k) if names is None or k in names else v
-            for k, v in cfg.data.items()}  # fmt: skip
+    data = {
+        k: resolve(cfg, root, k) if names is None or k in names else v for k, v in cfg.data.items()
+    }
     return Config(cfg.path, data, cfg.prefix)
 
 
@@ -194,7 +196,7 @@ def _schedule(top: Config, root: Mapping[str, Any], total: int, notes: list[str]
     section = top.table("lr_scheduler", None)
     if section is None:
         notes.append("no lr_scheduler: the LR stays constant (the full fine-tune recipes)")
-        return build("get_constant_schedule", {}, top, "lr_scheduler")
+        return build(hf.types()["constant"], {}, top, "lr_scheduler")
     section = _resolved(section, root)
     known = components()
     path = section.value("_component_", TEXT)

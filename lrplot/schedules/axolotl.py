@@ -34,7 +34,9 @@ from .hf import HF_STEPPING, _zero_start, training_steps, warmup_longer
 LISTING = 32  # after transformers' own (lrplot.schedules)
 
 LIBRARY = "axolotl.utils.schedulers"
-_NO_TORCH = "axolotl's {torch_class} (axolotl.utils.schedulers), not a torch.optim.lr_scheduler class"
+_NO_TORCH = (
+    "axolotl's {torch_class} (axolotl.utils.schedulers), not a torch.optim.lr_scheduler class"
+)
 
 
 def _warmup() -> Param:
