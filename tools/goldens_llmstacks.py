@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import math
 import sys
 import types
@@ -428,7 +427,7 @@ def axolotl_run(
     accumulate = cfg.get("gradient_accumulation_steps") or 1
     batch = micro * accumulate * (world if world != 1 else 1)
     epochs = float(cfg.get("num_epochs", 1.0))
-    total = int(math.ceil(size * epochs / batch))
+    total = math.ceil(size * epochs / batch)
     if cfg.get("max_steps"):
         total = min(total, cfg["max_steps"])
     if cfg.get("warmup_steps") is not None:

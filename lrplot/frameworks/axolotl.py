@@ -90,6 +90,8 @@ max_grad_norm seed
 FIELDS = frozenset({*READ, *_OTHER.split()})
 
 ALTERNATES = ("one_cycle", "rex")
+# axolotl's own words a config compares against (its lr_scheduler values)
+WORDS = frozenset({*ALTERNATES, *hf.WORDS})
 
 
 def owns(data: Mapping[str, Any]) -> bool:
@@ -176,8 +178,8 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
         if devices > 1:
             parts += f" x {devices} devices"
         notes.append(
-            f"total_num_steps = ceil({size:,} samples x {epochs:g} {_epochs(epochs)} / batch {batch:,} "
-            f"({parts})) = {counted:,}"
+            f"total_num_steps = ceil({size:,} samples x {epochs:g} {_epochs(epochs)} / "
+            f"batch {batch:,} ({parts})) = {counted:,}"
         )
     elif max_steps is None:
         raise cfg.error(
