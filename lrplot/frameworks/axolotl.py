@@ -53,6 +53,12 @@ SIGNS = frozenset(
         "cosine_constant_lr_ratio",
         "lr_quadratic_warmup",
         "sample_packing",
+        "num_epochs",
+        "lr_div_factor",
+        "adapter",
+        "lora_r",
+        "load_in_8bit",
+        "load_in_4bit",
     }
 )
 READ = (

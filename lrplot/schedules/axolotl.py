@@ -28,7 +28,7 @@ else:
 
 from ..params import FLOAT, INT, REQUIRED, Param, ParamError
 from .base import schedule
-from .declare import Emit, Explain
+from .declare import Emit, Explain, HfForm
 from .hf import HF_STEPPING, _zero_start, training_steps, warmup_longer
 
 LISTING = 32  # after transformers' own (lrplot.schedules)
@@ -101,6 +101,19 @@ _TRAINING_TEXT = (
 )
 
 
+def _min_lr_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
+    """transformers' cosine_with_min_lr (num_cycles 0.5, min_lr_rate = min_lr_ratio) is the
+    same lambda: pi * 0.5 * 2.0 is pi exactly, and max(0, .) never bites (emit checks it)."""
+    if w:
+        return None
+    values = {
+        "num_warmup_steps": p["num_warmup_steps"],
+        "num_training_steps": _training(p, count),
+        "min_lr_rate": p["min_lr_ratio"],
+    }
+    return HfForm("cosine_with_min_lr", values)
+
+
 @schedule(
     "axolotl-cosine-min-lr",
     "get_cosine_schedule_with_min_lr",
@@ -131,7 +144,9 @@ _TRAINING_TEXT = (
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"axolotl": "cosine + cosine_min_lr_ratio"},
-    emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
+    emit=Emit(
+        torch="", no_torch=_NO_TORCH, hf=_min_lr_as_hf, run_defaults=("num_training_steps",)
+    ),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t, r = p["num_warmup_steps"], _training(p, count), p["min_lr_ratio"]
