@@ -244,3 +244,32 @@ def test_rex_starts_at_its_step_one():
     lr = lookup("axolotl-rex").build({"num_warmup_steps": 4}).lr(10, 0.1)
     assert lr[:4].tolist() == [0.1 * k / 4 for k in (1, 2, 3, 4)]
     assert lr[-1] == 0.0 and lr[4] < 0.1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["axolotl-cosine-min-lr", "--num-training-steps", "200", "--min-lr-ratio", "0.1"],
+         ["axolotl-cosine-min-lr never reaches lr * min_lr_ratio (0.01): num_training_steps 200",
+          "set --num-training-steps 100"]),
+        (["axolotl-cosine-quadratic", "--num-training-steps", "50"],
+         ["ends its decay at step 50 of 100, then the LR rises again"]),
+        (["axolotl-rex", "--total-steps", "150", "--min-lr", "0.01"],
+         ["axolotl-rex never reaches min_lr (0.01)", "set --total-steps 100"]),
+        (["axolotl-cosine-constant", "--num-warmup-steps", "200", "--constant-lr-ratio", "0.5",
+          "--min-lr-ratio", "0.1"],
+         ["(axolotl's warmup starts at 0)", "never gets past the warmup"]),
+    ],
+)  # fmt: skip
+def test_check_rules(cli, args, fragments):
+    result = cli("check", *args, "--epochs", "100")
+    assert result.exit_code == 1, result.output
+    for fragment in fragments:
+        assert fragment in result.stdout, result.stdout
+
+
+def test_warmup_steps_zero_wins_over_the_ratio(cli):
+    name = _write(cli, "ax.yaml", AX + "warmup_steps: 0\nwarmup_ratio: 0.1\n")
+    out = cli.ok("run", name, "--dataset-size", "1000", "-q").stderr
+    assert "warmup_ratio ignored: warmup_steps 0 is set (axolotl)" in out
+    assert "hf-cosine:num_training_steps=500 " in out  # no warmup

@@ -220,6 +220,8 @@ def _warmup(cfg: Config, counted: int | None, steps: int, notes: list[str]) -> i
         raise cfg.error("warmup_ratio", "warmup_steps and warmup_ratio are mutually exclusive")
     if given_steps is not None:
         warmup = given_steps
+        if ratio:
+            notes.append(f"warmup_ratio ignored: warmup_steps {given_steps} is set (axolotl)")
     elif ratio is not None:
         assert counted is not None
         warmup = max(int(ratio * counted), 0)

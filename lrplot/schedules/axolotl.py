@@ -29,7 +29,11 @@ else:
 from ..params import FLOAT, INT, REQUIRED, Param, ParamError
 from .base import schedule
 from .declare import Emit, Explain, HfForm
-from .hf import HF_STEPPING, _zero_start, training_steps, warmup_longer
+from .hf import HF_STEPPING, warmup_longer
+from .rules import Finding, Part, num
+
+if TYPE_CHECKING:
+    from ..engine import RunSettings, Trace
 
 LISTING = 32  # after transformers' own (lrplot.schedules)
 
@@ -91,6 +95,54 @@ def _progress(n: np.ndarray, w: int, t: int) -> np.ndarray:
     return (n - w) / float(max(1, t - w))
 
 
+# --- check rules (lrplot check) and the zero start ------------------------------------------
+
+
+def _floor(part: Part, base_lr: float) -> str:
+    p = part.values
+    if "min_lr_ratio" in p:
+        return f"lr * min_lr_ratio ({num(base_lr * p['min_lr_ratio'])})"
+    if "min_lr" in p:
+        return f"min_lr ({num(p['min_lr'])})"
+    return "0"
+
+
+def run_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """num_training_steps (total_steps for rex) not matching the run."""
+    name = part.schedule.definition.run_length[0]
+    t, n = part.values[name], part.length
+    if t is None or t == n:
+        return []
+    lr = part.lr(trace)
+    fix = f"set {part.option(name, n)} (or leave it out)"
+    if t > n:
+        message = (
+            f"{part.subject} never reaches {_floor(part, settings.lr)}: {name} {t} is longer "
+            f"than {part.span} and the LR ends at {num(lr[-1])}: {fix}"
+        )
+    else:
+        rest = lr[t:]
+        if rest.size > 1 and rest.max() > rest[0]:
+            then = "then the LR rises again"
+        else:
+            then = f"the LR then stays at {num(rest[0])} for the last {n - t} steps"
+        message = (
+            f"{part.subject} ends its decay at step {part.start + t} of {part.total}, {then}: {fix}"
+        )
+    return [Finding("training-steps", message, name)]
+
+
+def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:
+    """axolotl's cosine warmups (transformers' copies) start at LR 0."""
+    w = p.get("num_warmup_steps")
+    if not w:
+        return None
+    return (
+        "axolotl's warmup starts at 0",
+        "harmless in a long run (axolotl's warmup has no start value to set)",
+    )
+
+
 _MIN_RATIO = (
     "min_lr_ratio is a fraction of lr (axolotl: cosine_min_lr_ratio), not an LR; "
     "cosine_min_lr_ratio 0 is not this schedule: axolotl then builds transformers' cosine."
@@ -140,13 +192,11 @@ def _min_lr_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
             "cosine_min_lr_ratio > 0 and no cosine_constant_lr_ratio.",
         ),
     ),
-    lint=(warmup_longer, training_steps),
+    lint=(warmup_longer, run_length),
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"axolotl": "cosine + cosine_min_lr_ratio"},
-    emit=Emit(
-        torch="", no_torch=_NO_TORCH, hf=_min_lr_as_hf, run_defaults=("num_training_steps",)
-    ),
+    emit=Emit(torch="", no_torch=_NO_TORCH, hf=_min_lr_as_hf, run_defaults=("num_training_steps",)),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     w, t, r = p["num_warmup_steps"], _training(p, count), p["min_lr_ratio"]
@@ -192,7 +242,7 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
             "and cosine_constant_lr_ratio > 0 (Gupta et al. 2023, continual pre-training).",
         ),
     ),
-    lint=(warmup_longer,),
+    lint=(warmup_longer,),  # past its num_training_steps it only holds its floor
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"axolotl": "cosine + cosine_min_lr_ratio + cosine_constant_lr_ratio"},
@@ -233,7 +283,7 @@ def _cosine_constant(count: int, base_lr: float, p: Mapping[str, Any], metric: A
             "wins over cosine_min_lr_ratio).",
         ),
     ),
-    lint=(warmup_longer, training_steps),
+    lint=(warmup_longer, run_length),
     run_length=("num_training_steps",),
     zero_start=_zero_start,
     known_as={"axolotl": "cosine + lr_quadratic_warmup"},
@@ -308,6 +358,7 @@ def _check_rex(values: Mapping[str, Any]) -> None:
         ),
         notes=("axolotl builds it for lr_scheduler: rex.",),
     ),
+    lint=(run_length,),
     run_length=("total_steps",),
     known_as={"axolotl": "rex"},
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("total_steps",)),
