@@ -63,7 +63,7 @@ def test_config_goldens_cover_both_stacks_and_the_samples():
         "sample_configs/torchtune_lora.yaml",
         "sample_configs/axolotl.yaml",
     }
-    assert Counter(s["stack"] for s in specs) == {"torchtune": 4, "axolotl": 7}
+    assert Counter(s["stack"] for s in specs) == {"torchtune": 6, "axolotl": 7}
 
 
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=[p.stem for p in CONFIG_FILES])
@@ -143,9 +143,14 @@ TT = (
          "packing, if packed): pass --dataset-size (or --steps-per-epoch)"),
         (TT + "lr_scheduler: {_component_: torch.optim.lr_scheduler.StepLR}\n",
          ["--dataset-size", "100"],
-         "tt.yaml: lr_scheduler._component_: unknown scheduler 'torch.optim.lr_scheduler.StepLR' "
-         "(lrplot knows: torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup, "
-         "torchtune.training.get_cosine_schedule_with_warmup)"),
+         "tt.yaml: lr_scheduler._component_: unknown scheduler 'torch.optim.lr_scheduler.StepLR': "
+         "the recipe calls it with num_training_steps= and last_epoch=, and lrplot knows: "
+         "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup, "
+         "torchtune.training.get_cosine_schedule_with_warmup, and transformers[.optimization]."
+         "get_linear_schedule_with_warmup, get_cosine_schedule_with_warmup, "
+         "get_cosine_with_hard_restarts_schedule_with_warmup, "
+         "get_polynomial_decay_schedule_with_warmup, get_cosine_with_min_lr_schedule_with_warmup, "
+         "get_cosine_with_min_lr_schedule_with_warmup_lr_rate, get_wsd_schedule"),
         (TT + "lr_scheduler: {_component_: torchtune.training.get_cosine_schedule_with_warmup}\n",
          ["--dataset-size", "100"],
          "tt.yaml: lr_scheduler.num_warmup_steps: missing: torchtune's scheduler needs it"),

@@ -62,6 +62,12 @@ CONFIGS: dict[str, tuple[str, str, list[str]]] = {
         ["--dataset-size", "1001", "--devices", "2"],
     ),
     "tt_full_no_scheduler": ("torchtune", "tests/golden/llmstacks/tt_full_no_scheduler.yaml", []),
+    "tt_transformers_wsd": ("torchtune", "tests/golden/llmstacks/tt_transformers_wsd.yaml", []),
+    "tt_transformers_linear": (
+        "torchtune",
+        "tests/golden/llmstacks/tt_transformers_linear.yaml",
+        [],
+    ),
     "axolotl": ("axolotl", "sample_configs/axolotl.yaml", []),
     "ax_rex": ("axolotl", "tests/golden/llmstacks/ax_rex.yaml", ["--dataset-size", "999"]),
     "ax_one_cycle": ("axolotl", "tests/golden/llmstacks/ax_one_cycle.yaml", []),
@@ -385,9 +391,8 @@ def torchtune_run(
     sched = None
     if cfg.get("lr_scheduler") is not None:
         kwargs = {k: v for k, v in cfg.lr_scheduler.items() if k != "_component_"}
-        component = cfg.lr_scheduler._component_.rsplit(".", 1)[-1]
         kwargs.update(num_training_steps=total, last_epoch=-1)
-        sched = getattr(tt, component)(opt, **kwargs)
+        sched = component(cfg.lr_scheduler._component_, tt)(opt, **kwargs)
     lrs: list[float] = []
     for _epoch in range(int(cfg.epochs)):
         for idx in range(len(loader)):
@@ -502,6 +507,15 @@ def axolotl_run(
         sched.step()
     about = {"axolotl": "0.21.0", "total_num_steps": total, "max_steps": n, "warmup": w}
     return about, {"lr": lrs}
+
+
+def component(path: str, tt: types.ModuleType) -> Any:
+    """config.instantiate's _get_component_from_path: torchtune's scheduler from the file
+    loaded alone, anything else (transformers') imported."""
+    module, name = path.rsplit(".", 1)
+    if module.startswith("torchtune."):
+        return getattr(tt, name)
+    return getattr(importlib.import_module(module), name)
 
 
 def _arg(args: list[str], name: str, default: Any) -> Any:

@@ -13,7 +13,8 @@ What the recipes do (torchtune 0.6.1: ``recipes/lora_finetune_single_device.py``
   batches of an epoch that fill no accumulation window make no optimizer step),
   capped at ``max_steps_per_epoch`` when it is set and smaller (the loop breaks there);
 * ``lr_scheduler`` is built with ``num_training_steps = epochs * steps_per_epoch`` and
-  ``last_epoch = -1`` (a fresh run; these keyword arguments win over the config's),
+  ``last_epoch = -1`` (a fresh run; these keyword arguments win over the config's):
+  torchtune's cosine, or a transformers function that takes them,
   and stepped after every ``optimizer.step()``; without ``lr_scheduler`` the full
   fine-tune recipes keep the LR constant.
 
@@ -29,7 +30,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..schedules import ScheduleDef, known_names
+from ..params import ParamError
+from ..schedules import REGISTRY, ScheduleDef, known_names
 from . import hf
 from .common import FLOAT, INT, TEXT, Config, Converted, Given, build, settings
 
@@ -74,10 +76,24 @@ def owns(data: Mapping[str, Any]) -> bool:
 
 
 def components() -> dict[str, ScheduleDef]:
-    """The ``lr_scheduler._component_`` paths lrplot knows, and their schedules."""
+    """The ``lr_scheduler._component_`` paths lrplot knows, and their schedules: torchtune's
+    own (the declarations' ``known_as["torchtune"]``) and transformers' functions that take
+    the ``num_training_steps`` and ``last_epoch`` the recipe passes."""
     known = dict(known_names("torchtune"))
     known.update({alias: known[target] for alias, target in ALIASES.items() if target in known})
+    for d in REGISTRY.values():
+        takes = {p.name for p in d.params}
+        if d.library == "transformers" and "num_training_steps" in takes:
+            for module in ("transformers", "transformers.optimization"):
+                known.setdefault(f"{module}.{d.torch_class}", d)
     return known
+
+
+def _listed(known: Mapping[str, ScheduleDef]) -> str:
+    """The known components, transformers' functions once each (under either module)."""
+    own = [k for k in known if not k.startswith("transformers.")]
+    functions = [k.rsplit(".", 1)[1] for k in known if k.startswith("transformers.optimization.")]
+    return ", ".join(own) + ", and transformers[.optimization]." + ", ".join(functions)
 
 
 def resolve(cfg: Config, root: Mapping[str, Any], name: str) -> Any:
@@ -177,8 +193,13 @@ def _steps_per_epoch(top: Config, given: Given, notes: list[str]) -> int:
         steps = batches // accumulate
         if accumulate > 1:
             how += f", // accumulate {accumulate} = {steps:,} steps/epoch"
-            if batches % accumulate:
-                how += f" (the last {batches % accumulate} batches make no step)"
+            left = batches % accumulate
+            if left:
+                how += (
+                    " (the last batch makes no step)"
+                    if left == 1
+                    else (f" (the last {left} batches make no step)")
+                )
     if cap is not None and cap < steps:
         how += f", max_steps_per_epoch {cap:,}"
         steps = cap
@@ -204,7 +225,8 @@ def _schedule(top: Config, root: Mapping[str, Any], total: int, notes: list[str]
     if definition is None:
         raise section.error(
             "_component_",
-            f"unknown scheduler {path!r} (lrplot knows: {', '.join(known)})",
+            f"unknown scheduler {path!r}: the recipe calls it with num_training_steps= and "
+            f"last_epoch=, and lrplot knows: {_listed(known)}",
         )
     own = {p.name: p for p in definition.params}
     values: dict[str, Any] = {"num_training_steps": total}
@@ -219,7 +241,11 @@ def _schedule(top: Config, root: Mapping[str, Any], total: int, notes: list[str]
             takes = ", ".join(k for k in own if k not in passed)
             function = path.rsplit(".", 1)[-1]
             raise section.error(key, f"{function} takes no argument {key!r} (it takes: {takes})")
-        values[key] = section.value(key, own[key].kind)
+        try:
+            values[key] = own[key].parse(section.data[key])
+        except ParamError as err:
+            message = str(err).removeprefix(f"{key} ")
+            raise section.error(key, message) from None
     if "num_warmup_steps" in own and "num_warmup_steps" not in values:
         raise section.error("num_warmup_steps", "missing: torchtune's scheduler needs it")
     return build(definition, values, section, "_component_")
