@@ -108,7 +108,7 @@ def test_axolotl_sample_header(cli):
         "accumulate 4)) = 750",
         "#   warmup_steps = int(0.05 x 750) = 37",
         "lrplot compare axolotl-cosine-min-lr:num_warmup_steps=37,num_training_steps=750,"
-        "min_lr_ratio=0.1 --lr 0.0002 --epochs 1 --steps-per-epoch 750 --interval step",
+        "min_lr_ratio=0.1 --lr 0.0002 --epochs 3 --steps-per-epoch 250 --interval step",
     ]
 
 

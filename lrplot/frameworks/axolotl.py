@@ -121,8 +121,29 @@ def convert(cfg: Config, given: Given) -> Converted:
     counted, steps = _steps(cfg, given, notes)
     warmup = _warmup(cfg, counted, steps, notes)
     schedule = _schedule(cfg, kind, lr, warmup, steps, notes)
-    run = settings(cfg, lr, 1, steps, "step")
+    epochs, per_epoch = _shown(cfg, given, steps)
+    run = settings(cfg, lr, epochs, per_epoch, "step")
     return Converted(NAME, [schedule], run, notes=notes)
+
+
+def _shown(cfg: Config, given: Given, steps: int) -> tuple[int, int]:
+    """(epochs, steps per epoch) to show the run as: transformers' epochs of
+    ``ceil(batches / gradient_accumulation_steps)`` optimizer steps when the run is a
+    whole number of them, else one run of ``steps``."""
+    epochs = cfg.value("num_epochs", FLOAT, 1.0) if given.epochs is None else given.epochs
+    per = given.steps_per_epoch
+    if per is None:
+        size = given.plan.get("dataset_size") or cfg.value("dataset_size", INT, None)
+        if size is None or cfg.value("sample_packing", BOOL, False):
+            return 1, steps
+        micro, accumulate, _ = _batch(cfg, given, [])
+        shard = micro * (given.plan.get("devices") or 1)
+        drop = cfg.value("dataloader_drop_last", BOOL, False)
+        batches = size // shard if drop else -(-size // shard)
+        per = max(-(-batches // accumulate), 1)
+    if epochs == int(epochs) and steps == int(epochs) * per:
+        return int(epochs), per
+    return 1, steps
 
 
 def _batch(cfg: Config, given: Given, notes: list[str]) -> tuple[int, int, int]:
