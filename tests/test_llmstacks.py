@@ -166,6 +166,9 @@ TT = (
               "num_warmup_steps: '${warm}'}\n", ["--dataset-size", "100"],
          "tt.yaml: lr_scheduler.num_warmup_steps: refers to ${warm}, which the config does "
          "not have"),
+        (TT, ["--dataset-size", "100", "--no-drop-last"],
+         "tt.yaml: batch_size: torchtune's DataLoader always drops the last partial batch "
+         "(drop_last=True): leave out --no-drop-last"),
         (TT, ["--dataset-size", "7"],
          "tt.yaml: batch_size: an epoch has no optimizer step (fewer batches than "
          "gradient_accumulation_steps): torchtune's scheduler would get num_training_steps 0"),

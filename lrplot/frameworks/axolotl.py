@@ -139,6 +139,8 @@ def _shown(cfg: Config, given: Given, steps: int) -> tuple[int, int]:
         micro, accumulate, _ = _batch(cfg, given, [])
         shard = micro * (given.plan.get("devices") or 1)
         drop = cfg.value("dataloader_drop_last", BOOL, False)
+        if given.plan.get("drop_last") is not None:
+            drop = given.plan["drop_last"]
         batches = size // shard if drop else -(-size // shard)
         per = max(-(-batches // accumulate), 1)
     if epochs == int(epochs) and steps == int(epochs) * per:

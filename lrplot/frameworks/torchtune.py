@@ -175,7 +175,9 @@ def _steps_per_epoch(top: Config, given: Given, notes: list[str]) -> int:
             )
         if given.plan.get("drop_last") is False:
             raise top.error(
-                "batch_size", "torchtune's DataLoader always drops the last partial batch"
+                "batch_size",
+                "torchtune's DataLoader always drops the last partial batch (drop_last=True): "
+                "leave out --no-drop-last",
             )
         batch = top.value("batch_size", INT, low=1)
         if given.plan.get("batch_size") is not None:
