@@ -63,7 +63,7 @@ def test_config_goldens_cover_both_stacks_and_the_samples():
         "sample_configs/torchtune_lora.yaml",
         "sample_configs/axolotl.yaml",
     }
-    assert Counter(s["stack"] for s in specs) == {"torchtune": 6, "axolotl": 7}
+    assert Counter(s["stack"] for s in specs) == {"torchtune": 6, "axolotl": 8}
 
 
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=[p.stem for p in CONFIG_FILES])
@@ -200,6 +200,11 @@ AX = "base_model: m\nmicro_batch_size: 2\nnum_epochs: 1\nlearning_rate: 1e-4\n"
         (AX + "lr_scheduler: linear\nlr_scheduler_kwargs: {power: 2}\n", ["--dataset-size", "100"],
          "ax.yaml: lr_scheduler_kwargs.power: transformers' linear takes no argument 'power' "
          "(it takes none)"),
+        (AX + "lr_scheduler: polynomial\nlr_scheduler_kwargs: {lr_end: 1e-6}\n",
+         ["--dataset-size", "100"],
+         "ax.yaml: lr_scheduler_kwargs.lr_end: '1e-6' is text, not a number, to YAML (1e-6 "
+         "needs a dot: 1.0e-6), and axolotl passes it on as text: the scheduler fails; write "
+         "it with a dot"),
         (AX + "lr_scheduler: rex\nwarmup_steps: 80\n", ["--dataset-size", "100"],
          "num_warmup_steps (80) must not exceed total_steps (50): RexLR raises"),
     ],
@@ -274,6 +279,12 @@ def test_check_rules(cli, args, fragments):
     assert result.exit_code == 1, result.output
     for fragment in fragments:
         assert fragment in result.stdout, result.stdout
+
+
+def test_own_schedulers_take_no_kwargs(cli):
+    text = AX + "lr_scheduler: rex\nlr_scheduler_kwargs: {gamma: 0.5}\n"
+    out = cli.ok("run", _write(cli, "ax.yaml", text), "--dataset-size", "1000", "-q").stderr
+    assert "lr_scheduler_kwargs ignored: axolotl's RexLR takes none" in out
 
 
 def test_warmup_steps_zero_wins_over_the_ratio(cli):

@@ -69,6 +69,11 @@ CONFIGS: dict[str, tuple[str, str, list[str]]] = {
         [],
     ),
     "axolotl": ("axolotl", "sample_configs/axolotl.yaml", []),
+    "ax_batch_size": (
+        "axolotl",
+        "tests/golden/llmstacks/ax_batch_size.yaml",
+        ["--dataset-size", "1000", "--devices", "2"],
+    ),
     "ax_rex": ("axolotl", "tests/golden/llmstacks/ax_rex.yaml", ["--dataset-size", "999"]),
     "ax_one_cycle": ("axolotl", "tests/golden/llmstacks/ax_one_cycle.yaml", []),
     "ax_constant": ("axolotl", "tests/golden/llmstacks/ax_constant.yaml", []),
@@ -412,7 +417,9 @@ def axolotl_run(
 ) -> tuple[dict[str, Any], Columns]:
     """axolotl 0.21.0's trainer, replayed (sample packing off):
 
-    normalize_config:  batch_size = micro_batch_size * gradient_accumulation_steps
+    schema:            micro_batch_size and gradient_accumulation_steps default to 1
+    normalize_config:  gradient_accumulation_steps = it or batch_size // micro_batch_size
+                       batch_size = batch_size or micro_batch_size * gradient_accumulation_steps
                        (* world size when it is not 1)
     calculate_total_num_steps: ceil(len(train_dataset) * num_epochs / batch_size)
     utils/data/sft.py: total_num_steps = min(that, max_steps) if max_steps else that
@@ -428,9 +435,12 @@ def axolotl_run(
     cfg = yaml.safe_load(path.read_text())
     size = int(_arg(args, "--dataset-size", cfg.get("dataset_size")))
     world = int(_arg(args, "--devices", 1))
-    micro = cfg.get("micro_batch_size") or 1
-    accumulate = cfg.get("gradient_accumulation_steps") or 1
-    batch = micro * accumulate * (world if world != 1 else 1)
+    micro = cfg.get("micro_batch_size", 1)  # the schema's defaults: 1 and 1
+    accumulate = cfg.get("gradient_accumulation_steps", 1)
+    accumulate = accumulate or (cfg["batch_size"] // micro)  # normalize_config
+    batch = cfg.get("batch_size") or micro * accumulate
+    if world != 1:  # ddp is on by default with more than one process
+        batch = batch * world
     epochs = float(cfg.get("num_epochs", 1.0))
     total = math.ceil(size * epochs / batch)
     if cfg.get("max_steps"):

@@ -136,7 +136,7 @@ def _shown(cfg: Config, given: Given, steps: int) -> tuple[int, int]:
         size = given.plan.get("dataset_size") or cfg.value("dataset_size", INT, None)
         if size is None or cfg.value("sample_packing", BOOL, False):
             return 1, steps
-        micro, accumulate, _ = _batch(cfg, given, [])
+        micro, accumulate = _batch(cfg, given)[:2]
         shard = micro * (given.plan.get("devices") or 1)
         drop = cfg.value("dataloader_drop_last", BOOL, False)
         if given.plan.get("drop_last") is not None:
@@ -148,9 +148,12 @@ def _shown(cfg: Config, given: Given, steps: int) -> tuple[int, int]:
     return 1, steps
 
 
-def _batch(cfg: Config, given: Given, notes: list[str]) -> tuple[int, int, int]:
-    """(micro_batch_size, gradient_accumulation_steps, batch_size) as normalize_config
-    derives them."""
+def _batch(cfg: Config, given: Given) -> tuple[int, int, int, str]:
+    """(micro_batch_size, gradient_accumulation_steps, batch_size, how) as axolotl's
+    schema and normalize_config leave them. gradient_accumulation_steps defaults to 1 in
+    the schema, so normalize_config's ``gradient_accumulation_steps or batch_size //
+    micro_batch_size`` keeps 1 when only batch_size is given; batch_size then counts
+    the steps as it is."""
     micro = cfg.value("micro_batch_size", INT, 1, low=1)
     if given.plan.get("batch_size") is not None:
         micro = given.plan["batch_size"]
@@ -162,13 +165,16 @@ def _batch(cfg: Config, given: Given, notes: list[str]) -> tuple[int, int, int]:
         raise cfg.error(
             "batch_size", "set only one of gradient_accumulation_steps or batch_size (axolotl)"
         )
-    if accumulate is None:
-        accumulate = total // micro if total is not None else 1
-    batch = total if total is not None else micro * accumulate
+    if total is not None:
+        batch, how = total, f"batch_size {total}"
+    else:
+        batch = micro * (accumulate or 1)
+        how = f"micro_batch_size {micro} x accumulate {accumulate or 1}"
     devices = given.plan.get("devices") or 1
     if devices > 1:
         batch *= devices
-    return micro, accumulate, batch
+        how += f" x {devices} devices"
+    return micro, accumulate or 1, batch, how
 
 
 def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int]:
@@ -179,7 +185,7 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
     max_steps = cfg.value("max_steps", INT, None, low=1)
     size = given.plan.get("dataset_size") or cfg.value("dataset_size", INT, None, low=1)
     packing = cfg.value("sample_packing", BOOL, False)
-    micro, accumulate, batch = _batch(cfg, given, notes)
+    batch, parts = _batch(cfg, given)[2:]
     counted: int | None = None
     if given.steps_per_epoch is not None:
         if size is not None:
@@ -202,10 +208,6 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
                 "not the samples: pass --steps-per-epoch (its data_loader_len) or set max_steps",
             )
         counted = math.ceil(size * epochs / batch)
-        parts = f"micro_batch_size {micro} x accumulate {accumulate}"
-        devices = given.plan.get("devices") or 1
-        if devices > 1:
-            parts += f" x {devices} devices"
         notes.append(
             f"total_num_steps = ceil({size:,} samples x {epochs:g} {_epochs(epochs)} / "
             f"batch {batch:,} ({parts})) = {counted:,}"
@@ -260,8 +262,28 @@ def _warmup(cfg: Config, counted: int | None, steps: int, notes: list[str]) -> i
 
 
 def _kwargs(cfg: Config) -> dict[str, Any]:
+    """lr_scheduler_kwargs as axolotl passes them: as YAML read them. A number PyYAML
+    reads as text (``1e-6``: YAML 1.1 wants a dot) reaches the scheduler as text, and
+    it fails: refused here."""
     section = cfg.table("lr_scheduler_kwargs", None)
-    return {} if section is None else dict(section.data)
+    if section is None:
+        return {}
+    for key, value in section.data.items():
+        if isinstance(value, str) and _number(value):
+            raise section.error(
+                key,
+                f"{value!r} is text, not a number, to YAML (1e-6 needs a dot: 1.0e-6), and "
+                "axolotl passes it on as text: the scheduler fails; write it with a dot",
+            )
+    return dict(section.data)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _schedule(cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes: list[str]) -> Any:
@@ -278,8 +300,6 @@ def _schedule(cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes:
             notes.append(f"pct_start = {warmup} warmup steps / {steps:,}")
         values.update(kwargs)
         return build("OneCycleLR", values, cfg, "lr_scheduler_kwargs" if kwargs else "lr_scheduler")
-    if kwargs:
-        notes.append(f"lr_scheduler_kwargs ignored: axolotl's {kind} schedule takes none")
     if kind == "rex":
         if min_lr and ratio is not None:
             notes.append(f"min_lr = {lr:g} x cosine_min_lr_ratio {ratio:g}")
@@ -289,28 +309,35 @@ def _schedule(cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes:
             "total_steps": steps,
             "num_warmup_steps": warmup,
         }
-        return build(_own("rex"), values, cfg, "lr_scheduler")
+        return build(_own(cfg, "rex", notes), values, cfg, "lr_scheduler")
     common = {"num_warmup_steps": warmup, "num_training_steps": steps}
     if hf_type == "cosine" and quadratic is True:
         if min_lr:
             notes.append("cosine_min_lr_ratio ignored: lr_quadratic_warmup wins (axolotl)")
-        return build(_own("cosine + lr_quadratic_warmup"), common, cfg, "lr_quadratic_warmup")
+        return build(
+            _own(cfg, "cosine + lr_quadratic_warmup", notes), common, cfg, "lr_quadratic_warmup"
+        )
     if ratio and constant and min_lr:
         values = {**common, "min_lr_ratio": ratio, "constant_lr_ratio": constant}
         name = "cosine + cosine_min_lr_ratio + cosine_constant_lr_ratio"
-        return build(_own(name), values, cfg, "cosine_constant_lr_ratio")
+        return build(_own(cfg, name, notes), values, cfg, "cosine_constant_lr_ratio")
     if ratio and min_lr:
         values = {**common, "min_lr_ratio": ratio}
-        return build(_own("cosine + cosine_min_lr_ratio"), values, cfg, "cosine_min_lr_ratio")
+        return build(
+            _own(cfg, "cosine + cosine_min_lr_ratio", notes), values, cfg, "cosine_min_lr_ratio"
+        )
     if constant:
         notes.append("cosine_constant_lr_ratio ignored: it needs cosine_min_lr_ratio > 0")
     return _transformers(cfg, hf_type, lr, warmup, steps, notes)
 
 
-def _own(name: str) -> ScheduleDef:
+def _own(cfg: Config, name: str, notes: list[str]) -> ScheduleDef:
+    """axolotl's own scheduler ``name`` (its known_as), which takes no lr_scheduler_kwargs."""
     found = known("axolotl", name)
     if found is None:  # pragma: no cover - every name above is declared
         raise LrplotError(f"no lrplot schedule is axolotl's {name!r}")
+    if _kwargs(cfg):
+        notes.append(f"lr_scheduler_kwargs ignored: axolotl's {found.torch_class} takes none")
     return found
 
 
