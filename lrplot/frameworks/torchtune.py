@@ -197,11 +197,8 @@ def _steps_per_epoch(top: Config, given: Given, notes: list[str]) -> int:
             how += f", // accumulate {accumulate} = {steps:,} steps/epoch"
             left = batches % accumulate
             if left:
-                how += (
-                    " (the last batch makes no step)"
-                    if left == 1
-                    else (f" (the last {left} batches make no step)")
-                )
+                what = "batch makes" if left == 1 else f"{left} batches make"
+                how += f" (the last {what} no step)"
     if cap is not None and cap < steps:
         how += f", max_steps_per_epoch {cap:,}"
         steps = cap
