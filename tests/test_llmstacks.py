@@ -281,6 +281,14 @@ def test_check_rules(cli, args, fragments):
         assert fragment in result.stdout, result.stdout
 
 
+def test_keys_axolotl_ignores_are_said(cli):
+    text = AX + "lr_scheduler: linear\ncosine_min_lr_ratio: 0.1\nlr_quadratic_warmup: true\n"
+    out = cli.ok("run", _write(cli, "ax.yaml", text), "--dataset-size", "1000", "-q").stderr
+    assert "cosine_min_lr_ratio ignored: axolotl uses it with cosine or rex, not linear" in out
+    assert "lr_quadratic_warmup ignored: axolotl uses it with cosine, not linear" in out
+    assert "lrplot compare hf-linear:" in out
+
+
 def test_own_schedulers_take_no_kwargs(cli):
     text = AX + "lr_scheduler: rex\nlr_scheduler_kwargs: {gamma: 0.5}\n"
     out = cli.ok("run", _write(cli, "ax.yaml", text), "--dataset-size", "1000", "-q").stderr

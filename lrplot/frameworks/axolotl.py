@@ -293,6 +293,10 @@ def _schedule(cfg: Config, kind: str, lr: float, warmup: int, steps: int, notes:
     quadratic = cfg.value("lr_quadratic_warmup", BOOL, None)
     hf_type = "cosine" if kind in ALTERNATES else kind
     min_lr = hf_type == "cosine" and ratio is not None
+    if ratio is not None and (kind == "one_cycle" or hf_type != "cosine"):
+        notes.append(f"cosine_min_lr_ratio ignored: axolotl uses it with cosine or rex, not {kind}")
+    if quadratic and kind != "cosine":
+        notes.append(f"lr_quadratic_warmup ignored: axolotl uses it with cosine, not {kind}")
     if kind == "one_cycle":
         values = {"max_lr": lr, "total_steps": steps, "anneal_strategy": "cos"}
         if "pct_start" not in kwargs:
