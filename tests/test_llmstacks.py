@@ -36,8 +36,10 @@ AXOLOTL = ("axolotl-cosine-min-lr", "axolotl-cosine-constant", "axolotl-cosine-q
 
 def test_goldens_cover_every_schedule():
     kinds = Counter(load(p).case["schedule"] for p in SCHEDULE_FILES)
-    assert set(kinds) == {*AXOLOTL, "hf-cosine"}
-    assert min(kinds.values()) >= 8
+    assert set(kinds) == {*AXOLOTL, "hf-cosine", "sequential", "chained"}
+    assert min(kinds[k] for k in (*AXOLOTL, "hf-cosine")) >= 8
+    # axolotl's LambdaLRs as children of torch's compositions (their emulators)
+    assert kinds["sequential"] + kinds["chained"] >= 4
     torchtune = [p for p in SCHEDULE_FILES if p.name.startswith("tt-cosine-")]
     assert len(torchtune) >= 8
     assert all("torchtune 0.6.1" in load(p).case["library"] for p in torchtune)
@@ -300,3 +302,34 @@ def test_warmup_steps_zero_wins_over_the_ratio(cli):
     out = cli.ok("run", name, "--dataset-size", "1000", "-q").stderr
     assert "warmup_ratio ignored: warmup_steps 0 is set (axolotl)" in out
     assert "hf-cosine:num_training_steps=500 " in out  # no warmup
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("axolotl-cosine-min-lr", {"num_warmup_steps": 7, "num_training_steps": 150,
+                                   "min_lr_ratio": 0.1}),
+        ("axolotl-cosine-constant", {"num_warmup_steps": 3, "num_training_steps": 170,
+                                     "constant_lr_ratio": 0.6, "min_lr_ratio": 0.05,
+                                     "num_cycles": 0.7}),
+        ("axolotl-cosine-quadratic", {"num_warmup_steps": 11, "num_training_steps": 160}),
+    ],
+)  # fmt: skip
+def test_emulators_are_the_lambdas_bit_for_bit(name, params):
+    s = lookup(name).build(params)
+    group = {"lr": 0.1, "momentum": 0.0}
+    emulator = s.definition.emulator(group, s.values)
+    lrs = [group["lr"]]
+    for _ in range(199):
+        emulator.step()
+        lrs.append(group["lr"])
+    assert lrs == s.lr(200, 0.1).tolist()
+
+
+def test_a_composed_child_needs_its_length(cli):
+    spec = "sequential:schedulers=[linear:total_iters=5; axolotl-cosine-min-lr],milestones=[5]"
+    line = cli.fail("compare", spec, "--epochs", "50")
+    assert line == (
+        "Error: axolotl-cosine-min-lr: as a child of a composition it needs "
+        "num_training_steps (axolotl always passes it)"
+    )

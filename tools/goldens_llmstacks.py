@@ -12,7 +12,9 @@ wants ``--python-version 3.12 --only-binary=:all:``), with a Python that has tor
 It writes:
 
 * ``tests/golden/axolotl-*.csv``: each of axolotl's schedulers (lrplot's
-  ``axolotl-*``), in golden_io's training loop; tests/test_parity.py checks them;
+  ``axolotl-*``), in golden_io's training loop, and (``axolotl-sequential-*``,
+  ``axolotl-chained-*``) its LambdaLRs under torch's SequentialLR / ChainedScheduler;
+  tests/test_parity.py checks them;
 * ``tests/golden/tt-cosine-*.csv``: torchtune's ``get_cosine_schedule_with_warmup``,
   which lrplot shows as ``hf-cosine`` (the same lambda): the case's schedule is
   hf-cosine, so test_parity checks lrplot's hf-cosine against torchtune's function;
@@ -333,25 +335,102 @@ def cases() -> list[Case]:
     return out
 
 
+def one(name: str, p: dict[str, Any], lr: float, tt: Any, ax: Any) -> Any:
+    """A builder (optimizer -> scheduler) of the real scheduler ``name`` with lrplot's
+    parameters ``p``: torchtune's or axolotl's, or one of torch's (composition cases)."""
+    S = torch.optim.lr_scheduler
+    table = {
+        "hf-cosine": tt.get_cosine_schedule_with_warmup,
+        "axolotl-cosine-min-lr": ax.get_cosine_schedule_with_min_lr,
+        "axolotl-cosine-constant": ax.get_cosine_schedule_with_warmup_decay_constant,
+        "axolotl-cosine-quadratic": ax.get_cosine_schedule_with_quadratic_warmup,
+        "axolotl-rex": lambda opt, **kw: ax.RexLR(opt, **{"max_lr": lr, "min_lr": 0.0, **kw}),
+        "linear": S.LinearLR,
+        "constant": S.ConstantLR,
+        "exponential": S.ExponentialLR,
+    }
+    return lambda opt: table[name](opt, **p)
+
+
 def factory(spec: dict[str, Any], tt: types.ModuleType, ax: types.ModuleType) -> Any:
-    """The real scheduler of a case, on the loop's optimizer."""
-    p, name = dict(spec["params"]), spec["schedule"]
+    """The real scheduler of a case (or the SequentialLR / ChainedScheduler of its
+    children), on the loop's optimizer."""
+    name, lr = spec["schedule"], spec["lr"]
+    if name not in ("sequential", "chained"):
+        return one(name, dict(spec["params"]), lr, tt, ax)
+    children = spec["children"]
 
     def build(opt: Any) -> Any:
-        if name == "hf-cosine":
-            return tt.get_cosine_schedule_with_warmup(opt, **p)
-        if name == "axolotl-cosine-min-lr":
-            return ax.get_cosine_schedule_with_min_lr(opt, **p)
-        if name == "axolotl-cosine-constant":
-            return ax.get_cosine_schedule_with_warmup_decay_constant(opt, **p)
-        if name == "axolotl-cosine-quadratic":
-            return ax.get_cosine_schedule_with_quadratic_warmup(opt, **p)
-        if name == "axolotl-rex":
-            kwargs = {"max_lr": spec["lr"], "min_lr": 0.0, **p}
-            return ax.RexLR(opt, **kwargs)
-        raise ValueError(name)
+        built = [one(n, dict(p), lr, tt, ax)(opt) for n, p in children]
+        if name == "sequential":
+            return torch.optim.lr_scheduler.SequentialLR(
+                opt, built, milestones=spec["params"]["milestones"]
+            )
+        return torch.optim.lr_scheduler.ChainedScheduler(built, optimizer=opt)
 
     return build
+
+
+def composed(name: str, kind: str, children: list[tuple[str, dict[str, Any]]], **run: Any) -> Case:
+    """axolotl's LambdaLR schedules as children of SequentialLR / ChainedScheduler (their
+    emulators, lrplot.schedules.axolotl)."""
+    milestones = run.pop("milestones", None)
+    specs = [n + ":" + ",".join(f"{k}={v}" for k, v in p.items()) for n, p in children]
+    params: dict[str, Any] = {"schedulers": specs}
+    if milestones is not None:
+        params["milestones"] = milestones
+    c = golden_io.case(name, kind, params, **run)
+    c["name"] = f"axolotl-{kind}-{name}"
+    c["spec"]["children"] = [[n, p] for n, p in children]
+    return c
+
+
+def composed_cases() -> list[Case]:
+    min_lr = {"num_warmup_steps": 0, "num_training_steps": 95, "min_lr_ratio": 0.1}
+    quadratic = {"num_warmup_steps": 10, "num_training_steps": 50}
+    constant = {
+        "num_warmup_steps": 5,
+        "num_training_steps": 60,
+        "constant_lr_ratio": 0.7,
+        "min_lr_ratio": 0.2,
+    }
+    return [
+        composed(
+            "01-warmup-min-lr",
+            "sequential",
+            [
+                ("linear", {"start_factor": 0.1, "total_iters": 5}),
+                ("axolotl-cosine-min-lr", min_lr),
+            ],
+            milestones=[5],
+        ),
+        composed(
+            "02-quadratic-then-constant",
+            "sequential",
+            [
+                ("axolotl-cosine-quadratic", quadratic),
+                ("constant", {"factor": 0.5, "total_iters": 10}),
+            ],
+            milestones=[50],
+        ),
+        composed(
+            "03-steps",
+            "sequential",
+            [
+                ("linear", {"start_factor": 0.5, "total_iters": 20}),
+                ("axolotl-cosine-constant", constant),
+            ],
+            milestones=[20],
+            epochs=8,
+            steps_per_epoch=10,
+            interval="step",
+        ),
+        composed(
+            "01-exp-constant",
+            "chained",
+            [("exponential", {"gamma": 0.99}), ("axolotl-cosine-constant", constant)],
+        ),
+    ]
 
 
 # --- the configs: the recipes' and trainer's step counting, replayed -----------------------
@@ -542,7 +621,8 @@ def main() -> int:
     def run(c: Case) -> Columns:
         return record(c["spec"], factory(c["spec"], tt, ax))
 
-    golden_io.main(cases(), run, PREFIXES, about=f", transformers {transformers.__version__}")
+    every = [*cases(), *composed_cases()]
+    golden_io.main(every, run, PREFIXES, about=f", transformers {transformers.__version__}")
     STACKS.mkdir(exist_ok=True)
     for old in STACKS.glob("*.csv"):
         if old.stem not in CONFIGS:

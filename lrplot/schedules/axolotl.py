@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 else:
     from .._lazy import np
 
-from ..params import FLOAT, INT, REQUIRED, Param, ParamError
-from .base import schedule
+from ..params import FLOAT, INT, REQUIRED, LrplotError, Param, ParamError
+from .base import TorchScheduler, schedule
 from .declare import Emit, Explain, HfForm
 from .hf import HF_STEPPING, warmup_longer
 from .rules import Finding, Part, num
@@ -153,6 +153,78 @@ _TRAINING_TEXT = (
 )
 
 
+# --- the emulators: LambdaLR with axolotl's lambdas, transliterated (compositions) ---------
+
+
+class _AxolotlLambda(TorchScheduler):
+    """torch's LambdaLR (``base_lr * lr_lambda(last_epoch)``) with one of axolotl's lambdas,
+    line by line. As a child of a composition it needs num_training_steps (axolotl
+    always passes it)."""
+
+    def __init__(self, group: dict[str, Any], values: Mapping[str, Any]) -> None:
+        if values["num_training_steps"] is None:
+            raise LrplotError(
+                f"{self.name}: as a child of a composition it needs num_training_steps "
+                "(axolotl always passes it)"
+            )
+        self.w: int = values["num_warmup_steps"]
+        self.t: int = values["num_training_steps"]
+        super().__init__(group, values)
+
+    name = ""  # the schedule's
+
+    def get_lr(self) -> float:
+        return self.base_lr * self.lmbda(self.last_epoch)
+
+    def lmbda(self, current_step: int) -> float:
+        raise NotImplementedError
+
+
+class CosineMinLr(_AxolotlLambda):
+    """_get_cosine_schedule_with_min_lr_lambda."""
+
+    name = "axolotl-cosine-min-lr"
+
+    def lmbda(self, current_step: int) -> float:
+        w, t, r = self.w, self.t, self.values["min_lr_ratio"]
+        if current_step < w:
+            return float(current_step) / float(max(1, w))
+        progress = float(current_step - w) / float(max(1, t - w))
+        scaling = 0.5 * (1.0 + math.cos(math.pi * progress))
+        return (1 - r) * scaling + r
+
+
+class CosineConstant(_AxolotlLambda):
+    """_get_cosine_schedule_with_warmup_decay_constant_lr_lambda."""
+
+    name = "axolotl-cosine-constant"
+
+    def lmbda(self, current_step: int) -> float:
+        w, t, p = self.w, self.t, self.values
+        if current_step < w:
+            return float(current_step) / float(max(1, w))
+        num_constant_steps = int(t * p["constant_lr_ratio"])
+        current_step = min(current_step, num_constant_steps)
+        progress = float(current_step - w) / float(max(1, num_constant_steps - w))
+        m = p["min_lr_ratio"]
+        cosine = (1 - m) * 0.5 * (1.0 + math.cos(math.pi * float(p["num_cycles"]) * 2.0 * progress))
+        return max(0, cosine) + m
+
+
+class CosineQuadratic(_AxolotlLambda):
+    """_get_cosine_schedule_with_quadratic_warmup_lr_lambda."""
+
+    name = "axolotl-cosine-quadratic"
+
+    def lmbda(self, current_step: int) -> float:
+        w, t = self.w, self.t
+        if current_step < w:
+            return (float(current_step) / float(max(1, w))) ** 2
+        progress = float(current_step - w) / float(max(1, t - w))
+        cycles = float(self.values["num_cycles"])
+        return max(0.0, 0.5 * (1.0 + math.cos(math.pi * cycles * 2.0 * progress)))
+
+
 def _min_lr_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
     """transformers' cosine_with_min_lr (num_cycles 0.5, min_lr_rate = min_lr_ratio) is the
     same lambda: pi * 0.5 * 2.0 is pi exactly, and max(0, .) never bites (emit checks it)."""
@@ -178,6 +250,7 @@ def _min_lr_as_hf(p: Mapping[str, Any], w: int, count: int) -> HfForm | None:
         _ratio("min_lr_ratio", "the floor, as a fraction of lr (cosine_min_lr_ratio)", 0.0),
     ),
     example="--num-warmup-steps 10 --min-lr-ratio 0.1 --epochs 100",
+    emulator=CosineMinLr,
     library=LIBRARY,
     explain=Explain(
         HF_STEPPING,
@@ -228,6 +301,7 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
         _CYCLES,
     ),
     example="--num-warmup-steps 10 --constant-lr-ratio 0.8 --min-lr-ratio 0.1 --epochs 100",
+    emulator=CosineConstant,
     library=LIBRARY,
     explain=Explain(
         HF_STEPPING,
@@ -270,6 +344,7 @@ def _cosine_constant(count: int, base_lr: float, p: Mapping[str, Any], metric: A
     "lr = lr0 * (n/w)^2 while n < w, then lr0 * max(0, (1 + cos(2 pi c (n - w) / (T - w))) / 2)",
     (_warmup(), _TRAINING, _CYCLES),
     example="--num-warmup-steps 20 --epochs 100",
+    emulator=CosineQuadratic,
     library=LIBRARY,
     explain=Explain(
         HF_STEPPING,
