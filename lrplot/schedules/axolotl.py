@@ -8,6 +8,9 @@ The three cosines are ``LambdaLR``\\ s: after j scheduler steps the LR is ``base
 lr_lambda(j)``; each function below evaluates axolotl's lambda over the step array
 with numpy, in its own operation order on doubles. ``RexLR`` is an ``LRScheduler`` of
 its own, built with ``last_epoch=0``: its first LR is already its step 1 (below).
+The three cosines also have emulators (their lambdas line by line, in a LambdaLR), so
+they can be children of ``sequential`` and ``chained``; RexLR, built at
+``last_epoch=0``, has none.
 
 Parameters keep axolotl's names; ``num_training_steps`` (``total_steps`` for rex)
 defaults to the run's own number of scheduler steps, as the trainer passes its
