@@ -392,8 +392,9 @@ def test_emulator_reproduces_the_schedule(spec):
     """Each emulator, stepped alone, gives the schedule's own LR (itself golden-tested)."""
     if ":" in spec:
         s = parse_spec(spec)
-    else:  # as a child, onecycle needs total_steps (PyTorch's OneCycleLR does)
-        extra = {"total_steps": 300} if spec == "onecycle" else {}
+    else:  # as a child, onecycle needs total_steps (PyTorch's OneCycleLR does), axolotl's
+        # cosines num_training_steps: their run-length defaults, given
+        extra = dict.fromkeys(REGISTRY[spec].emit.run_defaults, 300)
         s = lookup(spec).build({**example_params(spec), **extra})
     expected = s.lr(300, 0.1)
     np.testing.assert_allclose(replay(s, 300), expected, rtol=1e-12, atol=0)

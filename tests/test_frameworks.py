@@ -238,7 +238,17 @@ def test_format_says_which_framework(cli):
 
 
 def test_format_choices(cli):
-    assert FORMATS == ("lrplot", "hf", "timm", "lightning", "mmengine", "deepspeed", "megatron")
+    assert FORMATS == (
+        "lrplot",
+        "hf",
+        "timm",
+        "lightning",
+        "mmengine",
+        "deepspeed",
+        "megatron",
+        "torchtune",
+        "axolotl",
+    )
     name = write(cli.folder, "c.json", '{"learning_rate": 0.1}')
     cli.fail("run", name, "--format", "keras", fragments=["invalid value for --format", "keras"])
 

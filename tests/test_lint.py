@@ -10,7 +10,18 @@ from conftest import trace
 
 from lrplot import lint
 from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, unscaled_lengths, warmup_fit
-from lrplot.schedules import REGISTRY, compose, deepspeed, hf, megatron, seed, swa, timm, torch_more
+from lrplot.schedules import (
+    REGISTRY,
+    axolotl,
+    compose,
+    deepspeed,
+    hf,
+    megatron,
+    seed,
+    swa,
+    timm,
+    torch_more,
+)
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
 # several schedules declare, each its own function
@@ -26,6 +37,7 @@ milestones_in_run = (seed.milestones_in_run, compose.milestones_in_run)
 step_size_in_run = (seed.step_size_in_run, torch_more.cyclic_step_size)
 swa_anneal = swa.anneal_in_run
 megatron_decay = megatron.decay_in_run
+axolotl_length = axolotl.run_length  # axolotl's num_training_steps / rex's total_steps
 gamma_grows = seed.gamma_grows  # step's and multistep's
 cosine_eta_min = seed.cosine_eta_min
 cyclic_inverted = torch_more.cyclic_inverted
@@ -578,6 +590,24 @@ FIRES = [
             "base_lr=0.01 in schedulers[0] and max_lr=0.1 in schedulers[0]",
         ],
     ),
+    (
+        axolotl_length,
+        "axolotl-rex:total_steps=150,min_lr=0.01",
+        {"epochs": 100},
+        [
+            "axolotl-rex never reaches min_lr (0.01): total_steps 150 is longer than the run "
+            "(100 steps) and the LR ends at 0.085: set --total-steps 100 (or leave it out)",
+        ],
+    ),
+    (
+        axolotl_length,
+        "axolotl-cosine-quadratic:num_training_steps=50",
+        {"epochs": 100},
+        [
+            "axolotl-cosine-quadratic ends its decay at step 50 of 100, then the LR rises "
+            "again: set --num-training-steps 100 (or leave it out)",
+        ],
+    ),
 ]
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
@@ -593,6 +623,8 @@ QUIET = [
     (megatron_decay, "megatron:lr_decay_steps=6400,increment=64", MEGATRON_RUN),
     (megatron_decay, "megatron:lr_decay_steps=6336,increment=64", MEGATRON_RUN),
     (megatron_decay, "megatron:lr_decay_style=constant,lr_decay_steps=60", MEGATRON_RUN),
+    (axolotl_length, "axolotl-rex:total_steps=100", {"epochs": 100}),
+    (axolotl_length, "axolotl-cosine-min-lr:min_lr_ratio=0.1", {"epochs": 100}),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),

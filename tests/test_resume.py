@@ -216,7 +216,8 @@ def test_resume_takes_a_trace_and_returns_one():
             "resume_with: hf-cosine (get_cosine_schedule_with_warmup) has no step-by-step model "
             "in lrplot, so it cannot be built on the restored optimizer; use one of step, "
             "multistep, exponential, cosine, linear, constant, polynomial, cosine-restarts, "
-            "cyclic, onecycle, lambda, multiplicative, swa, sequential, chained",
+            "cyclic, onecycle, lambda, multiplicative, swa, axolotl-cosine-min-lr, "
+            "axolotl-cosine-constant, axolotl-cosine-quadratic, sequential, chained",
         ),
         (
             "cosine:t_max=10", {"resume_at": 5, "resume_with": "cosine:t_max="}, "resume_with",

@@ -143,7 +143,14 @@ CHECKS: dict[str, Callable[[Rows], None]] = {
     "plateau.toml": check_plateau,
     "plateau_accuracy.toml": check_plateau_accuracy,
 }
-FRAMEWORK_SAMPLES = {"hf_trainer.json", "timm_train.yaml", "lightning.yaml", "mmengine.json"}
+FRAMEWORK_SAMPLES = {
+    "hf_trainer.json",
+    "timm_train.yaml",
+    "lightning.yaml",
+    "mmengine.json",
+    "torchtune_lora.yaml",  # checked by test_llmstacks.py
+    "axolotl.yaml",  # checked by test_llmstacks.py
+}
 
 
 def golden(path: Path) -> tuple[dict[str, Any], Rows]:

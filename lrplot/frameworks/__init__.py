@@ -13,6 +13,8 @@ and returns the schedules with the run they describe. One module per framework:
   schedule (also read from TrainingArguments' ``deepspeed``, by :mod:`.hf`).
 * :mod:`.megatron`: a Megatron-LM launch script or args file (text, not data: its
   bash is read by :mod:`.shell`, never run) -> ``megatron``.
+* :mod:`.torchtune`: a torchtune recipe config (``_component_`` tables) -> its scheduler;
+* :mod:`.axolotl`: an axolotl config -> the schedule its trainer builds.
 
 Nothing in a config is executed: no eval, no import of a class path. A value that
 looks like Python is text, and is rejected like any other unknown value.
@@ -27,19 +29,33 @@ from pathlib import Path
 from typing import Any
 
 from ..params import LrplotError, format_value
-from . import deepspeed, hf, lightning, megatron, mmengine, timm
+from . import axolotl, deepspeed, hf, lightning, megatron, mmengine, timm, torchtune
 from .common import Config, Converted, Given
 
-FORMATS = ("lrplot", "hf", "timm", "lightning", "mmengine", "deepspeed", megatron.FORMAT)
+FORMATS = (
+    "lrplot",
+    "hf",
+    "timm",
+    "lightning",
+    "mmengine",
+    "deepspeed",
+    megatron.FORMAT,
+    "torchtune",
+    "axolotl",
+)
 READERS = {
     "hf": hf,
     "timm": timm,
     "lightning": lightning,
     "mmengine": mmengine,
     "deepspeed": deepspeed,
+    "torchtune": torchtune,
+    "axolotl": axolotl,
 }
 # formats read as text, not as TOML/JSON/YAML data
 TEXT_READERS = {megatron.FORMAT: megatron}
+# formats told by a mark only they have (their keys overlap the others'): checked first
+OWNERS = (("torchtune", torchtune), ("axolotl", axolotl))
 LRPLOT_SIGNS = frozenset({"schedule", "schedules"})
 
 
@@ -47,6 +63,9 @@ def detect(path: Path, data: Any) -> str:
     """The format whose keys the config has; an error when none or several match."""
     if not isinstance(data, Mapping):
         raise LrplotError(f"{path}: the top level must be a table of keys")
+    owned = [name for name, reader in OWNERS if reader.owns(data)]
+    if len(owned) == 1:
+        return owned[0]
     keys = {str(k) for k in data}
     found = [
         name
@@ -73,7 +92,8 @@ def detect(path: Path, data: Any) -> str:
             f"{path}: cannot tell which framework wrote it (its keys: {shown or 'none'}); "
             f"lrplot knows schedule(s) (lrplot), lr_scheduler_type/learning_rate (hf), sched "
             f"(timm), lr_scheduler (lightning), param_scheduler (mmengine), scheduler/"
-            f"train_batch_size (deepspeed): pass {choices}"
+            f"train_batch_size (deepspeed), _component_ tables (torchtune), "
+            f"micro_batch_size/base_model (axolotl): pass {choices}"
         )
     raise LrplotError(
         f"{path}: its keys fit {' and '.join(found)}: pass {choices} to say which it is"

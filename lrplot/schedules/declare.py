@@ -28,6 +28,8 @@ FRAMEWORKS = {
     "timm": "timm sched",
     "deepspeed": "DeepSpeed scheduler type",
     "megatron": "Megatron-LM scheduler",
+    "torchtune": "torchtune lr_scheduler _component_",
+    "axolotl": "axolotl lr_scheduler",
 }
 
 TORCH = "torch.optim.lr_scheduler"  # the library most schedules reproduce

@@ -321,7 +321,11 @@ def _cosine_factor(n: np.ndarray, w: int, t: int, cycles: float) -> np.ndarray:
     lint=_DECAYS,
     run_length=("num_training_steps",),
     zero_start=_zero_start,
-    known_as={"hf": "cosine"},
+    # torchtune's own copy of transformers' v4.23 lambda: the same LRs, bit for bit
+    known_as={
+        "hf": "cosine",
+        "torchtune": "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup",
+    },
     resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
 )
