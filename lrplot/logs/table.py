@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LrplotError
-from ..inputs import text_lines
+from ..inputs import open_regular, text_lines
 from .common import STEP, Choice, Log, as_step, as_value, check_size, choose, finish, size_of
 
 STEP_COLUMNS = (
@@ -49,33 +49,58 @@ def step_column(path: Path, names: Sequence[str]) -> str:
 
 
 class Table:
-    """A delimited text file with a header, read as a stream of rows."""
+    """A delimited text file with a header, read as a stream of rows (csv's reader over
+    the file's lines; a quoted field may not span lines)."""
 
     def __init__(self, path: Path) -> None:
         check_size(path, size_of(path))
         self.path = path
-        self._lines = text_lines(path, "log")
+        self.line = 0  # the line of the row last read
+        self._lines = self._text()
         header: list[str] | None = None
-        for number, text in self._lines:
+        for text in self._lines:
             if text.strip():
                 self.delimiter = "\t" if "\t" in text else ","
                 header = next(csv.reader([text], delimiter=self.delimiter))
-                self.header_line = number
                 break
         if header is None:
             raise LrplotError(f"{path}: empty, no header")
         self.names = [h.strip() for h in header]
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        for number, text in self._lines:
-            if text.strip():
-                yield number, next(csv.reader([text], delimiter=self.delimiter))
+    def _text(self) -> Iterator[str]:
+        """The file's lines, decoded (binary data and text that is not UTF-8 refused)."""
+        with open_regular(self.path, "log") as f:
+            try:
+                for number, raw in enumerate(f, 1):
+                    self.line = number
+                    if b"\0" in raw:
+                        raise LrplotError(f"log {self.path}, line {number}: binary data, not text")
+                    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a byte order mark
+                        raw = raw[3:]
+                    try:
+                        yield raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise LrplotError(
+                            f"log {self.path}, line {number}: not UTF-8 text"
+                        ) from None
+            except OSError as err:
+                raise LrplotError(f"cannot read log {self.path}: {err.strerror or err}") from None
+
+    def rows(self) -> Iterator[list[str]]:
+        """The rows after the header (blank lines skipped); ``self.line`` is the row's line."""
+        try:
+            for cells in csv.reader(self._lines, delimiter=self.delimiter):
+                if cells and (len(cells) > 1 or cells[0].strip()):
+                    yield cells
+        except csv.Error as err:
+            raise LrplotError(f"{self.path}, line {self.line}: {err}") from None
 
     def read(
         self, fmt: str, choice: Choice, step_name: str, notes: Sequence[str], offset: int = 0
     ) -> Log:
         """The values of choice.key at step_name, skipping rows where the key is empty."""
         names = self.names
+        width = len(names)
         at = names.index(choice.key)
         at_step = names.index(step_name)
         moment = momentum_key(choice.key)
@@ -83,23 +108,34 @@ class Table:
         steps: list[int] = []
         values: list[float] = []
         moments: list[float] = []
-        for number, cells in self.rows():
-            if len(cells) != len(names):
+        for cells in self.rows():
+            if len(cells) != width:
                 raise LrplotError(
-                    f"{self.path}, line {number}: {len(cells)} fields, the header has {len(names)}"
+                    f"{self.path}, line {self.line}: {len(cells)} fields, the header has {width}"
                 )
-            cell = cells[at].strip()
-            if not cell:
+            cell = cells[at]
+            if not cell or cell.isspace():
                 continue
-            where = f"{self.path}, line {number}"
-            steps.append(as_step(cells[at_step].strip(), where))
-            values.append(as_value(cell, where, choice.key))
+            try:  # the common case, fast; as_step and as_value say what is wrong
+                step = int(cells[at_step])
+                value = float(cell)
+            except ValueError:
+                step, value = -1, 0.0
+            if step < 0:
+                where = f"{self.path}, line {self.line}"
+                step = as_step(cells[at_step].strip(), where)
+                value = as_value(cell.strip(), where, choice.key)
+            steps.append(step)
+            values.append(value)
             if at_moment is not None:
-                text = cells[at_moment].strip()
-                if text:
-                    moments.append(as_value(text, where, moment))
-                else:
+                text = cells[at_moment]
+                if not text or text.isspace():
                     at_moment = None
+                    continue
+                try:
+                    moments.append(float(text))
+                except ValueError:
+                    moments.append(as_value(text, f"{self.path}, line {self.line}", moment))
         has_moment = at_moment is not None and len(moments) == len(values)
         return finish(
             self.path,
