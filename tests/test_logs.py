@@ -389,6 +389,15 @@ def test_mlflow_of_a_transformers_trainer_follows_its_rule():
     assert "the steps are not in order: sorted" in log.notes  # MLflow's async batches
 
 
+def test_mlflow_of_lightning_has_its_momentum():
+    case = BY_NAME["mlflow-lightning-onecycle-right"]
+    log = read_case(case)
+    assert (log.key, log.others, log.row.tolist()) == ("lr-SGD", (), list(range(30)))
+    _, momentum = simulated(tuple(case["configured"]))
+    assert log.momentum is not None and momentum is not None
+    assert close(log.momentum, momentum[log.row])
+
+
 def test_mlflow_restart_keeps_the_resumed_values():
     log = read_case(BY_NAME["mlflow-cosine-restart"])
     assert log.row.tolist() == list(range(30))

@@ -320,6 +320,7 @@ def lightning_run(
     momentum: bool = True,
     accumulate: int = 1,
     manual: Callable | None = None,
+    mlflow_case: str | None = None,
 ) -> None:
     import lightning as L
     import torch
@@ -343,6 +344,11 @@ def lightning_run(
         def configure_optimizers(self):
             return build(self)
 
+    loggers = [CSVLogger(out, name="csv"), TensorBoardLogger(out, name="tb")]
+    if mlflow_case is not None:  # and its MLFlowLogger, into a file store
+        from lightning.pytorch.loggers import MLFlowLogger
+
+        loggers.append(MLFlowLogger("tiny-lightning", tracking_uri=(out / "mlruns").as_uri()))
     torch.manual_seed(0)
     x, y = tensors(BATCHES * BATCH)
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=BATCH)
@@ -350,7 +356,7 @@ def lightning_run(
         max_epochs=EPOCHS,
         accelerator="cpu",
         devices=1,
-        logger=[CSVLogger(out, name="csv"), TensorBoardLogger(out, name="tb")],
+        logger=loggers,
         callbacks=[LearningRateMonitor(logging_interval=logging_interval, log_momentum=momentum)],
         log_every_n_steps=log_every_n_steps,
         enable_checkpointing=False,
@@ -364,6 +370,12 @@ def lightning_run(
     keep(out / "csv" / "version_0" / "metrics.csv", OUT / case.name / "metrics.csv")
     (events,) = event_file(out / "tb")
     keep(events, OUT / case.name / "tb" / events.name)
+    if mlflow_case is not None:
+        (run,) = {p.parent.parent for p in (out / "mlruns").rglob("metrics/lr-SGD")}
+        if (OUT / mlflow_case).exists():
+            shutil.rmtree(OUT / mlflow_case)
+        for metric in (run / "metrics").iterdir():
+            keep(metric, OUT / mlflow_case / "metrics" / metric.name)
 
 
 def sgd(module, lr: float = 0.1, momentum: float = 0.9):
@@ -387,7 +399,7 @@ def onecycle(interval: str) -> Callable:
 
 
 def lightning_onecycle_right(case: Case, out: Path) -> None:
-    lightning_run(case, out, onecycle("step"))
+    lightning_run(case, out, onecycle("step"), mlflow_case="mlflow-lightning-onecycle-right")
 
 
 def lightning_onecycle_interval(case: Case, out: Path) -> None:
@@ -833,6 +845,14 @@ def cases() -> list[Case]:
             "match",
             "",
             "the same run's TensorBoardLogger event file",
+        ),
+        Case(
+            "mlflow-lightning-onecycle-right",
+            "mlflow-lightning-onecycle-right",
+            [*onecycle_argv, *run_settings()],
+            "match",
+            "",
+            "the same run's MLFlowLogger (a file: tracking URI): its metrics/ folder",
         ),
         Case(
             "lightning-onecycle-interval",
