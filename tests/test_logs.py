@@ -70,7 +70,7 @@ def is_tensorboard(case: dict) -> bool:
 def read_case(case: dict) -> Log:
     if is_tensorboard(case) and not HAS_TENSORBOARD:
         pytest.skip(NO_TENSORBOARD)
-    return read_log(FIXTURES / case["log"], key=case.get("log_key"))
+    return read_log(FIXTURES / case["log"], key=case.get("log_key"), format=case.get("log_format"))
 
 
 def close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -192,12 +192,26 @@ def test_hf_before_4_51_logged_the_next_steps_lr():
     path = FIXTURES / BY_NAME["hf-cosine-right"]["log"]
     old = read_log(path, format="hf-4.50")
     new = read_log(path)
-    assert old.format == "hf-4.50" and old.row.tolist() == list(range(1, 31))
-    assert np.array_equal(old.lr, new.lr) and np.array_equal(old.logged_step, new.logged_step)
+    assert old.format == "hf-4.50" and old.row.tolist() == list(range(1, 30))
+    assert np.array_equal(old.lr, new.lr[:-1]) and np.array_equal(old.row, new.logged_step[:-1])
     assert old.notes[0] == (
         "transformers <= 4.50 logs at step s the LR after scheduler.step(), the next step's "
         "(issue #28124): row = step"
     )
+
+
+def test_hf_4_50_really_logged_the_next_steps_lr():
+    case = BY_NAME["hf-4.50-cosine-right"]
+    path = FIXTURES / case["log"]
+    old = read_log(path, format=case["log_format"])
+    assert old.logged_step.tolist() == list(range(1, 30)) and old.row.tolist() == list(range(1, 30))
+    assert old.notes[-2] == (
+        "1 value(s) at step 30 or later are the LR after the run's last optimizer step "
+        "(max_steps 30): left out"
+    )
+    assert close(old.lr, expected_at(case["configured"], old.row))
+    new = read_log(path)  # read as 4.51 or newer: one step off
+    assert not close(new.lr, expected_at(case["configured"], new.row))
 
 
 def test_hf_every_n_steps_and_folder():

@@ -27,7 +27,10 @@ and mlflow-skinny in one virtualenv (see docs/logs.md); names after the options 
 only those cases. Event files, MLflow and HF's trainer_state.json hold wall-clock times,
 so a rerun rewrites the same LRs and steps, not the same bytes.
 
-    python tools/log_fixtures.py [CASE ...]
+    python tools/log_fixtures.py [--hf450-python ENV/bin/python] [CASE ...]
+
+``--hf450-python`` gives a Python with transformers 4.50.3 (torch 2.13.0, accelerate):
+it records the one case of a transformers that logged the next step's LR.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -63,6 +67,7 @@ class Case:
     injected: str
     truth: list[str] | None = None
     log_key: str | None = None  # the --log-key a reader needs (several LR keys)
+    log_format: str | None = None  # the --log-format a reader needs (not told by the file)
     record: Callable[[Case, Path], None] = field(default=lambda c, d: None, repr=False)
 
 
@@ -735,6 +740,17 @@ def cases() -> list[Case]:
             "the same run's TensorBoardCallback event file",
         ),
         Case(
+            OLD_HF,
+            f"{OLD_HF}/trainer_state.json",
+            hf_argv("hf-cosine"),
+            "match",
+            "",
+            "nothing, with transformers 4.50.3 (which logged the next step's LR): read with "
+            "--log-format hf-4.50",
+            log_format="hf-4.50",
+            record=hf_legacy,
+        ),
+        Case(
             "hf-linear-every5-right",
             "hf-linear-every5-right/trainer_state.json",
             hf_argv("hf-linear", warmup=3),
@@ -1057,7 +1073,8 @@ def manifest(all_cases: list[Case]) -> str:
         "# configured: the lrplot command line of the schedule the run was configured with;",
         "# truth: the one of what really ran, when lrplot can say it; cause: the mistake's",
         "# family (interval | multi | every | offset | scale | length | warmup | restart | jump",
-        "# | changed); log_key: the --log-key to read it with, when it has several LR keys.",
+        "# | changed); log_key, log_format: the --log-key and --log-format to read it with",
+        "# (several LR keys; a transformers 4.50 trainer_state.json, which nothing marks).",
         "",
     ]
     for case in all_cases:
@@ -1068,15 +1085,45 @@ def manifest(all_cases: list[Case]) -> str:
             lines.append(f"truth = {toml_value(case.truth)}")
         if case.log_key is not None:
             lines.append(f"log_key = {toml_value(case.log_key)}")
+        if case.log_format is not None:
+            lines.append(f"log_format = {toml_value(case.log_format)}")
         lines.append(f"injected = {toml_value(case.injected)}")
         lines.append("")
     return "\n".join(lines)
 
 
+OLD_HF = "hf-4.50-cosine-right"  # recorded with transformers 4.50 (--hf450-python)
+
+
+def hf_legacy(case: Case, out: Path) -> None:
+    """The right run with transformers 4.50: it logged the LR after scheduler.step()."""
+    import transformers
+
+    assert transformers.__version__.startswith("4.50."), transformers.__version__
+    hf_trainer(out)
+    hf_keep(case, out)
+
+
+def record(case: Case) -> None:
+    folder = OUT / case.name
+    with tempfile.TemporaryDirectory() as tmp:
+        if folder.exists() and case.record.__name__ != "<lambda>":
+            shutil.rmtree(folder)
+        case.record(case, Path(tmp))
+    print(f"recorded {case.name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="record only these cases")
-    chosen = set(parser.parse_args().names)
+    parser.add_argument(
+        "--hf450-python",
+        help=f"a Python with transformers 4.50.x, torch 2.13.0 and accelerate: records "
+        f"{OLD_HF} (without it, its files are left as they are)",
+    )
+    parser.add_argument("--inner", help=argparse.SUPPRESS)  # record one case, no manifest
+    options = parser.parse_args()
+    chosen = set(options.names)
     all_cases = cases()
     known = {c.name for c in all_cases}
     if chosen - known:
@@ -1085,15 +1132,20 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # MLflow 3 refuses its file store (maintenance mode) unless told: lrplot reads that layout
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    if options.inner:
+        record(next(c for c in all_cases if c.name == options.inner))
+        return
     for case in all_cases:
         if chosen and case.name not in chosen:
             continue
-        folder = OUT / case.name
-        with tempfile.TemporaryDirectory() as tmp:
-            if folder.exists() and case.record.__name__ != "<lambda>":
-                shutil.rmtree(folder)
-            case.record(case, Path(tmp))
-        print(f"recorded {case.name}")
+        if case.name == OLD_HF:
+            if options.hf450_python:
+                command = [options.hf450_python, __file__, "--inner", OLD_HF]
+                subprocess.run(command, check=True)
+            else:
+                print(f"kept {OLD_HF} (no --hf450-python)")
+            continue
+        record(case)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "cases.toml").write_text(manifest(all_cases), encoding="utf-8")
 

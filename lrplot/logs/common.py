@@ -221,9 +221,11 @@ def finish(
     notes: Iterable[str],
     momentum: Sequence[float] | None = None,
     info: Mapping[str, Any] | None = None,
+    end: tuple[int, str] | None = None,
 ) -> Log:
     """The Log of (step, value) pairs in log order: the last value of a step logged more
-    than once is kept, sorted by step; row = step + offset."""
+    than once is kept, sorted by step; row = step + offset. ``end``: (the run's number
+    of optimizer steps, what says it): rows from there on are left out."""
     if not steps:
         raise LrplotError(f"{path}: {choice.key} has no values")
     logged = np.asarray(steps, dtype=np.int64)
@@ -262,6 +264,16 @@ def finish(
         moment = None if moment is None else moment[valid]
         if not len(lr):
             raise LrplotError(f"{path}: {choice.key} has no values after step {-offset - 1}")
+    if end is not None and row[-1] >= end[0]:
+        valid = row < end[0]
+        out.append(
+            f"{int(np.count_nonzero(~valid))} value(s) at step {end[0] - offset} or later are "
+            f"the LR after the run's last optimizer step ({end[1]} {end[0]}): left out"
+        )
+        logged, lr, row = logged[valid], lr[valid], row[valid]
+        moment = None if moment is None else moment[valid]
+        if not len(lr):
+            raise LrplotError(f"{path}: {choice.key} has no values before the run's end")
     out.append(_cadence(logged))
     return Log(
         path=path,

@@ -91,13 +91,8 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
         notes: tuple[str, ...] = (NOTE_OLD if legacy else NOTE_NEW,)
     else:
         notes = (NOTE_OLD,) if legacy else (NOTE_NEW, NOTE_ASSUMED)
-    return finish(
-        file,
-        "hf-4.50" if legacy else "hf",
-        choice,
-        steps,
-        values,
-        0 if legacy else -1,
-        notes,
-        info=info,
-    )
+    max_steps = info.get("max_steps")
+    end = (max_steps, "max_steps") if isinstance(max_steps, int) and max_steps > 0 else None
+    fmt = "hf-4.50" if legacy else "hf"
+    offset = 0 if legacy else -1
+    return finish(file, fmt, choice, steps, values, offset, notes, info=info, end=end)
