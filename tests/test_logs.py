@@ -449,6 +449,25 @@ def test_wandb_export_of_a_transformers_trainer(tmp_path):
     assert log.notes[1].startswith("transformers' WandbCallback logs without a step")
 
 
+def test_wandb_export_of_lightning(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('"Step","r - lr-SGD"\n0,0.1\n2,0.09\n')
+    assert read_log(path).notes[1].startswith("Lightning's WandbLogger logs without a step")
+    path.write_text('"trainer/global_step","r - lr-SGD"\n0,0.1\n1,0.09\n')
+    log = read_log(path)
+    assert log.row.tolist() == [0, 1] and log.notes == (
+        "W&B's trainer/global_step as exported: row = step",
+        "2 values, every step (steps 0..1)",
+    )
+
+
+def test_one_line_trainer_state_is_hf(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text('{"global_step": 2, "log_history": [{"learning_rate": 0.1, "step": 1}]}')
+    log = read_log(path)
+    assert (log.format, log.row.tolist()) == ("hf", [0])
+
+
 def test_tables_csv_tsv_jsonl(tmp_path):
     tsv = tmp_path / "log.tsv"
     tsv.write_text("iteration\tloss\tlr\n0\t1.0\t0.5\n10\t0.9\t0.25\n")

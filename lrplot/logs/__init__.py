@@ -96,10 +96,10 @@ def detect(path: Path) -> tuple[str, tuple[str, ...]]:
         try:
             import json
 
-            json.loads(first)
+            record = json.loads(first)
         except (ValueError, RecursionError):
             return "hf", ()  # a JSON document over several lines: a trainer_state.json
-        return "jsonl", ()
+        return ("hf" if isinstance(record, dict) and hf.HISTORY in record else "jsonl"), ()
     if first.startswith("["):
         raise LrplotError(
             f"{path}: a JSON list: lrplot reads transformers' {hf.NAME} or JSON lines"

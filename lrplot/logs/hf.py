@@ -21,6 +21,7 @@ from ..errors import LrplotError
 from .common import STEP, Log, as_step, as_value, choose, finish, read_text
 
 KEY = "learning_rate"
+HISTORY = "log_history"
 TAG = "train/learning_rate"  # the key of its TensorBoard and W&B callbacks (rewrite_logs)
 NAME = "trainer_state.json"
 NOTE_NEW = (
@@ -63,9 +64,9 @@ def history(path: Path, text: str) -> tuple[list[Any], dict[str, Any]]:
         raise LrplotError(f"{path}, line {err.lineno}: not JSON: {err.msg}") from None
     except RecursionError:
         raise LrplotError(f"{path}: not JSON: nested too deeply") from None
-    if not isinstance(data, dict) or not isinstance(data.get("log_history"), list):
+    if not isinstance(data, dict) or not isinstance(data.get(HISTORY), list):
         raise LrplotError(f"{path}: no log_history list: not a transformers Trainer's {NAME}")
-    return data["log_history"], data
+    return data[HISTORY], data
 
 
 def read(path: Path, key: str | None, legacy: bool = False) -> Log:
