@@ -771,6 +771,17 @@ def cases() -> list[Case]:
             record=hf_multi,
         ),
         Case(
+            ACCELERATE,
+            f"{ACCELERATE}/lr.csv",
+            cosine_argv(),
+            "mismatch",
+            "multi",
+            "a plain Accelerate loop on 2 CPU processes (torchrun), the scheduler through "
+            "accelerator.prepare: AcceleratedScheduler steps it once per process",
+            truth=[*cosine_argv(), "--scheduler-steps", "2"],
+            record=accelerate_multi,
+        ),
+        Case(
             "hf-cosine-scale",
             "hf-cosine-scale/trainer_state.json",
             hf_argv("hf-cosine"),
@@ -1092,6 +1103,54 @@ def manifest(all_cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
+ACCELERATE = "accelerate-cosine-multi"  # 2 CPU processes under torchrun
+
+
+def accelerate_worker(csv_path: Path) -> None:
+    """One process of a plain Accelerate loop on 2 CPU processes: the scheduler goes
+    through accelerator.prepare, whose AcceleratedScheduler steps it once per process
+    at every optimizer step; the main process writes (step, lr) before optimizer.step()."""
+    import torch
+    from accelerate import Accelerator
+    from torch import nn
+
+    accelerator = Accelerator(cpu=True)
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    # T_max: the optimizer steps the user counted, 3 epochs of the 10 batches per process
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=STEPS)
+    x, y = tensors(BATCHES * BATCH * accelerator.num_processes)
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=BATCH)
+    model, optimizer, data, scheduler = accelerator.prepare(model, optimizer, data, scheduler)
+    rows = []
+    step = 0
+    for _ in range(EPOCHS):
+        for xb, yb in data:
+            rows.append((step, optimizer.param_groups[0]["lr"]))
+            loss = nn.functional.mse_loss(model(xb).squeeze(-1), yb)
+            optimizer.zero_grad()
+            accelerator.backward(loss)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+    assert accelerator.num_processes == 2, accelerator.distributed_type
+    if accelerator.is_main_process:
+        with open(csv_path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["step", "lr"])
+            writer.writerows((s, repr(lr)) for s, lr in rows)
+    accelerator.wait_for_everyone()
+
+
+def accelerate_multi(case: Case, out: Path) -> None:
+    path = OUT / case.name / "lr.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # torchrun's 2 processes on a CPU: Accelerate's MULTI_CPU (gloo)
+    launch = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    subprocess.run([*launch, __file__, "--accelerate-worker", str(path)], check=True)
+
+
 OLD_HF = "hf-4.50-cosine-right"  # recorded with transformers 4.50 (--hf450-python)
 
 
@@ -1122,7 +1181,11 @@ def main() -> None:
         f"{OLD_HF} (without it, its files are left as they are)",
     )
     parser.add_argument("--inner", help=argparse.SUPPRESS)  # record one case, no manifest
+    parser.add_argument("--accelerate-worker", help=argparse.SUPPRESS)  # a process of it
     options = parser.parse_args()
+    if options.accelerate_worker:
+        accelerate_worker(Path(options.accelerate_worker))
+        return
     chosen = set(options.names)
     all_cases = cases()
     known = {c.name for c in all_cases}
