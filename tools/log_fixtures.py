@@ -8,6 +8,7 @@ happens in real runs, and keeps only its small log files (never a checkpoint):
   event file in the first case);
 * Lightning 2.6 with ``LearningRateMonitor``, ``CSVLogger`` and ``TensorBoardLogger``:
   ``metrics.csv`` and the event file;
+* a plain Accelerate loop on 2 CPU processes (torchrun), its scheduler prepared;
 * a plain torch loop writing the LR with ``torch.utils.tensorboard.SummaryWriter``, a
   CSV file, JSON lines, MLflow's file store (``mlflow`` itself, ``file:`` tracking URI);
 * a W&B "Export CSV" of a plain torch loop: W&B cannot run offline into an export, so
