@@ -229,7 +229,9 @@ def test_hf_folder_with_checkpoints_reads_the_last(tmp_path):
     for step in (10, 30, 20):
         (tmp_path / f"checkpoint-{step}").mkdir()
         (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text(text)
-    assert read_log(tmp_path).path == tmp_path / "checkpoint-30" / "trainer_state.json"
+    log = read_log(tmp_path)
+    assert log.path == tmp_path / "checkpoint-30" / "trainer_state.json"
+    assert log.notes[0] == "read checkpoint-30/trainer_state.json: the log up to that checkpoint"
 
 
 @needs_tensorboard

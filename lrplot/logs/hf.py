@@ -88,6 +88,9 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
         steps.append(as_step(entry[STEP], where))
         values.append(as_value(entry[choice.key], where, choice.key))
     info = {k: state[k] for k in INFO_KEYS if isinstance(state.get(k), (int, float))}
+    notes_from: tuple[str, ...] = ()
+    if file.parent.name.startswith("checkpoint-") and file.parent.parent == path:
+        notes_from = (f"read {file.parent.name}/{NAME}: the log up to that checkpoint",)
     if choice.key != KEY:
         notes: tuple[str, ...] = (NOTE_OLD if legacy else NOTE_NEW,)
     else:
@@ -96,4 +99,5 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
     end = (max_steps, "max_steps") if isinstance(max_steps, int) and max_steps > 0 else None
     fmt = "hf-4.50" if legacy else "hf"
     offset = 0 if legacy else -1
+    notes = (*notes_from, *notes)
     return finish(file, fmt, choice, steps, values, offset, notes, info=info, end=end)
