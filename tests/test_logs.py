@@ -463,6 +463,14 @@ def test_wandb_export_of_lightning(tmp_path):
     )
 
 
+def test_hf_reads_its_own_key_beside_a_users(tmp_path):
+    path = tmp_path / "trainer_state.json"
+    path.write_text('{"log_history": [{"learning_rate": 0.1, "head_lr": 0.5, "step": 1}]}')
+    log = read_log(path)
+    assert (log.key, log.others, log.lr.tolist()) == ("learning_rate", ("head_lr",), [0.1])
+    assert read_log(path, key="head_lr").lr.tolist() == [0.5]
+
+
 def test_one_line_trainer_state_is_hf(tmp_path):
     path = tmp_path / "state.json"
     path.write_text('{"global_step": 2, "log_history": [{"learning_rate": 0.1, "step": 1}]}')

@@ -138,11 +138,13 @@ def choose(
     what: str = "column",
     lr_keys: Iterable[str] = (),
     is_lr: Callable[[str], bool] = is_lr_key,
+    prefer: str | None = None,
 ) -> Choice:
     """The key to read among ``names`` (all keys of the log, in the log's order): ``key``
     when given; else the one LR-like key, or param group 0 of one optimizer's groups.
 
-    ``lr_keys``: LR keys the format knows besides the LR-like names."""
+    ``lr_keys``: LR keys the format knows besides the LR-like names; ``prefer``: the
+    format's own LR key, read by default when other LR-like keys are there too."""
     extra = set(lr_keys)
     found = [n for n in names if n in extra or is_lr(n)]
     if key is not None:
@@ -156,6 +158,8 @@ def choose(
         raise LrplotError(f"{path}: no LR {what} ({what}s: {shown(list(names))}); pass --log-key")
     if len(found) == 1:
         return Choice(found[0], (), ())
+    if prefer in found:  # the format's own LR key, beside others a user logged
+        return Choice(prefer, tuple(n for n in found if n != prefer), ())
     first = _group_zero(found)
     if first is None:
         raise LrplotError(f"{path}: several LR keys ({shown(found)}): pass --log-key")

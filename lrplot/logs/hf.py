@@ -76,7 +76,7 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
     for entry in entries:
         if isinstance(entry, dict):
             names += [str(k) for k in entry if k not in names]
-    choice = choose(file, names, key, "key", lr_keys=(KEY,))
+    choice = choose(file, names, key, "key", lr_keys=(KEY,), prefer=KEY)
     steps: list[int] = []
     values: list[float] = []
     for i, entry in enumerate(entries):
