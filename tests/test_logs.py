@@ -323,6 +323,19 @@ def test_tensorboard_resumed_run_keeps_the_later_values():
 
 
 @needs_tensorboard
+def test_tensorboard_transformers_tag_needs_the_trainers_other_tags():
+    plain = read_case(BY_NAME["torch-cosine-hftag-right"])
+    assert (plain.key, plain.row.tolist()) == ("train/learning_rate", list(range(30)))
+    assert plain.notes[1] == (
+        "train/learning_rate without transformers' other tags (args, train/epoch): a loop's "
+        "own add_scalar, row = step"
+    )
+    trainer = read_case(BY_NAME["hf-cosine-right-tensorboard"])
+    assert trainer.row.tolist() == list(range(30)) and trainer.logged_step[0] == 1
+    assert trainer.notes[1].startswith("train/learning_rate is transformers' TensorBoardCallback")
+
+
+@needs_tensorboard
 def test_tensorboard_lightning_momentum_and_single_file():
     folder = FIXTURES / "lightning-onecycle-right" / "tb"
     (file,) = folder.iterdir()

@@ -603,9 +603,10 @@ def tb_case(case: Case, out: Path, runs: list[dict]) -> None:
     state = None
     for run in runs:
         writer = summary_writer(out / "tb")
+        tag = run.pop("tag", "lr")
         saved = torch_loop(
             run.pop("build", cosine()),
-            lambda s, lr, w=writer: w.add_scalar("lr", lr, s),
+            lambda s, lr, w=writer, t=tag: w.add_scalar(t, lr, s),
             state=state if run.pop("resume", False) else None,
             **run,
         )
@@ -617,6 +618,11 @@ def tb_case(case: Case, out: Path, runs: list[dict]) -> None:
 
 def torch_cosine_right(case: Case, out: Path) -> None:
     tb_case(case, out, [{}])
+
+
+def torch_cosine_hf_tag(case: Case, out: Path) -> None:
+    # transformers' tag name in a loop of one's own: not the Trainer's rule
+    tb_case(case, out, [{"tag": "train/learning_rate"}])
 
 
 def torch_cosine_offset(case: Case, out: Path) -> None:
@@ -979,6 +985,16 @@ def cases() -> list[Case]:
             "",
             "nothing: add_scalar('lr', lr, step) before optimizer.step()",
             record=torch_cosine_right,
+        ),
+        Case(
+            "torch-cosine-hftag-right",
+            "torch-cosine-hftag-right/tb",
+            cosine_argv(),
+            "match",
+            "",
+            "nothing: add_scalar('train/learning_rate', lr, step) before optimizer.step(), "
+            "transformers' tag in a plain loop",
+            record=torch_cosine_hf_tag,
         ),
         Case(
             "torch-cosine-offset",

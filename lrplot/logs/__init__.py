@@ -106,7 +106,10 @@ def detect(path: Path) -> tuple[str, tuple[str, ...]]:
         )
     if mlflow.is_metric_line(first):
         return "mlflow", ()
-    header = next(csv.reader([first], delimiter="\t" if "\t" in first else ","))
+    try:
+        header = next(csv.reader([first], delimiter="\t" if "\t" in first else ","))
+    except csv.Error:
+        return "csv", ()  # its reader says what is wrong, and where
     names = [h.strip() for h in header]
     if wandb.is_export(names):
         return "wandb", ()

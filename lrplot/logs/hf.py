@@ -87,7 +87,11 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
             raise LrplotError(f"{where}: {choice.key} without a step")
         steps.append(as_step(entry[STEP], where))
         values.append(as_value(entry[choice.key], where, choice.key))
-    info = {k: state[k] for k in INFO_KEYS if isinstance(state.get(k), (int, float))}
+    info = {
+        k: state[k]
+        for k in INFO_KEYS
+        if isinstance(state.get(k), (int, float)) and not isinstance(state[k], bool)
+    }
     notes_from: tuple[str, ...] = ()
     if file.parent.name.startswith("checkpoint-") and file.parent.parent == path:
         notes_from = (f"read {file.parent.name}/{NAME}: the log up to that checkpoint",)

@@ -61,7 +61,10 @@ class Table:
         for text in self._lines:
             if text.strip():
                 self.delimiter = "\t" if "\t" in text else ","
-                header = next(csv.reader([text], delimiter=self.delimiter))
+                try:
+                    header = next(csv.reader([text], delimiter=self.delimiter))
+                except csv.Error as err:
+                    raise LrplotError(f"{path}, line {self.line}: {err}") from None
                 break
         if header is None:
             raise LrplotError(f"{path}: empty, no header")
