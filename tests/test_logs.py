@@ -165,6 +165,14 @@ def test_changed_fixture_follows_the_new_warmup_after_the_resume():
     assert not close(log.lr[~before], expected_at(case["configured"], log.row[~before]))
 
 
+def test_torch_changed_fixture_matches_until_the_resume():
+    case = BY_NAME["torch-cosine-changed"]
+    log = read_case(case)
+    expected = expected_at(case["configured"], log.row)
+    assert close(log.lr[:15], expected[:15])
+    assert not np.any(np.isclose(log.lr[16:], expected[16:], rtol=1e-6, atol=0))
+
+
 # --- transformers ------------------------------------------------------------------------------
 
 

@@ -534,6 +534,10 @@ def torch_loop(
     stop: int | None = None,
     save_at: int | None = None,
     catch_up: bool = False,
+    per_epoch: bool = False,
+    times: int = 1,
+    lr: float = 0.1,
+    rebuild: Callable | None = None,
 ) -> dict | None:
     """SGD over the tiny data, ``scheduler.step()`` after each optimizer step (or every
     ``every``); ``log(step, lr)`` before ``optimizer.step()`` (``after``: after
@@ -544,7 +548,7 @@ def torch_loop(
 
     torch.manual_seed(0)
     model = nn.Linear(4, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     scheduler = build(optimizer)
     if state is not None:
         model.load_state_dict(state["model"])
@@ -554,17 +558,19 @@ def torch_loop(
         if catch_up:  # written for a fresh scheduler: fast-forward it to the resume step
             for _ in range(start):
                 scheduler.step()
+        if rebuild is not None:  # a new scheduler told where it is, with new parameters
+            scheduler = rebuild(optimizer, start - 1)
     x, y = tensors(BATCHES * BATCH)
     saved = None
     for step in range(start, steps):
-        if stop is not None and step == stop:
-            break
         if save_at is not None and step == save_at:
             saved = {
                 "model": {k: v.clone() for k, v in model.state_dict().items()},
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
             }
+        if stop is not None and step == stop:
+            break
         i = (step % BATCHES) * BATCH
         loss = nn.functional.mse_loss(model(x[i : i + BATCH]).squeeze(-1), y[i : i + BATCH])
         if not after:
@@ -572,8 +578,12 @@ def torch_loop(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if (step + 1) % every == 0:
-            scheduler.step()
+        if per_epoch:
+            if (step + 1) % BATCHES == 0:
+                scheduler.step()
+        elif (step + 1) % every == 0:
+            for _ in range(times):
+                scheduler.step()
         if after:
             log(step, optimizer.param_groups[0]["lr"])
     return saved
@@ -598,6 +608,13 @@ def summary_writer(folder: Path):
     return SummaryWriter(log_dir=str(folder))
 
 
+def resumed(state: dict | None, how: bool | str) -> dict | None:
+    """The state a run resumes from: all of it, the model's weights only, or none."""
+    if not how or state is None:
+        return None
+    return {"model": state["model"]} if how == "weights" else state
+
+
 def tb_case(case: Case, out: Path, runs: list[dict]) -> None:
     """One SummaryWriter per run (a resume opens a new one on the same folder)."""
     state = None
@@ -607,7 +624,7 @@ def tb_case(case: Case, out: Path, runs: list[dict]) -> None:
         saved = torch_loop(
             run.pop("build", cosine()),
             lambda s, lr, w=writer, t=tag: w.add_scalar(t, lr, s),
-            state=state if run.pop("resume", False) else None,
+            state=resumed(state, run.pop("resume", False)),
             **run,
         )
         state = saved or state
@@ -623,6 +640,81 @@ def torch_cosine_right(case: Case, out: Path) -> None:
 def torch_cosine_hf_tag(case: Case, out: Path) -> None:
     # transformers' tag name in a loop of one's own: not the Trainer's rule
     tb_case(case, out, [{"tag": "train/learning_rate"}])
+
+
+def torch_cosine_interval(case: Case, out: Path) -> None:
+    # scheduler.step() at the end of each epoch, for a T_max counted in batches
+    tb_case(case, out, [{"per_epoch": True}])
+
+
+def torch_cosine_multi(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"times": 2}])
+
+
+def torch_cosine_scale(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"lr": 0.1 * 4}])  # lr x world size 4
+
+
+def torch_cosine_length(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"build": cosine(3 * 8)}])  # T_max for a batch size of 5: 3 x 8
+
+
+def warmup_cosine(warmup: int) -> Callable:
+    def build(optimizer):
+        import torch
+
+        lr = torch.optim.lr_scheduler
+        ramp = lr.LinearLR(optimizer, start_factor=0.1, total_iters=warmup)
+        main = lr.CosineAnnealingLR(optimizer, T_max=STEPS - warmup)
+        return lr.SequentialLR(optimizer, [ramp, main], milestones=[warmup])
+
+    return build
+
+
+def warmup_argv(warmup: int = 5) -> list[str]:
+    return [
+        "sequential",
+        "--schedule",
+        f"linear:start_factor=0.1,total_iters={warmup}",
+        "--schedule",
+        f"cosine:t_max={STEPS - warmup}",
+        "--milestones",
+        str(warmup),
+        "--lr",
+        "0.1",
+        *run_settings(),
+    ]
+
+
+def torch_warmup_right(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"build": warmup_cosine(5)}])
+
+
+def torch_warmup_warmup(case: Case, out: Path) -> None:
+    # the warmup given in epochs' worth of batches where 5 steps were meant... 10
+    tb_case(case, out, [{"build": warmup_cosine(10)}])
+
+
+def torch_cosine_restart(case: Case, out: Path) -> None:
+    # died at 20; resumed at 15 from the model's weights only: fresh optimizer, scheduler
+    tb_case(case, out, [{"stop": 20, "save_at": 15}, {"start": 15, "resume": "weights"}])
+
+
+def torch_cosine_changed(case: Case, out: Path) -> None:
+    # resumed at 15 with everything loaded, then the scheduler rebuilt with T_max=40 (to
+    # train longer) and last_epoch=14: CosineAnnealingLR goes on from the current LR
+    def longer(optimizer, last_epoch):
+        import torch
+
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=40, last_epoch=last_epoch
+        )
+
+    tb_case(
+        case,
+        out,
+        [{"stop": 15, "save_at": 15}, {"start": 15, "resume": True, "rebuild": longer}],
+    )
 
 
 def torch_cosine_offset(case: Case, out: Path) -> None:
@@ -995,6 +1087,87 @@ def cases() -> list[Case]:
             "nothing: add_scalar('train/learning_rate', lr, step) before optimizer.step(), "
             "transformers' tag in a plain loop",
             record=torch_cosine_hf_tag,
+        ),
+        Case(
+            "torch-cosine-interval",
+            "torch-cosine-interval/tb",
+            cosine_argv(),
+            "mismatch",
+            "interval",
+            "scheduler.step() at each epoch's end instead of after each batch",
+            truth=["cosine", "--t-max", str(STEPS), "--lr", "0.1", *run_settings("epoch")],
+            record=torch_cosine_interval,
+        ),
+        Case(
+            "torch-cosine-multi",
+            "torch-cosine-multi/tb",
+            cosine_argv(),
+            "mismatch",
+            "multi",
+            "scheduler.step() called twice per optimizer step (once in the loop, once in a hook)",
+            truth=[*cosine_argv(), "--scheduler-steps", "2"],
+            record=torch_cosine_multi,
+        ),
+        Case(
+            "torch-cosine-scale",
+            "torch-cosine-scale/tb",
+            cosine_argv(),
+            "mismatch",
+            "scale",
+            "SGD lr 0.4: the base LR multiplied by the world size (4)",
+            truth=cosine_argv(lr=0.4),
+            record=torch_cosine_scale,
+        ),
+        Case(
+            "torch-cosine-length",
+            "torch-cosine-length/tb",
+            cosine_argv(),
+            "mismatch",
+            "length",
+            "T_max=24 (3 epochs of the 8 batches a batch size of 5 gives) for a 30-step run",
+            truth=cosine_argv(24),
+            record=torch_cosine_length,
+        ),
+        Case(
+            "torch-warmup-right",
+            "torch-warmup-right/tb",
+            warmup_argv(5),
+            "match",
+            "",
+            "nothing: SequentialLR([LinearLR(start_factor=0.1, total_iters=5), "
+            "CosineAnnealingLR(T_max=25)], milestones=[5])",
+            record=torch_warmup_right,
+        ),
+        Case(
+            "torch-warmup-warmup",
+            "torch-warmup-warmup/tb",
+            warmup_argv(5),
+            "mismatch",
+            "warmup",
+            "the same with a 10-step warmup (and T_max=20) where 5 was configured",
+            truth=warmup_argv(10),
+            record=torch_warmup_warmup,
+        ),
+        Case(
+            "torch-cosine-restart",
+            "torch-cosine-restart/tb",
+            cosine_argv(),
+            "mismatch",
+            "restart",
+            "died at step 20, resumed at 15 from the model's weights only: a fresh optimizer "
+            "and scheduler (steps 15-19 logged twice)",
+            truth=[*cosine_argv(), "--resume-at", "15", "--resume-mode", "fresh"],
+            record=torch_cosine_restart,
+        ),
+        Case(
+            "torch-cosine-changed",
+            "torch-cosine-changed/tb",
+            cosine_argv(),
+            "mismatch",
+            "changed",
+            "stopped at 15, resumed with all state, then the scheduler rebuilt as "
+            "CosineAnnealingLR(T_max=40, last_epoch=14) to train longer",
+            record=torch_cosine_changed,
         ),
         Case(
             "torch-cosine-offset",
