@@ -470,6 +470,29 @@ def lightning_multistep_epoch(case: Case, out: Path) -> None:
     lightning_run(case, out, build, logging_interval="epoch")
 
 
+def cosine_config(t_max: int = STEPS, lr: float = 0.1) -> Callable:
+    def build(module):
+        import torch
+
+        optimizer = sgd(module, lr=lr)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t_max)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+    return build
+
+
+def lightning_cosine_scale(case: Case, out: Path) -> None:
+    lightning_run(case, out, cosine_config(lr=0.1 * 2))  # lr x devices (2)
+
+
+def lightning_cosine_length(case: Case, out: Path) -> None:
+    # T_max = self.trainer.estimated_stepping_batches computed for max_epochs=5
+    lightning_run(case, out, cosine_config(t_max=5 * BATCHES))
+
+
 def lightning_cosine_accumulate(case: Case, out: Path) -> None:
     # accumulate_grad_batches=2: 5 optimizer steps per epoch; the monitor logs at the
     # start of every batch, so each step twice, with the same value
@@ -1009,6 +1032,26 @@ def cases() -> list[Case]:
             "lr_scheduler frequency 2: stepped every 2 optimizer steps",
             truth=[*cosine_argv(), "--scheduler-every", "2"],
             record=lightning_cosine_every,
+        ),
+        Case(
+            "lightning-cosine-scale",
+            "lightning-cosine-scale/metrics.csv",
+            cosine_argv(),
+            "mismatch",
+            "scale",
+            "SGD lr 0.2: the LR multiplied by the number of devices (2)",
+            truth=cosine_argv(lr=0.2),
+            record=lightning_cosine_scale,
+        ),
+        Case(
+            "lightning-cosine-length",
+            "lightning-cosine-length/metrics.csv",
+            cosine_argv(),
+            "mismatch",
+            "length",
+            "T_max=50, the stepping batches of max_epochs=5, for a run cut to 3 epochs",
+            truth=cosine_argv(50),
+            record=lightning_cosine_length,
         ),
         Case(
             "lightning-cosine-groups-right",
