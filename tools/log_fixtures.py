@@ -4,10 +4,11 @@ Each case runs a tiny real training (a 4 -> 1 linear model on random data, CPU, 
 second or two) with a real framework, right or with one mistake injected the way it
 happens in real runs, and keeps only its small log files (never a checkpoint):
 
-* transformers 5.24 ``Trainer``: ``trainer_state.json`` (and its TensorBoardCallback's
-  event file in the first case);
+* transformers 5.24 ``Trainer``: ``trainer_state.json`` (in one case also its
+  TensorBoardCallback's event file, in another its MLflowCallback's run), and one run
+  of transformers 4.50.3;
 * Lightning 2.6 with ``LearningRateMonitor``, ``CSVLogger`` and ``TensorBoardLogger``:
-  ``metrics.csv`` and the event file;
+  ``metrics.csv`` and the event file (in one case also its ``MLFlowLogger``'s run);
 * a plain Accelerate loop on 2 CPU processes (torchrun), its scheduler prepared;
 * a plain torch loop writing the LR with ``torch.utils.tensorboard.SummaryWriter``, a
   CSV file, JSON lines, MLflow's file store (``mlflow`` itself, ``file:`` tracking URI);
