@@ -244,6 +244,17 @@ def _int_params(schedule: Schedule) -> Iterator[tuple[str, int, Callable[[int], 
     """(name, value, value -> schedule with it) of each integer parameter, and of
     lrplot's warmup."""
     d = schedule.definition
+    if d.lengths is not None:  # lengths that move several parameters together
+        for name, value, moved in d.lengths(schedule.values):
+
+            def rebuild_all(new: int, moved: Any = moved) -> Schedule:
+                built = d.build(moved(new))
+                return dataclasses.replace(
+                    built, warmup=schedule.warmup, label_given=schedule.label_given
+                )
+
+            yield name, value, rebuild_all
+        return
     for p in d.params:
         value = schedule.values.get(p.name)
         if p.kind != INT or not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -296,15 +307,16 @@ RESUMES = {
     "fresh": "with a newly built scheduler whose state_dict was not loaded (the optimizer's was)",
     "jump": "and its restored scheduler was stepped again for every step already done: the "
     "schedule skipped ahead",
-    "last-epoch": "with a scheduler rebuilt with last_epoch= instead of its state_dict "
+    "last-epoch": "with a scheduler rebuilt with last_epoch={last} instead of its state_dict "
     "(PyTorch's constructor steps it once more, on the restored LR)",
 }
 CHANGED = {
     "restored": "its state_dict loaded",
     "fresh": "a new scheduler",
-    "last-epoch": "a scheduler rebuilt with last_epoch=",
+    "last-epoch": "a scheduler rebuilt with last_epoch={last}",
 }
 MAX_AT = 64  # resume steps tried between two logged steps
+QUICK_LOOK = 20_000  # runs longer than this get a quick look before each changed resume
 
 
 def _resume_steps(s: Search) -> list[int]:
@@ -330,7 +342,7 @@ def _resume_steps(s: Search) -> list[int]:
 
 def resumed(s: Search) -> Cause | None:
     """A resume at step R: the schedule restarted, jumped, or was rebuilt."""
-    from .resume import resume
+    from .resume import resume, steps_done
 
     if s.trace.resumed is not None:
         return None
@@ -342,13 +354,14 @@ def resumed(s: Search) -> Cause | None:
             except LrplotError:
                 break  # this schedule does not resume this way
             if s.reproduces(trace):
+                how = how.format(last=steps_done(s.settings, at) - 1)
                 return Cause(f"the run was resumed at step {at:,} {how}", trace)
     return _changed(s, steps)
 
 
 def _changed(s: Search, steps: list[int]) -> Cause | None:
     """A resume at step R with a parameter changed: the new value applies from R."""
-    from .resume import resume
+    from .resume import resume, steps_done
 
     if not steps:
         return None
@@ -372,7 +385,7 @@ def _changed(s: Search, steps: list[int]) -> Cause | None:
                     except LrplotError:
                         break
                     if s.reproduces(trace):
-                        how = CHANGED[mode]
+                        how = CHANGED[mode].format(last=steps_done(settings, at) - 1)
                         return Cause(
                             f"the run was resumed at step {at:,} ({how}) with {name} "
                             f"{new:,} instead of {value:,}",
@@ -382,8 +395,12 @@ def _changed(s: Search, steps: list[int]) -> Cause | None:
 
 
 def _may_be(s: Search, after: Schedule, at: int, mode: str, rows: np.ndarray) -> bool:
-    """A quick look before a full resume: do the last logged values follow ``after``
-    (continued at the same step, or started over at ``at``)?"""
+    """A quick look before a full resume, for long runs: do the last logged values
+    follow ``after`` (continued at the same step, or started over at ``at``)? It
+    misses the recursive forms rebuilt mid-run (a CosineAnnealingLR with last_epoch),
+    which short runs try in full."""
+    if len(s.trace) <= QUICK_LOOK:
+        return True
     probe = s.simulate(after)
     if probe is None:
         return False

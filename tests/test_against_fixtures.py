@@ -54,6 +54,7 @@ def _tensorboard_log(case: dict) -> bool:
 def test_the_verdict_and_the_cause(cli, case):
     log = str(FIXTURES / case["log"])
     key = ["--log-key", case["log_key"]] if case.get("log_key") else []
+    key += ["--log-format", case["log_format"]] if case.get("log_format") else []
     result = cli(*case["configured"], "--against", log, *key, "-q")
     assert "Traceback" not in result.output, result.output
     lines = result.stdout.splitlines()

@@ -70,7 +70,7 @@ def is_tensorboard(case: dict) -> bool:
 def read_case(case: dict) -> Log:
     if is_tensorboard(case) and not HAS_TENSORBOARD:
         pytest.skip(NO_TENSORBOARD)
-    return read_log(FIXTURES / case["log"], key=case.get("log_key"))
+    return read_log(FIXTURES / case["log"], key=case.get("log_key"), format=case.get("log_format"))
 
 
 def close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -165,6 +165,14 @@ def test_changed_fixture_follows_the_new_warmup_after_the_resume():
     assert not close(log.lr[~before], expected_at(case["configured"], log.row[~before]))
 
 
+def test_torch_changed_fixture_matches_until_the_resume():
+    case = BY_NAME["torch-cosine-changed"]
+    log = read_case(case)
+    expected = expected_at(case["configured"], log.row)
+    assert close(log.lr[:15], expected[:15])
+    assert not np.any(np.isclose(log.lr[16:], expected[16:], rtol=1e-6, atol=0))
+
+
 # --- transformers ------------------------------------------------------------------------------
 
 
@@ -192,12 +200,26 @@ def test_hf_before_4_51_logged_the_next_steps_lr():
     path = FIXTURES / BY_NAME["hf-cosine-right"]["log"]
     old = read_log(path, format="hf-4.50")
     new = read_log(path)
-    assert old.format == "hf-4.50" and old.row.tolist() == list(range(1, 31))
-    assert np.array_equal(old.lr, new.lr) and np.array_equal(old.logged_step, new.logged_step)
+    assert old.format == "hf-4.50" and old.row.tolist() == list(range(1, 30))
+    assert np.array_equal(old.lr, new.lr[:-1]) and np.array_equal(old.row, new.logged_step[:-1])
     assert old.notes[0] == (
         "transformers <= 4.50 logs at step s the LR after scheduler.step(), the next step's "
         "(issue #28124): row = step"
     )
+
+
+def test_hf_4_50_really_logged_the_next_steps_lr():
+    case = BY_NAME["hf-4.50-cosine-right"]
+    path = FIXTURES / case["log"]
+    old = read_log(path, format=case["log_format"])
+    assert old.logged_step.tolist() == list(range(1, 30)) and old.row.tolist() == list(range(1, 30))
+    assert old.notes[-2] == (
+        "1 value(s) at step 30 or later are the LR after the run's last optimizer step "
+        "(max_steps 30): left out"
+    )
+    assert close(old.lr, expected_at(case["configured"], old.row))
+    new = read_log(path)  # read as 4.51 or newer: one step off
+    assert not close(new.lr, expected_at(case["configured"], new.row))
 
 
 def test_hf_every_n_steps_and_folder():
@@ -215,7 +237,9 @@ def test_hf_folder_with_checkpoints_reads_the_last(tmp_path):
     for step in (10, 30, 20):
         (tmp_path / f"checkpoint-{step}").mkdir()
         (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text(text)
-    assert read_log(tmp_path).path == tmp_path / "checkpoint-30" / "trainer_state.json"
+    log = read_log(tmp_path)
+    assert log.path == tmp_path / "checkpoint-30" / "trainer_state.json"
+    assert log.notes[0] == "read checkpoint-30/trainer_state.json: the log up to that checkpoint"
 
 
 @needs_tensorboard
@@ -307,6 +331,19 @@ def test_tensorboard_resumed_run_keeps_the_later_values():
 
 
 @needs_tensorboard
+def test_tensorboard_transformers_tag_needs_the_trainers_other_tags():
+    plain = read_case(BY_NAME["torch-cosine-hftag-right"])
+    assert (plain.key, plain.row.tolist()) == ("train/learning_rate", list(range(30)))
+    assert plain.notes[1] == (
+        "train/learning_rate without transformers' other tags (args, train/epoch): a loop's "
+        "own add_scalar, row = step"
+    )
+    trainer = read_case(BY_NAME["hf-cosine-right-tensorboard"])
+    assert trainer.row.tolist() == list(range(30)) and trainer.logged_step[0] == 1
+    assert trainer.notes[1].startswith("train/learning_rate is transformers' TensorBoardCallback")
+
+
+@needs_tensorboard
 def test_tensorboard_lightning_momentum_and_single_file():
     folder = FIXTURES / "lightning-onecycle-right" / "tb"
     (file,) = folder.iterdir()
@@ -389,6 +426,15 @@ def test_mlflow_of_a_transformers_trainer_follows_its_rule():
     assert "the steps are not in order: sorted" in log.notes  # MLflow's async batches
 
 
+def test_mlflow_of_lightning_has_its_momentum():
+    case = BY_NAME["mlflow-lightning-onecycle-right"]
+    log = read_case(case)
+    assert (log.key, log.others, log.row.tolist()) == ("lr-SGD", (), list(range(30)))
+    _, momentum = simulated(tuple(case["configured"]))
+    assert log.momentum is not None and momentum is not None
+    assert close(log.momentum, momentum[log.row])
+
+
 def test_mlflow_restart_keeps_the_resumed_values():
     log = read_case(BY_NAME["mlflow-cosine-restart"])
     assert log.row.tolist() == list(range(30))
@@ -424,6 +470,33 @@ def test_wandb_export_of_a_transformers_trainer(tmp_path):
     log = read_log(by_count)
     assert log.row.tolist() == [0, 1]
     assert log.notes[1].startswith("transformers' WandbCallback logs without a step")
+
+
+def test_wandb_export_of_lightning(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('"Step","r - lr-SGD"\n0,0.1\n2,0.09\n')
+    assert read_log(path).notes[1].startswith("Lightning's WandbLogger logs without a step")
+    path.write_text('"trainer/global_step","r - lr-SGD"\n0,0.1\n1,0.09\n')
+    log = read_log(path)
+    assert log.row.tolist() == [0, 1] and log.notes == (
+        "W&B's trainer/global_step as exported: row = step",
+        "2 values, every step (steps 0..1)",
+    )
+
+
+def test_hf_reads_its_own_key_beside_a_users(tmp_path):
+    path = tmp_path / "trainer_state.json"
+    path.write_text('{"log_history": [{"learning_rate": 0.1, "head_lr": 0.5, "step": 1}]}')
+    log = read_log(path)
+    assert (log.key, log.others, log.lr.tolist()) == ("learning_rate", ("head_lr",), [0.1])
+    assert read_log(path, key="head_lr").lr.tolist() == [0.5]
+
+
+def test_one_line_trainer_state_is_hf(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text('{"global_step": 2, "log_history": [{"learning_rate": 0.1, "step": 1}]}')
+    log = read_log(path)
+    assert (log.format, log.row.tolist()) == ("hf", [0])
 
 
 def test_tables_csv_tsv_jsonl(tmp_path):

@@ -4,10 +4,12 @@ Each case runs a tiny real training (a 4 -> 1 linear model on random data, CPU, 
 second or two) with a real framework, right or with one mistake injected the way it
 happens in real runs, and keeps only its small log files (never a checkpoint):
 
-* transformers 5.24 ``Trainer``: ``trainer_state.json`` (and its TensorBoardCallback's
-  event file in the first case);
+* transformers 5.24 ``Trainer``: ``trainer_state.json`` (in one case also its
+  TensorBoardCallback's event file, in another its MLflowCallback's run), and one run
+  of transformers 4.50.3;
 * Lightning 2.6 with ``LearningRateMonitor``, ``CSVLogger`` and ``TensorBoardLogger``:
-  ``metrics.csv`` and the event file;
+  ``metrics.csv`` and the event file (in one case also its ``MLFlowLogger``'s run);
+* a plain Accelerate loop on 2 CPU processes (torchrun), its scheduler prepared;
 * a plain torch loop writing the LR with ``torch.utils.tensorboard.SummaryWriter``, a
   CSV file, JSON lines, MLflow's file store (``mlflow`` itself, ``file:`` tracking URI);
 * a W&B "Export CSV" of a plain torch loop: W&B cannot run offline into an export, so
@@ -27,7 +29,10 @@ and mlflow-skinny in one virtualenv (see docs/logs.md); names after the options 
 only those cases. Event files, MLflow and HF's trainer_state.json hold wall-clock times,
 so a rerun rewrites the same LRs and steps, not the same bytes.
 
-    python tools/log_fixtures.py [CASE ...]
+    python tools/log_fixtures.py [--hf450-python ENV/bin/python] [CASE ...]
+
+``--hf450-python`` gives a Python with transformers 4.50.3 (torch 2.13.0, accelerate):
+it records the one case of a transformers that logged the next step's LR.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -63,6 +69,7 @@ class Case:
     injected: str
     truth: list[str] | None = None
     log_key: str | None = None  # the --log-key a reader needs (several LR keys)
+    log_format: str | None = None  # the --log-format a reader needs (not told by the file)
     record: Callable[[Case, Path], None] = field(default=lambda c, d: None, repr=False)
 
 
@@ -320,6 +327,7 @@ def lightning_run(
     momentum: bool = True,
     accumulate: int = 1,
     manual: Callable | None = None,
+    mlflow_case: str | None = None,
 ) -> None:
     import lightning as L
     import torch
@@ -343,6 +351,11 @@ def lightning_run(
         def configure_optimizers(self):
             return build(self)
 
+    loggers = [CSVLogger(out, name="csv"), TensorBoardLogger(out, name="tb")]
+    if mlflow_case is not None:  # and its MLFlowLogger, into a file store
+        from lightning.pytorch.loggers import MLFlowLogger
+
+        loggers.append(MLFlowLogger("tiny-lightning", tracking_uri=(out / "mlruns").as_uri()))
     torch.manual_seed(0)
     x, y = tensors(BATCHES * BATCH)
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=BATCH)
@@ -350,7 +363,7 @@ def lightning_run(
         max_epochs=EPOCHS,
         accelerator="cpu",
         devices=1,
-        logger=[CSVLogger(out, name="csv"), TensorBoardLogger(out, name="tb")],
+        logger=loggers,
         callbacks=[LearningRateMonitor(logging_interval=logging_interval, log_momentum=momentum)],
         log_every_n_steps=log_every_n_steps,
         enable_checkpointing=False,
@@ -364,6 +377,12 @@ def lightning_run(
     keep(out / "csv" / "version_0" / "metrics.csv", OUT / case.name / "metrics.csv")
     (events,) = event_file(out / "tb")
     keep(events, OUT / case.name / "tb" / events.name)
+    if mlflow_case is not None:
+        (run,) = {p.parent.parent for p in (out / "mlruns").rglob("metrics/lr-SGD")}
+        if (OUT / mlflow_case).exists():
+            shutil.rmtree(OUT / mlflow_case)
+        for metric in (run / "metrics").iterdir():
+            keep(metric, OUT / mlflow_case / "metrics" / metric.name)
 
 
 def sgd(module, lr: float = 0.1, momentum: float = 0.9):
@@ -387,7 +406,7 @@ def onecycle(interval: str) -> Callable:
 
 
 def lightning_onecycle_right(case: Case, out: Path) -> None:
-    lightning_run(case, out, onecycle("step"))
+    lightning_run(case, out, onecycle("step"), mlflow_case="mlflow-lightning-onecycle-right")
 
 
 def lightning_onecycle_interval(case: Case, out: Path) -> None:
@@ -450,6 +469,29 @@ def lightning_multistep_epoch(case: Case, out: Path) -> None:
         return {"optimizer": optimizer, "lr_scheduler": scheduler}  # interval "epoch"
 
     lightning_run(case, out, build, logging_interval="epoch")
+
+
+def cosine_config(t_max: int = STEPS, lr: float = 0.1) -> Callable:
+    def build(module):
+        import torch
+
+        optimizer = sgd(module, lr=lr)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t_max)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+    return build
+
+
+def lightning_cosine_scale(case: Case, out: Path) -> None:
+    lightning_run(case, out, cosine_config(lr=0.1 * 2))  # lr x devices (2)
+
+
+def lightning_cosine_length(case: Case, out: Path) -> None:
+    # T_max = self.trainer.estimated_stepping_batches computed for max_epochs=5
+    lightning_run(case, out, cosine_config(t_max=5 * BATCHES))
 
 
 def lightning_cosine_accumulate(case: Case, out: Path) -> None:
@@ -516,6 +558,10 @@ def torch_loop(
     stop: int | None = None,
     save_at: int | None = None,
     catch_up: bool = False,
+    per_epoch: bool = False,
+    times: int = 1,
+    lr: float = 0.1,
+    rebuild: Callable | None = None,
 ) -> dict | None:
     """SGD over the tiny data, ``scheduler.step()`` after each optimizer step (or every
     ``every``); ``log(step, lr)`` before ``optimizer.step()`` (``after``: after
@@ -526,7 +572,7 @@ def torch_loop(
 
     torch.manual_seed(0)
     model = nn.Linear(4, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     scheduler = build(optimizer)
     if state is not None:
         model.load_state_dict(state["model"])
@@ -536,17 +582,19 @@ def torch_loop(
         if catch_up:  # written for a fresh scheduler: fast-forward it to the resume step
             for _ in range(start):
                 scheduler.step()
+        if rebuild is not None:  # a new scheduler told where it is, with new parameters
+            scheduler = rebuild(optimizer, start - 1)
     x, y = tensors(BATCHES * BATCH)
     saved = None
     for step in range(start, steps):
-        if stop is not None and step == stop:
-            break
         if save_at is not None and step == save_at:
             saved = {
                 "model": {k: v.clone() for k, v in model.state_dict().items()},
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
             }
+        if stop is not None and step == stop:
+            break
         i = (step % BATCHES) * BATCH
         loss = nn.functional.mse_loss(model(x[i : i + BATCH]).squeeze(-1), y[i : i + BATCH])
         if not after:
@@ -554,8 +602,12 @@ def torch_loop(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if (step + 1) % every == 0:
-            scheduler.step()
+        if per_epoch:
+            if (step + 1) % BATCHES == 0:
+                scheduler.step()
+        elif (step + 1) % every == 0:
+            for _ in range(times):
+                scheduler.step()
         if after:
             log(step, optimizer.param_groups[0]["lr"])
     return saved
@@ -580,15 +632,23 @@ def summary_writer(folder: Path):
     return SummaryWriter(log_dir=str(folder))
 
 
+def resumed(state: dict | None, how: bool | str) -> dict | None:
+    """The state a run resumes from: all of it, the model's weights only, or none."""
+    if not how or state is None:
+        return None
+    return {"model": state["model"]} if how == "weights" else state
+
+
 def tb_case(case: Case, out: Path, runs: list[dict]) -> None:
     """One SummaryWriter per run (a resume opens a new one on the same folder)."""
     state = None
     for run in runs:
         writer = summary_writer(out / "tb")
+        tag = run.pop("tag", "lr")
         saved = torch_loop(
             run.pop("build", cosine()),
-            lambda s, lr, w=writer: w.add_scalar("lr", lr, s),
-            state=state if run.pop("resume", False) else None,
+            lambda s, lr, w=writer, t=tag: w.add_scalar(t, lr, s),
+            state=resumed(state, run.pop("resume", False)),
             **run,
         )
         state = saved or state
@@ -599,6 +659,86 @@ def tb_case(case: Case, out: Path, runs: list[dict]) -> None:
 
 def torch_cosine_right(case: Case, out: Path) -> None:
     tb_case(case, out, [{}])
+
+
+def torch_cosine_hf_tag(case: Case, out: Path) -> None:
+    # transformers' tag name in a loop of one's own: not the Trainer's rule
+    tb_case(case, out, [{"tag": "train/learning_rate"}])
+
+
+def torch_cosine_interval(case: Case, out: Path) -> None:
+    # scheduler.step() at the end of each epoch, for a T_max counted in batches
+    tb_case(case, out, [{"per_epoch": True}])
+
+
+def torch_cosine_multi(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"times": 2}])
+
+
+def torch_cosine_scale(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"lr": 0.1 * 4}])  # lr x world size 4
+
+
+def torch_cosine_length(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"build": cosine(3 * 8)}])  # T_max for a batch size of 5: 3 x 8
+
+
+def warmup_cosine(warmup: int) -> Callable:
+    def build(optimizer):
+        import torch
+
+        lr = torch.optim.lr_scheduler
+        ramp = lr.LinearLR(optimizer, start_factor=0.1, total_iters=warmup)
+        main = lr.CosineAnnealingLR(optimizer, T_max=STEPS - warmup)
+        return lr.SequentialLR(optimizer, [ramp, main], milestones=[warmup])
+
+    return build
+
+
+def warmup_argv(warmup: int = 5) -> list[str]:
+    return [
+        "sequential",
+        "--schedule",
+        f"linear:start_factor=0.1,total_iters={warmup}",
+        "--schedule",
+        f"cosine:t_max={STEPS - warmup}",
+        "--milestones",
+        str(warmup),
+        "--lr",
+        "0.1",
+        *run_settings(),
+    ]
+
+
+def torch_warmup_right(case: Case, out: Path) -> None:
+    tb_case(case, out, [{"build": warmup_cosine(5)}])
+
+
+def torch_warmup_warmup(case: Case, out: Path) -> None:
+    # the warmup given in epochs' worth of batches where 5 steps were meant... 10
+    tb_case(case, out, [{"build": warmup_cosine(10)}])
+
+
+def torch_cosine_restart(case: Case, out: Path) -> None:
+    # died at 20; resumed at 15 from the model's weights only: fresh optimizer, scheduler
+    tb_case(case, out, [{"stop": 20, "save_at": 15}, {"start": 15, "resume": "weights"}])
+
+
+def torch_cosine_changed(case: Case, out: Path) -> None:
+    # resumed at 15 with everything loaded, then the scheduler rebuilt with T_max=40 (to
+    # train longer) and last_epoch=14: CosineAnnealingLR goes on from the current LR
+    def longer(optimizer, last_epoch):
+        import torch
+
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=40, last_epoch=last_epoch
+        )
+
+    tb_case(
+        case,
+        out,
+        [{"stop": 15, "save_at": 15}, {"start": 15, "resume": True, "rebuild": longer}],
+    )
 
 
 def torch_cosine_offset(case: Case, out: Path) -> None:
@@ -723,6 +863,17 @@ def cases() -> list[Case]:
             "the same run's TensorBoardCallback event file",
         ),
         Case(
+            OLD_HF,
+            f"{OLD_HF}/trainer_state.json",
+            hf_argv("hf-cosine"),
+            "match",
+            "",
+            "nothing, with transformers 4.50.3 (which logged the next step's LR): read with "
+            "--log-format hf-4.50",
+            log_format="hf-4.50",
+            record=hf_legacy,
+        ),
+        Case(
             "hf-linear-every5-right",
             "hf-linear-every5-right/trainer_state.json",
             hf_argv("hf-linear", warmup=3),
@@ -741,6 +892,17 @@ def cases() -> list[Case]:
             "step (Accelerate's scheduler on 2 processes)",
             truth=[*hf_argv("hf-cosine"), "--scheduler-steps", "2"],
             record=hf_multi,
+        ),
+        Case(
+            ACCELERATE,
+            f"{ACCELERATE}/lr.csv",
+            cosine_argv(),
+            "mismatch",
+            "multi",
+            "a plain Accelerate loop on 2 CPU processes (torchrun), the scheduler through "
+            "accelerator.prepare: AcceleratedScheduler steps it once per process",
+            truth=[*cosine_argv(), "--scheduler-steps", "2"],
+            record=accelerate_multi,
         ),
         Case(
             "hf-cosine-scale",
@@ -835,6 +997,14 @@ def cases() -> list[Case]:
             "the same run's TensorBoardLogger event file",
         ),
         Case(
+            "mlflow-lightning-onecycle-right",
+            "mlflow-lightning-onecycle-right",
+            [*onecycle_argv, *run_settings()],
+            "match",
+            "",
+            "the same run's MLFlowLogger (a file: tracking URI): its metrics/ folder",
+        ),
+        Case(
             "lightning-onecycle-interval",
             "lightning-onecycle-interval/metrics.csv",
             [*onecycle_argv, *run_settings()],
@@ -863,6 +1033,26 @@ def cases() -> list[Case]:
             "lr_scheduler frequency 2: stepped every 2 optimizer steps",
             truth=[*cosine_argv(), "--scheduler-every", "2"],
             record=lightning_cosine_every,
+        ),
+        Case(
+            "lightning-cosine-scale",
+            "lightning-cosine-scale/metrics.csv",
+            cosine_argv(),
+            "mismatch",
+            "scale",
+            "SGD lr 0.2: the LR multiplied by the number of devices (2)",
+            truth=cosine_argv(lr=0.2),
+            record=lightning_cosine_scale,
+        ),
+        Case(
+            "lightning-cosine-length",
+            "lightning-cosine-length/metrics.csv",
+            cosine_argv(),
+            "mismatch",
+            "length",
+            "T_max=50, the stepping batches of max_epochs=5, for a run cut to 3 epochs",
+            truth=cosine_argv(50),
+            record=lightning_cosine_length,
         ),
         Case(
             "lightning-cosine-groups-right",
@@ -931,6 +1121,97 @@ def cases() -> list[Case]:
             "",
             "nothing: add_scalar('lr', lr, step) before optimizer.step()",
             record=torch_cosine_right,
+        ),
+        Case(
+            "torch-cosine-hftag-right",
+            "torch-cosine-hftag-right/tb",
+            cosine_argv(),
+            "match",
+            "",
+            "nothing: add_scalar('train/learning_rate', lr, step) before optimizer.step(), "
+            "transformers' tag in a plain loop",
+            record=torch_cosine_hf_tag,
+        ),
+        Case(
+            "torch-cosine-interval",
+            "torch-cosine-interval/tb",
+            cosine_argv(),
+            "mismatch",
+            "interval",
+            "scheduler.step() at each epoch's end instead of after each batch",
+            truth=["cosine", "--t-max", str(STEPS), "--lr", "0.1", *run_settings("epoch")],
+            record=torch_cosine_interval,
+        ),
+        Case(
+            "torch-cosine-multi",
+            "torch-cosine-multi/tb",
+            cosine_argv(),
+            "mismatch",
+            "multi",
+            "scheduler.step() called twice per optimizer step (once in the loop, once in a hook)",
+            truth=[*cosine_argv(), "--scheduler-steps", "2"],
+            record=torch_cosine_multi,
+        ),
+        Case(
+            "torch-cosine-scale",
+            "torch-cosine-scale/tb",
+            cosine_argv(),
+            "mismatch",
+            "scale",
+            "SGD lr 0.4: the base LR multiplied by the world size (4)",
+            truth=cosine_argv(lr=0.4),
+            record=torch_cosine_scale,
+        ),
+        Case(
+            "torch-cosine-length",
+            "torch-cosine-length/tb",
+            cosine_argv(),
+            "mismatch",
+            "length",
+            "T_max=24 (3 epochs of the 8 batches a batch size of 5 gives) for a 30-step run",
+            truth=cosine_argv(24),
+            record=torch_cosine_length,
+        ),
+        Case(
+            "torch-warmup-right",
+            "torch-warmup-right/tb",
+            warmup_argv(5),
+            "match",
+            "",
+            "nothing: SequentialLR([LinearLR(start_factor=0.1, total_iters=5), "
+            "CosineAnnealingLR(T_max=25)], milestones=[5])",
+            record=torch_warmup_right,
+        ),
+        Case(
+            "torch-warmup-warmup",
+            "torch-warmup-warmup/tb",
+            warmup_argv(5),
+            "mismatch",
+            "warmup",
+            "the same with a 10-step warmup (and T_max=20) where 5 was configured",
+            truth=warmup_argv(10),
+            record=torch_warmup_warmup,
+        ),
+        Case(
+            "torch-cosine-restart",
+            "torch-cosine-restart/tb",
+            cosine_argv(),
+            "mismatch",
+            "restart",
+            "died at step 20, resumed at 15 from the model's weights only: a fresh optimizer "
+            "and scheduler (steps 15-19 logged twice)",
+            truth=[*cosine_argv(), "--resume-at", "15", "--resume-mode", "fresh"],
+            record=torch_cosine_restart,
+        ),
+        Case(
+            "torch-cosine-changed",
+            "torch-cosine-changed/tb",
+            cosine_argv(),
+            "mismatch",
+            "changed",
+            "stopped at 15, resumed with all state, then the scheduler rebuilt as "
+            "CosineAnnealingLR(T_max=40, last_epoch=14) to train longer",
+            record=torch_cosine_changed,
         ),
         Case(
             "torch-cosine-offset",
@@ -1037,7 +1318,8 @@ def manifest(all_cases: list[Case]) -> str:
         "# configured: the lrplot command line of the schedule the run was configured with;",
         "# truth: the one of what really ran, when lrplot can say it; cause: the mistake's",
         "# family (interval | multi | every | offset | scale | length | warmup | restart | jump",
-        "# | changed); log_key: the --log-key to read it with, when it has several LR keys.",
+        "# | changed); log_key, log_format: the --log-key and --log-format to read it with",
+        "# (several LR keys; a transformers 4.50 trainer_state.json, which nothing marks).",
         "",
     ]
     for case in all_cases:
@@ -1048,15 +1330,97 @@ def manifest(all_cases: list[Case]) -> str:
             lines.append(f"truth = {toml_value(case.truth)}")
         if case.log_key is not None:
             lines.append(f"log_key = {toml_value(case.log_key)}")
+        if case.log_format is not None:
+            lines.append(f"log_format = {toml_value(case.log_format)}")
         lines.append(f"injected = {toml_value(case.injected)}")
         lines.append("")
     return "\n".join(lines)
 
 
+ACCELERATE = "accelerate-cosine-multi"  # 2 CPU processes under torchrun
+
+
+def accelerate_worker(csv_path: Path) -> None:
+    """One process of a plain Accelerate loop on 2 CPU processes: the scheduler goes
+    through accelerator.prepare, whose AcceleratedScheduler steps it once per process
+    at every optimizer step; the main process writes (step, lr) before optimizer.step()."""
+    import torch
+    from accelerate import Accelerator
+    from torch import nn
+
+    accelerator = Accelerator(cpu=True)
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    # T_max: the optimizer steps the user counted, 3 epochs of the 10 batches per process
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=STEPS)
+    x, y = tensors(BATCHES * BATCH * accelerator.num_processes)
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=BATCH)
+    model, optimizer, data, scheduler = accelerator.prepare(model, optimizer, data, scheduler)
+    rows = []
+    step = 0
+    for _ in range(EPOCHS):
+        for xb, yb in data:
+            rows.append((step, optimizer.param_groups[0]["lr"]))
+            loss = nn.functional.mse_loss(model(xb).squeeze(-1), yb)
+            optimizer.zero_grad()
+            accelerator.backward(loss)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+    assert accelerator.num_processes == 2, accelerator.distributed_type
+    if accelerator.is_main_process:
+        with open(csv_path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["step", "lr"])
+            writer.writerows((s, repr(lr)) for s, lr in rows)
+    accelerator.wait_for_everyone()
+
+
+def accelerate_multi(case: Case, out: Path) -> None:
+    path = OUT / case.name / "lr.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # torchrun's 2 processes on a CPU: Accelerate's MULTI_CPU (gloo)
+    launch = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    subprocess.run([*launch, __file__, "--accelerate-worker", str(path)], check=True)
+
+
+OLD_HF = "hf-4.50-cosine-right"  # recorded with transformers 4.50 (--hf450-python)
+
+
+def hf_legacy(case: Case, out: Path) -> None:
+    """The right run with transformers 4.50: it logged the LR after scheduler.step()."""
+    import transformers
+
+    assert transformers.__version__.startswith("4.50."), transformers.__version__
+    hf_trainer(out)
+    hf_keep(case, out)
+
+
+def record(case: Case) -> None:
+    folder = OUT / case.name
+    with tempfile.TemporaryDirectory() as tmp:
+        if folder.exists() and case.record.__name__ != "<lambda>":
+            shutil.rmtree(folder)
+        case.record(case, Path(tmp))
+    print(f"recorded {case.name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="record only these cases")
-    chosen = set(parser.parse_args().names)
+    parser.add_argument(
+        "--hf450-python",
+        help=f"a Python with transformers 4.50.x, torch 2.13.0 and accelerate: records "
+        f"{OLD_HF} (without it, its files are left as they are)",
+    )
+    parser.add_argument("--inner", help=argparse.SUPPRESS)  # record one case, no manifest
+    parser.add_argument("--accelerate-worker", help=argparse.SUPPRESS)  # a process of it
+    options = parser.parse_args()
+    if options.accelerate_worker:
+        accelerate_worker(Path(options.accelerate_worker))
+        return
+    chosen = set(options.names)
     all_cases = cases()
     known = {c.name for c in all_cases}
     if chosen - known:
@@ -1065,15 +1429,20 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # MLflow 3 refuses its file store (maintenance mode) unless told: lrplot reads that layout
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    if options.inner:
+        record(next(c for c in all_cases if c.name == options.inner))
+        return
     for case in all_cases:
         if chosen and case.name not in chosen:
             continue
-        folder = OUT / case.name
-        with tempfile.TemporaryDirectory() as tmp:
-            if folder.exists() and case.record.__name__ != "<lambda>":
-                shutil.rmtree(folder)
-            case.record(case, Path(tmp))
-        print(f"recorded {case.name}")
+        if case.name == OLD_HF:
+            if options.hf450_python:
+                command = [options.hf450_python, __file__, "--inner", OLD_HF]
+                subprocess.run(command, check=True)
+            else:
+                print(f"kept {OLD_HF} (no --hf450-python)")
+            continue
+        record(case)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "cases.toml").write_text(manifest(all_cases), encoding="utf-8")
 

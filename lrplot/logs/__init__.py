@@ -107,17 +107,20 @@ def detect(path: Path) -> tuple[str, tuple[str, ...]]:
         try:
             import json
 
-            json.loads(first)
+            record = json.loads(first)
         except (ValueError, RecursionError):
             return "hf", ()  # a JSON document over several lines: a trainer_state.json
-        return "jsonl", ()
+        return ("hf" if isinstance(record, dict) and hf.HISTORY in record else "jsonl"), ()
     if first.startswith("["):
         raise LrplotError(
             f"{path}: a JSON list: lrplot reads transformers' {hf.NAME} or JSON lines"
         )
     if mlflow.is_metric_line(first):
         return "mlflow", ()
-    header = next(csv.reader([first], delimiter="\t" if "\t" in first else ","))
+    try:
+        header = next(csv.reader([first], delimiter="\t" if "\t" in first else ","))
+    except csv.Error:
+        return "csv", ()  # its reader says what is wrong, and where
     names = [h.strip() for h in header]
     if wandb.is_export(names):
         return "wandb", ()

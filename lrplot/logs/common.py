@@ -138,11 +138,13 @@ def choose(
     what: str = "column",
     lr_keys: Iterable[str] = (),
     is_lr: Callable[[str], bool] = is_lr_key,
+    prefer: str | None = None,
 ) -> Choice:
     """The key to read among ``names`` (all keys of the log, in the log's order): ``key``
     when given; else the one LR-like key, or param group 0 of one optimizer's groups.
 
-    ``lr_keys``: LR keys the format knows besides the LR-like names."""
+    ``lr_keys``: LR keys the format knows besides the LR-like names; ``prefer``: the
+    format's own LR key, read by default when other LR-like keys are there too."""
     extra = set(lr_keys)
     found = [n for n in names if n in extra or is_lr(n)]
     if key is not None:
@@ -156,6 +158,8 @@ def choose(
         raise LrplotError(f"{path}: no LR {what} ({what}s: {shown(list(names))}); pass --log-key")
     if len(found) == 1:
         return Choice(found[0], (), ())
+    if prefer in found:  # the format's own LR key, beside others a user logged
+        return Choice(prefer, tuple(n for n in found if n != prefer), ())
     first = _group_zero(found)
     if first is None:
         raise LrplotError(f"{path}: several LR keys ({shown(found)}): pass --log-key")
@@ -221,9 +225,11 @@ def finish(
     notes: Iterable[str],
     momentum: Sequence[float] | None = None,
     info: Mapping[str, Any] | None = None,
+    end: tuple[int, str] | None = None,
 ) -> Log:
     """The Log of (step, value) pairs in log order: the last value of a step logged more
-    than once is kept, sorted by step; row = step + offset."""
+    than once is kept, sorted by step; row = step + offset. ``end``: (the run's number
+    of optimizer steps, what says it): rows from there on are left out."""
     if not steps:
         raise LrplotError(f"{path}: {choice.key} has no values")
     logged = np.asarray(steps, dtype=np.int64)
@@ -262,6 +268,16 @@ def finish(
         moment = None if moment is None else moment[valid]
         if not len(lr):
             raise LrplotError(f"{path}: {choice.key} has no values after step {-offset - 1}")
+    if end is not None and row[-1] >= end[0]:
+        valid = row < end[0]
+        out.append(
+            f"{int(np.count_nonzero(~valid))} value(s) at step {end[0] - offset} or later are "
+            f"the LR after the run's last optimizer step ({end[1]} {end[0]}): left out"
+        )
+        logged, lr, row = logged[valid], lr[valid], row[valid]
+        moment = None if moment is None else moment[valid]
+        if not len(lr):
+            raise LrplotError(f"{path}: {choice.key} has no values before the run's end")
     out.append(_cadence(logged))
     return Log(
         path=path,

@@ -21,6 +21,7 @@ from ..errors import LrplotError
 from .common import STEP, Log, as_step, as_value, choose, finish, read_text
 
 KEY = "learning_rate"
+HISTORY = "log_history"
 TAG = "train/learning_rate"  # the key of its TensorBoard and W&B callbacks (rewrite_logs)
 NAME = "trainer_state.json"
 NOTE_NEW = (
@@ -63,9 +64,9 @@ def history(path: Path, text: str) -> tuple[list[Any], dict[str, Any]]:
         raise LrplotError(f"{path}, line {err.lineno}: not JSON: {err.msg}") from None
     except RecursionError:
         raise LrplotError(f"{path}: not JSON: nested too deeply") from None
-    if not isinstance(data, dict) or not isinstance(data.get("log_history"), list):
+    if not isinstance(data, dict) or not isinstance(data.get(HISTORY), list):
         raise LrplotError(f"{path}: no log_history list: not a transformers Trainer's {NAME}")
-    return data["log_history"], data
+    return data[HISTORY], data
 
 
 def read(path: Path, key: str | None, legacy: bool = False) -> Log:
@@ -75,7 +76,7 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
     for entry in entries:
         if isinstance(entry, dict):
             names += [str(k) for k in entry if k not in names]
-    choice = choose(file, names, key, "key", lr_keys=(KEY,))
+    choice = choose(file, names, key, "key", lr_keys=(KEY,), prefer=KEY)
     steps: list[int] = []
     values: list[float] = []
     for i, entry in enumerate(entries):
@@ -86,18 +87,21 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
             raise LrplotError(f"{where}: {choice.key} without a step")
         steps.append(as_step(entry[STEP], where))
         values.append(as_value(entry[choice.key], where, choice.key))
-    info = {k: state[k] for k in INFO_KEYS if isinstance(state.get(k), (int, float))}
+    info = {
+        k: state[k]
+        for k in INFO_KEYS
+        if isinstance(state.get(k), (int, float)) and not isinstance(state[k], bool)
+    }
+    notes_from: tuple[str, ...] = ()
+    if file.parent.name.startswith("checkpoint-") and file.parent.parent == path:
+        notes_from = (f"read {file.parent.name}/{NAME}: the log up to that checkpoint",)
     if choice.key != KEY:
         notes: tuple[str, ...] = (NOTE_OLD if legacy else NOTE_NEW,)
     else:
         notes = (NOTE_OLD,) if legacy else (NOTE_NEW, NOTE_ASSUMED)
-    return finish(
-        file,
-        "hf-4.50" if legacy else "hf",
-        choice,
-        steps,
-        values,
-        0 if legacy else -1,
-        notes,
-        info=info,
-    )
+    max_steps = info.get("max_steps")
+    end = (max_steps, "max_steps") if isinstance(max_steps, int) and max_steps > 0 else None
+    fmt = "hf-4.50" if legacy else "hf"
+    offset = 0 if legacy else -1
+    notes = (*notes_from, *notes)
+    return finish(file, fmt, choice, steps, values, offset, notes, info=info, end=end)

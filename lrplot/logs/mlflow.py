@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import LrplotError, ParamError
 from ..inputs import text_lines
-from . import hf
+from . import hf, table
 from .common import Choice, Log, as_step, as_value, check_size, choose, finish, size_of
 
 METRICS = "metrics"
@@ -77,6 +77,21 @@ def read(path: Path, key: str | None) -> Log:
                 "log_key", f"{path}: is the metric {name!r}, not {key!r}: name the run's folder"
             )
         choice = Choice(name, others, ())
+    steps, values = _series(file, choice.key)
+    momentum = None
+    beside = file.parent / table.momentum_key(file.name)
+    if beside.is_file():
+        moment_steps, moments = _series(beside, beside.name)
+        momentum = moments if moment_steps == steps else None
+    run = folder.parent if folder is not None else None
+    if choice.key == hf.KEY and run is not None and any((run / s).is_file() for s in HF_SIGNS):
+        notes = (NOTE_HF + hf.NOTE_NEW, hf.NOTE_RUN_VERSION)
+        return finish(file, "mlflow", choice, steps, values, -1, notes, momentum=momentum)
+    return finish(file, "mlflow", choice, steps, values, 0, (NOTE,), momentum=momentum)
+
+
+def _series(file: Path, key: str) -> tuple[list[int], list[float]]:
+    """The steps and values of one metric file, in the order they were written."""
     check_size(file, size_of(file))
     steps: list[int] = []
     values: list[float] = []
@@ -89,10 +104,6 @@ def read(path: Path, key: str | None) -> Log:
             raise LrplotError(
                 f"{where}: {len(fields)} fields, an MLflow metric line is 'timestamp value step'"
             )
-        values.append(as_value(fields[1], where, choice.key))
+        values.append(as_value(fields[1], where, key))
         steps.append(as_step(fields[2], where) if len(fields) == 3 else 0)
-    run = folder.parent if folder is not None else None
-    if choice.key == hf.KEY and run is not None and any((run / s).is_file() for s in HF_SIGNS):
-        notes = (NOTE_HF + hf.NOTE_NEW, hf.NOTE_RUN_VERSION)
-        return finish(file, "mlflow", choice, steps, values, -1, notes)
-    return finish(file, "mlflow", choice, steps, values, 0, (NOTE,))
+    return steps, values

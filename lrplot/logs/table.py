@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,10 @@ class Table:
         for text in self._lines:
             if text.strip():
                 self.delimiter = "\t" if "\t" in text else ","
-                header = next(csv.reader([text], delimiter=self.delimiter))
+                try:
+                    header = next(csv.reader([text], delimiter=self.delimiter))
+                except csv.Error as err:
+                    raise LrplotError(f"{path}, line {self.line}: {err}") from None
                 break
         if header is None:
             raise LrplotError(f"{path}: empty, no header")
@@ -161,15 +164,27 @@ def read_csv(path: Path, key: str | None) -> Log:
 # --- JSON lines -------------------------------------------------------------------------
 
 
+def _parser() -> Callable[[str], Any]:
+    """orjson's loads when it is installed (``lrplot[fast]``), else json's."""
+    try:
+        import orjson
+    except ImportError:
+        return json.loads
+    loads: Callable[[str], Any] = orjson.loads
+    return loads
+
+
 def records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     check_size(path, size_of(path))
+    loads = _parser()
     for number, text in text_lines(path, "log"):
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise LrplotError(f"{path}, line {number}: not JSON: {err.msg}") from None
+            record = loads(text)
+        except ValueError as err:  # json's JSONDecodeError and orjson's are ValueErrors
+            reason = getattr(err, "msg", None) or str(err).split(":")[0]
+            raise LrplotError(f"{path}, line {number}: not JSON: {reason}") from None
         except RecursionError:
             raise LrplotError(f"{path}, line {number}: not JSON: nested too deeply") from None
         if not isinstance(record, dict):

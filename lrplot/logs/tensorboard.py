@@ -29,6 +29,13 @@ MISSING = (
 )
 HF_TAG = hf.TAG
 MARK = "tfevents"
+# what transformers' TensorBoardCallback writes besides: its TrainingArguments as text
+# (on_train_begin), the Trainer's epoch and, at the end, its total_flos
+HF_SIGNS = frozenset({"args/text_summary", "train/epoch", "train/total_flos"})
+NOTE_NOT_HF = (
+    f"{HF_TAG} without transformers' other tags (args, train/epoch): a loop's own "
+    "add_scalar, row = step"
+)
 NOTE_PLAIN = "the step given to add_scalar: row = step"
 
 
@@ -133,16 +140,18 @@ def read(path: Path, key: str | None) -> Log:
         raise LrplotError(f"{path}: {err}") from None
     except Exception as err:
         raise LrplotError(f"{path}: cannot read TensorBoard events: {err}") from None
-    offset, notes = _rule(choice)
+    offset, notes = _rule(choice, set(names))
     notes = (f"{len(files)} event file(s)", *notes, "scalars stored as float32")
     return finish(path, "tensorboard", choice, steps, values, offset, notes, momentum=moments)
 
 
-def _rule(choice: Choice) -> tuple[int, tuple[str, ...]]:
+def _rule(choice: Choice, tags: set[str]) -> tuple[int, tuple[str, ...]]:
     """Offset from step to row, and why, from the tag's writer."""
     if choice.key == HF_TAG:
-        note = f"{HF_TAG} is transformers' TensorBoardCallback; " + hf.NOTE_NEW
-        return -1, (note, hf.NOTE_RUN_VERSION)
+        if tags & HF_SIGNS:
+            note = f"{HF_TAG} is transformers' TensorBoardCallback; " + hf.NOTE_NEW
+            return -1, (note, hf.NOTE_RUN_VERSION)
+        return 0, (NOTE_NOT_HF,)
     if choice.key.startswith("lr-"):
         return 0, (lightning.NOTE,)
     return 0, (NOTE_PLAIN,)

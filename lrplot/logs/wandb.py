@@ -22,6 +22,10 @@ SEP = " - "
 STEP_NAME = "Step"
 NOTE = "W&B's {column} as exported: row = step"
 NOTE_HF = "transformers' WandbCallback (train/learning_rate), against its train/global_step; "
+NOTE_LIGHTNING_STEP = (
+    "Lightning's WandbLogger logs without a step: W&B's Step counts its log calls, not "
+    "optimizer steps (export the chart against trainer/global_step)"
+)
 NOTE_HF_STEP = (
     "transformers' WandbCallback logs without a step: W&B's Step counts its log calls, the "
     "optimizer step only with logging_steps=1 (export the chart against train/global_step)"
@@ -62,4 +66,6 @@ def read(path: Path, key: str | None) -> Log:
             offset, notes = -1, (NOTE_HF + hf.NOTE_NEW, hf.NOTE_RUN_VERSION)
         else:
             notes = (*notes, NOTE_HF_STEP)
+    elif choice.key.partition(SEP)[2].startswith("lr-") and column == STEP_NAME:
+        notes = (*notes, NOTE_LIGHTNING_STEP)
     return table.read("wandb", choice, column, notes, offset)

@@ -223,6 +223,10 @@ class ScheduleDef:
     * ``every``: ``(values, frequency) -> values | (definition, values)``, the
       schedule stepped every ``frequency`` steps as one stepped every step (Lightning's
       frequency); None: no such form;
+    * ``lengths``: ``(values) -> [(name, value, new -> values)]``, the lengths the
+      diagnosis of ``--against`` varies, when one takes several parameters together
+      (SequentialLR's milestones move its children's lengths); None: each integer
+      parameter alone;
     * ``no_warmup``: why lrplot's ``--warmup`` is refused on it (PyTorch has no one
       meaning for it), with the fix; "" when a warmup is fine.
     * ``resumer``: a TorchScheduler for a schedule that cannot be a child (the
@@ -257,6 +261,10 @@ class ScheduleDef:
     # -> the same schedule's values, or (another definition, its values)
     every: Callable[[Mapping[str, Any], int], Any] | None = None
     no_warmup: str = ""
+    # its lengths, for --against's diagnosis: (values) -> [(name, value, new -> values)],
+    # when changing one takes more than one parameter (SequentialLR's milestones); None:
+    # each integer parameter alone
+    lengths: Callable[[Mapping[str, Any]], Any] | None = None
     # resuming (lrplot.resume): a step-by-step model for a schedule that cannot be a
     # composition's child (SequentialLR, ChainedScheduler), used like ``emulator``
     resumer: type[TorchScheduler] | None = None

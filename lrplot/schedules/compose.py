@@ -26,6 +26,7 @@ PyTorch, so the same bits). Anything else is replayed step by step.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from bisect import bisect_right
 from collections.abc import Mapping
 from itertools import pairwise
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 else:
     from .._lazy import np
 
-from ..params import INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
+from ..params import INT, INT_LIST, SCHEDULES, LrplotError, Param, ParamError, format_value
 from .base import Schedule, TorchScheduler, chain, schedule
 from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, run_length
@@ -284,6 +285,63 @@ def _sequential_spans(values: Mapping[str, Any], n: int) -> list[tuple[Schedule,
     ]
 
 
+def _sequential_lengths(values: Mapping[str, Any]) -> list[tuple[str, int, Any]]:
+    """--against's lengths: each milestone (moving it moves the children's lengths on
+    both sides, so the later child still ends where it did), then each child's own
+    integer parameters."""
+    milestones, kids = list(values["milestones"]), list(values["schedulers"])
+    out: list[tuple[str, int, Any]] = []
+    for i, m in enumerate(milestones):
+        prev = milestones[i - 1] if i else 0
+        nxt = milestones[i + 1] if i + 1 < len(milestones) else None
+
+        def moved(w: int, i: int = i, m: int = m, prev: int = prev, nxt: int | None = nxt) -> Any:
+            if w <= prev or (nxt is not None and w >= nxt):
+                raise LrplotError(f"milestone {w} out of order")
+            children = list(kids)
+            children[i] = _lengthened(kids[i], m - prev, w - prev)
+            if i + 1 < len(kids):
+                children[i + 1] = _lengthened(kids[i + 1], None, m - w)
+            return {**values, "milestones": (*milestones[:i], w, *milestones[i + 1 :]),
+                    "schedulers": children}  # fmt: skip
+
+        what = f"milestones[{i}]" + (" (the first child's length: a warmup's)" if i == 0 else "")
+        out.append((what, m, moved))
+    for i, child in enumerate(kids):
+        for p in child.definition.params:
+            value = child.values.get(p.name)
+            if p.kind != INT or isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                continue
+
+            def rebuilt(new: int, i: int = i, name: str = p.name) -> Any:
+                children = list(kids)
+                children[i] = _rebuilt(kids[i], {name: new})
+                return {**values, "schedulers": children}
+
+            out.append((f"schedulers[{i}].{p.name}", value, rebuilt))
+    return out
+
+
+def _rebuilt(child: Schedule, changes: Mapping[str, Any]) -> Schedule:
+    built = child.definition.build({**child.values, **changes})
+    return dataclasses.replace(built, warmup=child.warmup, label_given=child.label_given)
+
+
+def _lengthened(child: Schedule, old: int | None, new_or_delta: int) -> Schedule:
+    """``child`` with its run-length parameters that were ``old`` set to ``new_or_delta``
+    (``old`` None: each moved by ``new_or_delta``); unchanged when it has none."""
+    changes = {}
+    for name in child.definition.run_length:
+        value = child.values.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue
+        if old is None:
+            changes[name] = value + new_or_delta
+        elif value == old:
+            changes[name] = new_or_delta
+    return _rebuilt(child, changes) if changes else child
+
+
 def _chained_spans(values: Mapping[str, Any], n: int) -> list[tuple[Schedule, int, int]]:
     """Every child drives every step."""
     return [(child, 0, n) for child in values["schedulers"]]
@@ -357,6 +415,7 @@ COMPOSE_STEPPING = Stepping(
     ),
     lint=(milestones_in_run,),
     spans=_sequential_spans,
+    lengths=_sequential_lengths,
     resumer=SequentialLR,
     emit=Emit(compose=_sequential_args),
     known_as={"lightning": "torch.optim.lr_scheduler.SequentialLR"},
