@@ -113,7 +113,7 @@ def load(
         steps_per_epoch=overrides.get("steps_per_epoch"),
         plan={p.name: plan_given.get(p.name) for p in plan.PARAMS},
     )
-    if fmt in frameworks.TEXT_READERS:
+    if fmt in frameworks.TEXT_FORMATS:
         converted = frameworks.read_text(path, fmt, run_given)
     else:
         if data is None:

@@ -23,15 +23,19 @@ looks like Python is text, and is rejected like any other unknown value.
 
 from __future__ import annotations
 
+import importlib
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..params import LrplotError, format_value
-from . import axolotl, deepspeed, hf, lightning, megatron, mmengine, timm, torchtune
 from .common import Config, Converted, Given
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# the readers load when a config is read (not on every command: `lrplot --help`)
 FORMATS = (
     "lrplot",
     "hf",
@@ -39,23 +43,21 @@ FORMATS = (
     "lightning",
     "mmengine",
     "deepspeed",
-    megatron.FORMAT,
+    "megatron",
     "torchtune",
     "axolotl",
 )
-READERS = {
-    "hf": hf,
-    "timm": timm,
-    "lightning": lightning,
-    "mmengine": mmengine,
-    "deepspeed": deepspeed,
-    "torchtune": torchtune,
-    "axolotl": axolotl,
-}
 # formats read as text, not as TOML/JSON/YAML data
-TEXT_READERS = {megatron.FORMAT: megatron}
+TEXT_FORMATS = ("megatron",)
 # formats told by a mark only they have (their keys overlap the others'): checked first
-OWNERS = (("torchtune", torchtune), ("axolotl", axolotl))
+OWNER_FORMATS = ("torchtune", "axolotl")
+
+
+def reader(fmt: str) -> ModuleType:
+    """The module that reads format ``fmt`` (not lrplot's own)."""
+    return importlib.import_module(f"{__name__}.{fmt}")
+
+
 LRPLOT_SIGNS = frozenset({"schedule", "schedules"})
 
 
@@ -63,7 +65,7 @@ def detect(path: Path, data: Any) -> str:
     """The format whose keys the config has; an error when none or several match."""
     if not isinstance(data, Mapping):
         raise LrplotError(f"{path}: the top level must be a table of keys")
-    owned = [name for name, reader in OWNERS if reader.owns(data)]
+    owned = [name for name in OWNER_FORMATS if reader(name).owns(data)]
     if len(owned) == 1:
         return owned[0]
     keys = {str(k) for k in data}
@@ -71,14 +73,12 @@ def detect(path: Path, data: Any) -> str:
         name
         for name, signs in (
             ("lrplot", LRPLOT_SIGNS),
-            ("hf", hf.SIGNS),
-            ("timm", timm.SIGNS),
-            ("lightning", lightning.SIGNS),
-            ("mmengine", mmengine.SIGNS),
-            ("deepspeed", deepspeed.SIGNS),
+            *((name, reader(name).SIGNS) for name in ("hf", "timm", "lightning", "mmengine")),
+            ("deepspeed", reader("deepspeed").SIGNS),
         )
         if keys & signs
     ]
+    hf, deepspeed = reader("hf"), reader("deepspeed")
     if "deepspeed" in found and "hf" in found and keys & hf.SIGNS <= deepspeed.SHARED:
         found.remove("hf")  # a ds_config's gradient_accumulation_steps
     if len(found) == 1:
@@ -111,13 +111,14 @@ def _lrplot_keys() -> set[str]:
 
 def detect_text(path: Path) -> str | None:
     """The text format a file is in (a Megatron launch script), or None."""
+    megatron = reader("megatron")
     return megatron.FORMAT if megatron.looks_like(path) else None
 
 
 def read_text(path: Path, fmt: str, given: Given) -> Converted:
-    """A text config (``fmt`` one of TEXT_READERS) as lrplot schedules and a run."""
-    reader = TEXT_READERS[fmt]
-    return reader.convert_text(path, reader.read_text(path), given)
+    """A text config (``fmt`` one of TEXT_FORMATS) as lrplot schedules and a run."""
+    text_reader = reader(fmt)
+    return text_reader.convert_text(path, text_reader.read_text(path), given)
 
 
 def read(path: Path, data: Any, fmt: str, given: Given) -> Converted:
@@ -125,7 +126,7 @@ def read(path: Path, data: Any, fmt: str, given: Given) -> Converted:
     if not isinstance(data, Mapping):
         raise LrplotError(f"{path}: the top level must be a table of keys")
     config = Config(path, {str(k).replace("-", "_"): v for k, v in data.items()})
-    return READERS[fmt].convert(config, given)
+    return reader(fmt).convert(config, given)
 
 
 def command(converted: Converted) -> str:
@@ -142,7 +143,7 @@ def command(converted: Converted) -> str:
 
 __all__ = [
     "FORMATS",
-    "TEXT_READERS",
+    "TEXT_FORMATS",
     "Converted",
     "Given",
     "command",
@@ -150,4 +151,5 @@ __all__ = [
     "detect_text",
     "read",
     "read_text",
+    "reader",
 ]
