@@ -4,6 +4,7 @@ through symlinks, devices and FIFOs as streams, unwritable files refused."""
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -115,8 +116,8 @@ def test_dev_stdout_redirected_to_a_file_is_written_in_place(tmp_path):
 def test_process_substitution_is_a_pipe(tmp_path):
     """``--csv >(wc -l)``: /dev/fd/N is a pipe, written as a stream."""
     script = (
-        'lrplot() { python -m lrplot "$@"; }; lrplot cosine --t-max 5 --epochs 10 '
-        "--csv >(wc -l > count.txt); wait"
+        f'lrplot() {{ {shlex.quote(sys.executable)} -m lrplot "$@"; }}; lrplot cosine '
+        "--t-max 5 --epochs 10 --csv >(wc -l > count.txt); wait"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
@@ -177,7 +178,8 @@ def test_a_closed_pipe_ends_quietly_like_unix_tools(tmp_path, args):
     """``lrplot ... | head -1``: no message, the exit status of SIGPIPE (141), as seq,
     yes or git give."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    script = "set -o pipefail; python -m lrplot " + " ".join(args) + " | head -1; "
+    script = f"set -o pipefail; {shlex.quote(sys.executable)} -m lrplot " + " ".join(args)
+    script += " | head -1; "
     script += 'echo "status ${PIPESTATUS[0]}" >&2'
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
                           text=True)  # fmt: skip
