@@ -255,6 +255,14 @@ def cases() -> list[dict[str, Any]]:
         ),
         case("11-short-5", oc, {"max_lr": 0.1}, epochs=5),
         case("12-long-5000", oc, {"max_lr": 3e-3, "pct_start": 0.25}, **per_step(50, 100)),
+        # pct_start=0: no warmup (PyTorch takes 0 <= pct_start <= 1)
+        case("13-pct0", oc, {"max_lr": 0.1, "pct_start": 0.0}, epochs=40),
+        case(
+            "14-pct0-three-phase",
+            oc,
+            {"max_lr": 0.1, "pct_start": 0.0, "three_phase": True},
+            epochs=40,
+        ),
     ]
     la = "lambda"
     out += [

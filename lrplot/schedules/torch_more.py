@@ -1060,12 +1060,10 @@ def _onecycle_momentum(
         Param(
             "pct_start",
             FLOAT,
-            "fraction of the cycle spent warming up",
+            "fraction of the cycle spent warming up (0: no warmup, as PyTorch allows)",
             0.3,
             low=0,
-            low_open=True,
             high=1,
-            high_open=True,
         ),
         Param(
             "anneal_strategy",
