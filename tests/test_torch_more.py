@@ -117,8 +117,8 @@ BAD = [
     ("onecycle", "max_lr", 0),
     ("onecycle", "max_lr", "nan"),
     ("onecycle", "total_steps", 0),
-    ("onecycle", "pct_start", 0),
-    ("onecycle", "pct_start", 1),
+    ("onecycle", "pct_start", -0.1),
+    ("onecycle", "pct_start", 1.5),
     ("onecycle", "anneal_strategy", "exp"),
     ("onecycle", "div_factor", 0),
     ("onecycle", "final_div_factor", -1),
@@ -417,7 +417,7 @@ def test_cyclic_ignores_the_run_lr(cli):
             "--scale-mode",
         ),
         (("onecycle", "--max-lr", "0.1", "--total-steps", "5"), "total_steps=5 is less than"),
-        (("onecycle", "--max-lr", "0.1", "--pct-start", "1"), "--pct-start"),
+        (("onecycle", "--max-lr", "0.1", "--pct-start", "1.5"), "--pct-start"),
     ],
 )
 def test_cli_errors_are_one_line(cli, args, message):
