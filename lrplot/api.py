@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 else:
     from ._lazy import np
 
-from . import configs, engine, metrics, plan
+from . import configs, engine, groups, metrics, plan
 from .errors import LrplotError, ParamError
 from .params import bind, unknown_name_message
 from .schedules import Schedule, lookup
@@ -39,7 +39,8 @@ from .schedules.warmup import WARMUP_PARAMS, Warmup
 from .spec import SpecError, parse_spec, spec_items
 
 METRIC_OPTIONS = tuple(p for p in metrics.PARAMS if p.name not in ("seed", "metric_file"))
-_OPTIONS = {p.name: p for p in (*plan.PARAMS, *WARMUP_PARAMS, *METRIC_OPTIONS)}
+_RUN_OPTIONS = (*plan.PARAMS, *groups.PARAMS)  # the plan and the param groups
+_OPTIONS = {p.name: p for p in (*_RUN_OPTIONS, *WARMUP_PARAMS, *METRIC_OPTIONS)}
 
 
 # --- traces ----------------------------------------------------------------------------
@@ -232,7 +233,10 @@ def simulate(
 
     ``steps_per_epoch`` (default 1, or derived from a plan), ``interval``: call
     ``scheduler.step()`` per ``"epoch"`` or per optimizer ``"step"``. ``options``:
-    the training plan (dataset_size, batch_size, devices, grad_accum, drop_last), a
+    the training plan (dataset_size, batch_size, devices, grad_accum, drop_last; and
+    batch-size scaling of lr: reference_batch, scale), param groups (``groups={"backbone":
+    0.1, "head": 1.0}``, or ``layer_decay=0.65, num_layers=12``: one LR curve each,
+    ``trace.groups``), a
     warmup (warmup, warmup_start, warmup_shape, warmup_mode; a SPEC's own wins), and
     the synthetic metric (metric_shape, metric_noise, metric_drops; ``seed``).
     ``metric``: the plateau metric, a sequence of numbers (one per scheduler step) or
@@ -408,7 +412,7 @@ def _split(options: Mapping[str, Any], owner: str) -> tuple[dict[str, Any], ...]
             raise ParamError(key, unknown_name_message(key, known, owner))
         if value is None:
             continue
-        index = 0 if p in plan.PARAMS else 1 if p in WARMUP_PARAMS else 2
+        index = 0 if p in _RUN_OPTIONS else 1 if p in WARMUP_PARAMS else 2
         parts[index][key] = value
     return parts
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 else:
     from ._lazy import np
 
+from . import groups as grouping
 from . import plan as plans
+from .groups import Groups
 from .metrics import MetricSource, SyntheticMetric
 from .params import CHOICE, FLOAT, INT, LrplotError, Param, bind
 from .plan import Plan
@@ -45,7 +47,9 @@ PARAMS: tuple[Param, ...] = (
         choices=("epoch", "step"),
     ),
     *plans.PARAMS,  # the training plan: dataset_size, batch_size, ... -> steps_per_epoch
+    *grouping.PARAMS,  # param groups: groups, or layer_decay with num_layers
 )
+_OWN = tuple(p.name for p in PARAMS if p.name not in plans.NAMES and p.name not in grouping.NAMES)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class RunSettings:
     steps_per_epoch: int = 1
     interval: str = "epoch"
     plan: Plan | None = None  # when steps_per_epoch comes from a training plan
+    groups: Groups | None = None  # several param groups: one LR curve each
+    reference_lr: float | None = None  # the lr given, before batch-size scaling (plan)
 
     def __post_init__(self) -> None:
         """Built directly (``RunSettings(epochs=0)``), the values get the same checks."""
@@ -64,8 +70,9 @@ class RunSettings:
                 f"epochs * steps_per_epoch must be at most {MAX_STEPS}, "
                 f"got {self.epochs} * {self.steps_per_epoch} = {self.total_steps}"
             )
-        own = {p.name: getattr(self, p.name) for p in PARAMS if p.name not in plans.NAMES}
+        own = {name: getattr(self, name) for name in _OWN}
         bind(PARAMS, own, "run")
+        grouping.check_sizes(self.groups, self.total_steps, MAX_STEPS)
 
     @classmethod
     def from_values(cls, given: Mapping[str, Any]) -> RunSettings:
@@ -75,13 +82,33 @@ class RunSettings:
         gives steps_per_epoch; a steps_per_epoch given too must agree with it."""
         values = bind(PARAMS, given, "run")
         plan = Plan.from_values(values, given)
-        own = {k: v for k, v in values.items() if k not in plans.NAMES}
+        own = {k: values[k] for k in _OWN}
+        reference = None
         if plan is not None:
             plans.check_steps_per_epoch(
                 plan, given.get("steps_per_epoch"), values["steps_per_epoch"]
             )
             own["steps_per_epoch"] = plan.steps_per_epoch
-        return cls(**own, plan=plan)
+            if plan.reference_batch is not None:  # batch-size scaling: the lr it gives
+                reference = own["lr"]
+                own["lr"] = plan.scaled_lr(reference)
+        groups = Groups.from_values(values)
+        return cls(**own, plan=plan, groups=groups, reference_lr=reference)
+
+    @property
+    def lr_factor(self) -> float:
+        """What batch-size scaling multiplies every LR by (1.0 without it)."""
+        return 1.0 if self.plan is None else self.plan.lr_factor
+
+    def plan_line(self) -> str | None:
+        """The plan (``50,000 samples / batch 64 = ...``), with the batch-size scaling of
+        the lr (``; lr 0.1 at batch 256 -> 1.6 at batch 4096 (linear)``); None without."""
+        if self.plan is None:
+            return None
+        text = self.plan.describe(self.epochs)
+        if self.reference_lr is not None:
+            text += "; " + self.plan.describe_lr(self.reference_lr)
+        return text
 
     @property
     def total_steps(self) -> int:
@@ -116,6 +143,9 @@ class Trace:
     sched_metric: np.ndarray | None = None  # metric passed to the j-th step(metric)
     metric_source: str | None = None
     sched_momentum: np.ndarray | None = None  # momentum, for schedules that cycle it
+    # with several param groups (settings.groups): each group's LR after j scheduler
+    # steps; sched_lr is then the schedule at the run's own lr (scale 1)
+    group_lr: tuple[np.ndarray, ...] = ()
 
     @property
     def label(self) -> str:
@@ -148,6 +178,18 @@ class Trace:
 
     def lr_at(self, rows: np.ndarray) -> np.ndarray:
         return self.sched_lr[self.row_index(rows)]
+
+    def lr_columns(self) -> list[tuple[str, np.ndarray]]:
+        """The LR columns of the table and the CSV, as (name, LR per scheduler step):
+        ``lr``, or one ``lr[NAME]`` per param group."""
+        groups = self.settings.groups
+        if groups is None:
+            return [("lr", self.sched_lr)]
+        return [(groups.column(i), lr) for i, lr in enumerate(self.group_lr)]
+
+    def values_at(self, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """A per-scheduler-step array (an lr_columns one) at each row."""
+        return values[self.row_index(rows)]
 
     def metric_at(self, rows: np.ndarray) -> np.ndarray | None:
         """Metric of the scheduler step each row belongs to (None without a metric)."""
@@ -200,6 +242,13 @@ def simulate(
         metric = metric or SyntheticMetric()
         values = metric.values(count, schedule.values.get("mode", "min"))
         source = metric.describe()
+    schedule = schedule.scaled(settings.lr_factor)  # batch-size scaling of its own LRs
     lr = schedule.lr(count, settings.lr, values)
     momentum = schedule.momentum(count, settings.lr, values)
-    return Trace(schedule, settings, lr, values, source, momentum)
+    group_lr: tuple[np.ndarray, ...] = ()
+    if settings.groups is not None:  # each group: its own base lr, torch's base_lrs
+        group_lr = tuple(
+            schedule.scaled(scale).lr(count, settings.lr * scale, values)
+            for scale in settings.groups.scales
+        )
+    return Trace(schedule, settings, lr, values, source, momentum, group_lr)

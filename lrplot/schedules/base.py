@@ -174,7 +174,10 @@ class ScheduleDef:
       schedule stepped every ``frequency`` steps as one stepped every step (Lightning's
       frequency); None: no such form;
     * ``no_warmup``: why lrplot's ``--warmup`` is refused on it (PyTorch has no one
-      meaning for it), with the fix; "" when a warmup is fine.
+      meaning for it), with the fix; "" when a warmup is fine;
+    * ``group_lrs``: its LR parameters that PyTorch takes per param group (a list:
+      OneCycleLR's max_lr), scaled with each group's LR (lrplot.groups) and with
+      batch-size scaling; the others are shared by every group.
     """
 
     name: str
@@ -203,6 +206,7 @@ class ScheduleDef:
     # -> the same schedule's values, or (another definition, its values)
     every: Callable[[Mapping[str, Any], int], Any] | None = None
     no_warmup: str = ""
+    group_lrs: tuple[str, ...] = ()
 
     @property
     def reproduces(self) -> str:
@@ -304,6 +308,26 @@ class Schedule:
             count -= min(self.warmup.steps, count)
         values = {k: count if k in names and v is None else v for k, v in self.values.items()}
         return dataclasses.replace(self, values=values)
+
+    def scaled(self, factor: float) -> Schedule:
+        """The schedule on a param group whose LR is ``factor`` times the run's: its
+        declared ``group_lrs`` times ``factor`` (Python's float product), in its
+        children too. Unchanged at factor 1 or without such parameters."""
+        if factor == 1.0:
+            return self
+        values = dict(self.values)
+        changed = False
+        for name in self.definition.group_lrs:
+            values[name] = values[name] * factor
+            changed = True
+        kids = self.definition.children
+        if kids is not None:
+            children = tuple(c.scaled(factor) for c in values[kids.name])
+            changed = changed or any(
+                a is not b for a, b in zip(children, values[kids.name], strict=True)
+            )
+            values[kids.name] = children
+        return dataclasses.replace(self, values=values) if changed else self
 
     def lr(self, count: int, base_lr: float, metric: np.ndarray | None = None) -> np.ndarray:
         """LR after j scheduler steps, for j = 0 .. count-1."""
