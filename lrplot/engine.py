@@ -221,8 +221,14 @@ class Summary:
     changes: int
 
 
-def summarize(trace: Trace) -> Summary:
-    """Initial, final, min and max LR of the run, and how often it changes."""
+def summarize(trace: Trace, values: np.ndarray | None = None) -> Summary:
+    """Initial, final, min and max LR of the run, and how often it changes; ``values``:
+    of another LR per scheduler step than ``sched_lr`` (a param group's)."""
+    if values is not None:
+        changes = int(np.count_nonzero(values[1:] != values[:-1]))
+        return Summary(
+            float(values[0]), float(values[-1]), float(values.min()), float(values.max()), changes
+        )
     lr = trace.sched_lr
     return Summary(
         float(lr[0]), float(lr[-1]), float(lr.min()), float(lr.max()), len(trace.change_rows)

@@ -15,11 +15,14 @@ Two ways to give them:
   comma list ``"backbone=0.1,head=1"``, a list of such items, or a table / dict
   ``{backbone = 0.1, head = 1}``), in the optimizer's order;
 * ``layer_decay`` D with ``num_layers`` L: timm's ``param_groups_layer_decay``
-  (timm 1.0.31, optim/_param_groups.py) for a model of L blocks: layer ids 0 (the
-  stem: patch embedding, cls token, position embedding) .. L+1 (the final norm and
-  the head), ``layer_scales = [D ** (L+1 - i) for i in range(L+2)]`` (Python's
-  ``**``, timm's ``min_scale`` 0), groups named ``layer_{i}``. timm splits each layer
-  into a ``_decay`` and a ``_no_decay`` group of the same LR; lrplot shows one.
+  (timm 1.0.31, optim/_param_groups.py) on a VisionTransformer of L blocks (its
+  ``group_matcher``): layer id 0 is the stem (cls token, position embedding, patch
+  embedding), 1 .. L the blocks (the final norm joins block L), L+1 the head;
+  ``layer_scales = [D ** (L+1 - i) for i in range(L+2)]`` (Python's ``**``; timm's
+  ``min_scale`` 0 changes nothing), groups named ``layer_{i}``. timm splits each
+  layer into a ``_decay`` and a ``_no_decay`` group of the same LR; lrplot shows one.
+  timm's own schedulers multiply their value by a group's ``lr_scale``; lrplot, like
+  a torch scheduler on param groups, gives each group the base lr ``lr * scale``.
 """
 
 from __future__ import annotations

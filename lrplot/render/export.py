@@ -31,11 +31,15 @@ except ImportError:  # pragma: no cover - exercised by forcing the fallback in t
 
 
 def csv_header(traces: Sequence[Trace]) -> list[str]:
-    """``step,epoch,lr[,metric]`` for one trace; ``step,epoch,<label>...`` for several."""
+    """``step,epoch,lr[,metric]`` for one trace; ``step,epoch,<label>...`` for several.
+    With param groups, a column per group: ``lr[backbone]`` (``<label> lr[backbone]``)."""
     single = len(traces) == 1
     cols = ["step", "epoch"]
     for t in traces:
-        cols.append("lr" if single else t.label)
+        if t.settings.groups is None:
+            cols.append("lr" if single else t.label)
+        else:
+            cols += [name if single else f"{t.label} {name}" for name, _ in t.lr_columns()]
         if t.sched_momentum is not None:
             cols.append("momentum" if single else f"{t.label} momentum")
         if t.sched_metric is not None:
@@ -52,7 +56,7 @@ def _quote(cell: str) -> str:
 def _columns(traces: Sequence[Trace], rows: np.ndarray) -> list[np.ndarray]:
     cols = [rows, rows // traces[0].settings.steps_per_epoch]
     for t in traces:
-        cols.append(t.lr_at(rows))
+        cols += [t.values_at(values, rows) for _, values in t.lr_columns()]
         for extra in (t.momentum_at(rows), t.metric_at(rows)):
             if extra is not None:
                 cols.append(extra)
