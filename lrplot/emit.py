@@ -63,6 +63,7 @@ else:
 from . import expr as expressions
 from .engine import Trace
 from .errors import ParamError
+from .groups import Groups
 from .metrics import FileMetric, MetricSource
 from .params import LrplotError
 from .schedules import Schedule, known, lookup
@@ -241,18 +242,24 @@ def _is_transformers(schedule: Schedule) -> bool:
 # --- PyTorch -------------------------------------------------------------------------------
 
 
-def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
+def _torch_main(schedule: Schedule, count: int, var: str, grouped: bool = False) -> _Main:
     """``var = <torch scheduler>(optimizer, ...)`` (children first for a composition):
-    as the declaration's ``emit.torch`` says."""
+    as the declaration's ``emit.torch`` says. ``grouped``: on several param groups
+    (``GROUPS``), the declared ``group_lrs`` as per-group lists."""
     d = schedule.definition
     form = d.emit
     if not form.torch:
         why = form.no_torch.format(torch_class=d.torch_class) or f"{d.reproduces} has no torch form"
         raise _Unavailable(f"{schedule.label} is {why}")
     if form.torch == "code" and form.torch_code is not None:
+        if grouped:
+            raise _Unavailable(
+                f"{schedule.label} is written as a LambdaLR of the run's own LR, which "
+                "would not give each param group its LRs"
+            )
         return _code_main(schedule, var)
     if form.compose is not None:
-        return _composite(schedule, count, var)
+        return _composite(schedule, count, var, grouped)
     if d.emulator is None and not d.needs_metric:  # pragma: no cover - every torch class has one
         raise _Unavailable(f"lrplot has no PyTorch form of {schedule.label}")
     schedule = _resolved(schedule, count)
@@ -265,6 +272,8 @@ def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
             continue
         if p.check is expressions.check:  # an expression in epoch: a lambda
             args.append(f"{p.torch_name}=lambda epoch: {_expression(value, code)}")
+        elif grouped and p.name in d.group_lrs:  # PyTorch's per-group list
+            args.append(f"{p.torch_name}=[{_py(value)} * scale for scale in GROUPS.values()]")
         else:
             args.append(f"{p.torch_name}={_py(value)}")
     code.lines.append(_call(var, d.torch_class, args))
@@ -273,7 +282,7 @@ def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
     return _Main(code, "lambdalr" if form.torch == "lambdalr" else "class", emulated=schedule)
 
 
-def _composite(schedule: Schedule, count: int, var: str) -> _Main:
+def _composite(schedule: Schedule, count: int, var: str, grouped: bool = False) -> _Main:
     d = schedule.definition
     assert d.emit.compose is not None and d.children is not None
     code = _Code()
@@ -282,7 +291,7 @@ def _composite(schedule: Schedule, count: int, var: str) -> _Main:
     names = []
     for child in schedule.values[d.children.name]:
         name = _var(child.name, taken)
-        code.add(_torch_main(child, count, name).code)
+        code.add(_torch_main(child, count, name, grouped).code)
         names.append(name)
     children = "[" + ", ".join(names) + "]"
     code.lines.append(_call(var, d.torch_class, d.emit.compose(schedule.values, children)))
@@ -414,7 +423,7 @@ def _sequential_warmup(trace: Trace, warmup: Warmup, main: _Main, main_var: str)
             # LinearLR only where it rounds as lrplot's ramp does (bit for bit): LambdaLR
             # computes the ramp itself, so it is the exact form otherwise
             same = np.array_equal if cls == "LinearLR" else _close
-            if not same(lr, trace.sched_lr):
+            if not same(lr, trace.sched_lr) or not _groups_same(trace, sequential, p, same):
                 continue
         elif not (main.kind == "lambdalr" and cls == "LambdaLR"):
             continue  # a LambdaLR main restarts exactly at the milestone: base_lr * f(0)
@@ -441,6 +450,24 @@ def _sequential_warmup(trace: Trace, warmup: Warmup, main: _Main, main_var: str)
     return None
 
 
+def _groups_same(trace: Trace, sequential: Any, p: dict[str, Any], same: Any) -> bool:
+    """SequentialLR([warmup, main]) gives every param group its LRs too."""
+    groups = trace.settings.groups
+    if groups is None:
+        return True
+    count, base_lr = trace.settings.scheduler_steps, trace.settings.lr
+    warmup, main = p["schedulers"]
+    for scale, expected in zip(groups.scales, trace.group_lr, strict=True):
+        values = {**p, "schedulers": (warmup, main.scaled(scale))}
+        try:
+            lr = sequential.lr_fn(count, base_lr * scale, values, None)
+        except (LrplotError, ArithmeticError):
+            return False
+        if not same(lr, expected):
+            return False
+    return True
+
+
 # --- the plan: what builds the scheduler, and how the loop steps it ------------------------
 
 
@@ -459,10 +486,13 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
     settings = trace.settings
     count, base_lr = settings.scheduler_steps, settings.lr
     warmup = schedule.warmup
+    grouped = settings.groups is not None
+    if grouped and flavour != "torch":
+        raise _Unavailable("param groups are written for torch only (--emit torch)")
 
     def main_of(s: Schedule, n: int, var: str) -> _Main:
         if flavour == "torch":
-            return _torch_main(s, n, var)
+            return _torch_main(s, n, var, grouped)
         return _hf_main(s, n, var, base_lr)
 
     if warmup is None:
@@ -493,6 +523,11 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
     else:
         main_count = count
         reason = "in overlap mode the schedule runs from step 0 under the warmup"
+    if grouped:
+        raise _Unavailable(
+            f"{warmup.describe()} would be set by hand in the loop ({reason}), which "
+            "lrplot writes for one param group only"
+        )
     main = main_of(core, main_count, "scheduler")
     return _Plan(main.code, main.kind == "metric", warmup, flavour, reason)
 
@@ -509,6 +544,8 @@ def _hf_native(trace: Trace, core: Schedule, warmup: Warmup) -> Schedule | None:
 
 
 def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
+    if target == "lightning" and trace.settings.groups is not None:
+        raise _Unavailable("param groups are written for torch only (--emit torch)")
     if target == "lightning":  # the torch scheduler, else transformers': one that fits
         try:
             plan = _plan(trace, "torch")
@@ -578,9 +615,17 @@ def _header(trace: Trace, target: str) -> list[str]:
             " Run as it is, it prints the LR of every optimizer step, one a line: the lr "
             "column of lrplot's CSV."
         )
+    groups = [] if settings.groups is None else _comment(settings.groups.describe())
+    if settings.groups is not None and target != "lightning":
+        note = note.replace(
+            "the LR of every optimizer step, one a line: the lr column of lrplot's CSV",
+            "the LRs of every optimizer step, one line each, a column per param group: "
+            "the lr[NAME] columns of lrplot's CSV",
+        )
     return [
         *_comment(schedule.title()),
         f"# {settings.describe()}: {settings.scheduler_steps} scheduler steps",
+        *groups,
         *_comment(note),
     ]
 
@@ -612,13 +657,17 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
     if metric_lines:
         out += ["", *metric_lines]
     momentum = ", momentum=0.9" if trace.sched_momentum is not None else ""
-    out += [
-        "",
-        "param = torch.nn.Parameter(torch.zeros(1))  # stands in for model.parameters()",
-        f"optimizer = torch.optim.SGD([param], lr=LR{momentum})",
-        *code.lines,
-    ]
-    lr = 'optimizer.param_groups[0]["lr"]'
+    if settings.groups is None:
+        out += [
+            "",
+            "param = torch.nn.Parameter(torch.zeros(1))  # stands in for model.parameters()",
+            f"optimizer = torch.optim.SGD([param], lr=LR{momentum})",
+        ]
+        lr = 'optimizer.param_groups[0]["lr"]'
+    else:
+        out += ["", *_groups_code(settings.groups, momentum)]
+        lr = '",".join(repr(group["lr"]) for group in optimizer.param_groups)'
+    out += code.lines
     if plan.manual is not None:
         lr = 'group["lr"]'
         what = "at its step 0" if plan.manual.mode == "prefix" else "kept aside under the warmup"
@@ -635,7 +684,7 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
         "",
         "for epoch in range(EPOCHS):",
         "    for batch in range(STEPS_PER_EPOCH):",
-        f"        print({lr})  # the LR of this optimizer step",
+        f"        print({lr})" + ("" if settings.groups else "  # the LR of this optimizer step"),
         "        optimizer.step()  # after loss.backward()",
     ]
     index = "epoch * STEPS_PER_EPOCH + batch" if per_step else "epoch"
@@ -647,6 +696,37 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
             out.append("    # ... validation: its metric goes to ReduceLROnPlateau")
         out += _indented(step, 4)
     return "\n".join(out) + "\n"
+
+
+def _groups_code(groups: Groups, momentum: str) -> list[str]:
+    """GROUPS (name: scale of LR) and an optimizer with a param group each."""
+    if groups.layer_decay is not None:
+        top = len(groups) - 1
+        scales = [
+            f"# layer-wise LR decay (timm's layer_decay {_py(groups.layer_decay)}, "
+            f"{groups.num_layers} blocks): layer_0 the stem .. layer_{top} the head",
+            f'GROUPS = {{f"layer_{{i}}": {_py(groups.layer_decay)} ** ({top} - i) '
+            f"for i in range({top + 1})}}",
+        ]
+    else:
+        items = ", ".join(
+            f"{_py(n)}: {_py(s)}" for n, s in zip(groups.names, groups.scales, strict=True)
+        )
+        scales = [f"GROUPS = {{{items}}}  # param group: the scale of its LR"]
+        if len(scales[0]) > WIDTH:
+            scales = ["GROUPS = {  # param group: the scale of its LR"]
+            scales += [
+                f"    {_py(n)}: {_py(s)}," for n, s in zip(groups.names, groups.scales, strict=True)
+            ]
+            scales.append("}")
+    return [
+        *scales,
+        "params = {name: torch.nn.Parameter(torch.zeros(1)) for name in GROUPS}  # your layers",
+        "optimizer = torch.optim.SGD(",
+        '    [{"params": [params[name]], "lr": LR * scale} for name, scale in GROUPS.items()],',
+        f"    lr=LR{momentum},",
+        ")",
+    ]
 
 
 def _indented(lines: list[str], spaces: int) -> list[str]:
