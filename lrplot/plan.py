@@ -148,8 +148,8 @@ class Plan:
         if self.reference_batch is None:
             return ""
         return (
-            f"lr {lr:g} at batch {self.reference_batch:,} -> {self.scaled_lr(lr):g} at batch "
-            f"{self.effective_batch:,} ({self.scale})"
+            f"lr {lr:g} at batch {self.reference_batch} -> {self.scaled_lr(lr):g} at batch "
+            f"{self.effective_batch} ({self.scale})"
         )
 
     @property

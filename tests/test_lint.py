@@ -9,7 +9,7 @@ import pytest
 from conftest import trace
 
 from lrplot import lint
-from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, warmup_fit
+from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, scaled_no_warmup, warmup_fit
 from lrplot.schedules import REGISTRY, compose, hf, seed, swa, timm, torch_more
 
 # the schedules' own rules (declared in their modules); a tuple is one check that
@@ -45,6 +45,23 @@ SEQ = "sequential:schedulers=[linear:start_factor=0.1,total_iters=5; "
 
 # (rule, SPEC, run options, the rule's exact messages)
 FIRES = [
+    (
+        scaled_no_warmup,
+        "cosine:t_max=100",
+        {
+            "epochs": 100,
+            "dataset_size": 50000,
+            "batch_size": 512,
+            "devices": 8,
+            "reference_batch": 256,
+        },
+        [
+            "lr 0.1 at batch 256 -> 1.6 at batch 4096 (linear) multiplies the LR by 16, and the "
+            "schedule starts at that LR with no warmup (a large LR from the first step often "
+            "diverges): add --warmup 5ep (Goyal et al. ramp up over the first 5 epochs), or "
+            "scale less (--scale sqrt)"
+        ],
+    ),
     (
         epoch_step_units,
         "cosine:t_max=1000",
@@ -518,6 +535,42 @@ FIRES = [
 
 # (rule, SPEC, run options): the same rules on a run that fits, at the edge where it can
 QUIET = [
+    (
+        scaled_no_warmup,
+        "cosine:t_max=100,warmup=5ep,warmup_start=0.1",
+        {
+            "epochs": 100,
+            "dataset_size": 50000,
+            "batch_size": 512,
+            "devices": 8,
+            "reference_batch": 256,
+        },
+    ),
+    (
+        scaled_no_warmup,
+        "onecycle:max_lr=0.1",
+        {
+            "epochs": 100,
+            "dataset_size": 50000,
+            "batch_size": 512,
+            "devices": 8,
+            "reference_batch": 256,
+        },
+    ),  # it warms up itself
+    (
+        scaled_no_warmup,
+        "cosine:t_max=100",
+        {
+            **{
+                "epochs": 100,
+                "dataset_size": 50000,
+                "batch_size": 512,
+                "devices": 8,
+                "reference_batch": 256,
+            },
+            "reference_batch": 2048,
+        },
+    ),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),
