@@ -257,7 +257,7 @@ def scaled_no_warmup(schedule: Schedule, settings: RunSettings, trace: Trace) ->
     else:
         fix = "add --warmup 5ep" if settings.epochs > 10 else "add --warmup 10%"
         fix += " (Goyal et al. ramp up over the first 5 epochs)"
-    if plan.scale == "linear":
+    if plan.scale != "sqrt":  # linear
         fix += ", or scale less (--scale sqrt)"
     message = (
         f"{plan.describe_lr(settings.reference_lr)} multiplies the LR by {factor:g}, and "

@@ -103,7 +103,7 @@ class Plan:
         ]
         if not named:
             return None
-        if values["scale"] != "linear" and values["reference_batch"] is None:
+        if values["scale"] == "sqrt" and values["reference_batch"] is None:
             raise ParamError(
                 "scale",
                 "scale needs reference_batch: it says how lr goes from the reference batch "
@@ -137,7 +137,7 @@ class Plan:
         if self.reference_batch is None:
             return 1.0
         k = self.effective_batch / self.reference_batch
-        return k if self.scale == "linear" else math.sqrt(k)
+        return math.sqrt(k) if self.scale == "sqrt" else k
 
     def scaled_lr(self, lr: float) -> float:
         """``lr`` at the effective batch: lr * lr_factor (lr itself without scaling)."""

@@ -7,10 +7,10 @@ import json
 import shlex
 from typing import Any
 
-from .. import api, metrics, plan
+from .. import api, metrics
 from ..params import BOOL, INT_LIST, SCHEDULES, TEXT, Param, format_value
 from ..schedules import Schedule
-from .state import METRIC_PARAMS, RUN_PARAMS
+from .state import METRIC_PARAMS, PLAN_NAMES, RUN_PARAMS
 
 _DECLARED = {p.name: p for p in (*RUN_PARAMS, *METRIC_PARAMS)}
 
@@ -54,7 +54,7 @@ def run_values(comparison: api.Comparison) -> dict[str, Any]:
     settings = comparison.settings
     values: dict[str, Any] = {"lr": settings.lr, "epochs": settings.epochs}
     if settings.plan is not None:
-        values.update({n: getattr(settings.plan, n) for n in plan.NAMES})
+        values.update({n: getattr(settings.plan, n) for n in PLAN_NAMES})
     else:
         values["steps_per_epoch"] = settings.steps_per_epoch
     values["interval"] = settings.interval
