@@ -101,6 +101,10 @@ def load(
             f"applies to lrplot configs only: {path} is a {fmt} config, which sets its own warmup"
         )
         raise ParamError(name, f"{name} {bare}", bare)
+    scaled = next((n for n in ("reference_batch", "scale") if n in plan_given), None)
+    if scaled is not None:  # the framework's reader sets the run's lr from its own keys
+        bare = f"applies to lrplot configs only: {path} is a {fmt} config, which sets its own lr"
+        raise ParamError(scaled, f"{scaled} {bare}", bare)
     if data is None:
         data = read_config_data(path)
     converted = frameworks.read(
