@@ -179,13 +179,15 @@ class Trace:
     def lr_at(self, rows: np.ndarray) -> np.ndarray:
         return self.sched_lr[self.row_index(rows)]
 
-    def lr_columns(self) -> list[tuple[str, np.ndarray]]:
-        """The LR columns of the table and the CSV, as (name, LR per scheduler step):
-        ``lr``, or one ``lr[NAME]`` per param group."""
+    def lr_columns(self, brief: bool = False) -> list[tuple[str, np.ndarray]]:
+        """The LR columns of the CSV, as (name, LR per scheduler step): ``lr``, or one
+        ``lr[NAME]`` per param group. ``brief`` (the table, the charts): of many groups
+        (groups.FEW), the first and the last only (layer decay: the stem and the head)."""
         groups = self.settings.groups
         if groups is None:
             return [("lr", self.sched_lr)]
-        return [(groups.column(i), lr) for i, lr in enumerate(self.group_lr)]
+        columns = [(groups.column(i), lr) for i, lr in enumerate(self.group_lr)]
+        return [columns[0], columns[-1]] if brief and groups.many else columns
 
     def values_at(self, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """A per-scheduler-step array (an lr_columns one) at each row."""

@@ -197,7 +197,7 @@ def _summary(traces: Sequence[Trace], keys: Sequence[str], exact: bool) -> list[
     lines = []
     for t, key in zip(traces, keys, strict=True):
         grouped = t.settings.groups is not None
-        for column, values in shown_columns(t):
+        for column, values in t.lr_columns(brief=True):
             s = summarize(t, values if grouped else None)
             label = column if len(traces) == 1 else f"{key} {column}" if grouped else key
             name = escape(f"{label}: ") if len(traces) > 1 or grouped else ""
@@ -209,14 +209,6 @@ def _summary(traces: Sequence[Trace], keys: Sequence[str], exact: bool) -> list[
                 line += f"  [dim]({escape(t.metric_source)})[/dim]"
             lines.append(line)
     return lines
-
-
-def shown_columns(t: Trace) -> list[tuple[str, np.ndarray]]:
-    """The trace's LR columns the table shows: ``lr``, every param group's when they
-    are few, else the first and the last (layer decay: the stem and the head)."""
-    columns = t.lr_columns()
-    groups = t.settings.groups
-    return [columns[0], columns[-1]] if groups is not None and groups.many else columns
 
 
 Block = list[tuple[str, Trace]]  # (column key, trace): the key is the label when it fits
@@ -258,7 +250,7 @@ def _table(
         table.add_column("step", justify="right", style="cyan", no_wrap=True)
     table.add_column("epoch", justify="right", style="cyan", no_wrap=True)
     for key, t in block:
-        for column, _ in shown_columns(t):
+        for column, _ in t.lr_columns(brief=True):
             if t.settings.groups is None:
                 name = "lr" if single else key
             else:
@@ -274,7 +266,9 @@ def _table(
 
     traces = [t for _, t in block]
     lrs = [t.lr_at(rows).tolist() for t in traces]  # the run's own lr: the change marks
-    cells_lr = [[t.values_at(v, rows).tolist() for _, v in shown_columns(t)] for t in traces]
+    cells_lr = [
+        [t.values_at(v, rows).tolist() for _, v in t.lr_columns(brief=True)] for t in traces
+    ]
     prev = [t.lr_at(np.maximum(rows - 1, 0)).tolist() for t in traces]
     metrics = [t.metric_at(rows) for t in traces]
     momenta = [t.momentum_at(rows) for t in traces]
