@@ -21,8 +21,9 @@ Two ways to give them:
   ``layer_scales = [D ** (L+1 - i) for i in range(L+2)]`` (Python's ``**``; timm's
   ``min_scale`` 0 changes nothing), groups named ``layer_{i}``. timm splits each
   layer into a ``_decay`` and a ``_no_decay`` group of the same LR; lrplot shows one.
-  timm's own schedulers multiply their value by a group's ``lr_scale``; lrplot, like
-  a torch scheduler on param groups, gives each group the base lr ``lr * scale``.
+  With a torch scheduler each group gets the base lr ``lr * scale``; timm's own
+  schedulers (the declarations' ``scale_after``) keep one base lr and multiply their
+  value by the group's ``lr_scale``, as timm's ``Scheduler.update_groups`` does.
 """
 
 from __future__ import annotations

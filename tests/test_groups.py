@@ -59,7 +59,7 @@ def simulate(case: dict) -> lrplot.Trace:
 def test_the_goldens_cover_what_torch_takes_per_group():
     specs = [load(p)[0] for p in FILES]
     names = {c["spec"].split(":")[0] for c in specs}
-    assert {"onecycle", "cyclic", "sequential", "cosine", "step"} <= names
+    assert {"onecycle", "cyclic", "sequential", "cosine", "step", "timm-cosine"} <= names
     assert any(c.get("num_layers") == 12 for c in specs)  # layer decay, 12 layers
     assert any("plan" in c for c in specs) and len(FILES) >= 10
 
@@ -98,6 +98,15 @@ def test_shared_and_per_group_parameters():
     low, high = (values for _, values in t.lr_columns())
     assert low.max() == 0.2 and high.max() == 0.4
     assert t.sched_lr.tolist() == high.tolist()  # sched_lr: the run's own lr (scale 1)
+
+
+def test_timm_schedules_multiply_their_value_by_the_scale():
+    """timm's update_groups: value * lr_scale, its warmup from warmup_lr_init too."""
+    spec = "timm-cosine:t_initial=10,warmup_t=2,warmup_lr_init=1e-4"
+    t = lrplot.simulate(spec, epochs=10, groups="a=0.5,b=1")
+    low, high = (values for _, values in t.lr_columns())
+    assert low.tolist() == [v * 0.5 for v in high.tolist()]
+    assert low[0] == 1e-4 * 0.5 and high[0] == 1e-4
 
 
 # --- the ways to give them ------------------------------------------------------------------

@@ -17,6 +17,11 @@ the unpacked wheel with ``--timm-src`` (``pip download timm==1.0.31 --no-deps``,
 ``python -m zipfile -e timm-1.0.31-py3-none-any.whl DIR``); without it the layer-decay
 files are left as they are.
 
+The timm cases (``11-timm-*``, ``12-timm-*``) run timm's own CosineLRScheduler /
+TanhLRScheduler (timm/scheduler/*.py, loaded alone) on param groups that all have the
+run's lr and each its ``lr_scale`` (timm's layer-decay groups), stepped as timm's
+train.py steps them; they need ``--timm-src`` too.
+
 The files (tests/golden/groups/<name>.csv): line 1 ``# {json}`` (the lrplot SPEC, the
 run, the groups or layer_decay/num_layers, the plan), then ``step,lr[NAME],...``.
 """
@@ -197,6 +202,30 @@ def cases() -> list[Case]:
                 "scale": "sqrt",
             },
         ),
+        # timm's own schedulers: every group at the base lr with its lr_scale, which
+        # timm's Scheduler.update_groups multiplies in (value * lr_scale)
+        case(
+            "11-timm-cosine-layer-decay",
+            "timm-cosine:t_initial=30,warmup_t=3,warmup_lr_init=1e-6,lr_min=1e-5",
+            (
+                "timm",
+                "CosineLRScheduler",
+                {"t_initial": 30, "warmup_t": 3, "warmup_lr_init": 1e-6, "lr_min": 1e-5},
+            ),
+            layer_decay=0.75,
+            num_layers=4,
+            lr=1e-3,
+            epochs=30,
+        ),
+        case(
+            "12-timm-tanh-groups-per-step",
+            "timm-tanh:t_initial=20,warmup_t=4,warmup_lr_init=1e-4",
+            ("timm", "TanhLRScheduler", {"t_initial": 20, "warmup_t": 4, "warmup_lr_init": 1e-4}),
+            groups=TWO,
+            epochs=2,
+            steps_per_epoch=10,
+            interval="step",
+        ),
     ]
 
 
@@ -208,8 +237,9 @@ def lr_factor(plan: dict[str, Any] | None) -> float:
     return k if plan["scale"] == "linear" else math.sqrt(k)
 
 
-def load_timm(src: Path) -> Any:
-    """timm's param_groups_layer_decay, from its source files alone."""
+def load_timm(src: Path) -> tuple[Any, Any]:
+    """timm's optim/_param_groups.py (param_groups_layer_decay) and its scheduler
+    package (CosineLRScheduler, TanhLRScheduler), from its source files alone."""
     timm = types.ModuleType("timm")
     timm.__path__ = []  # type: ignore[attr-defined]
     layers = types.ModuleType("timm.layers")
@@ -228,7 +258,13 @@ def load_timm(src: Path) -> Any:
     models = types.ModuleType("timm.models")
     models.group_parameters = manipulate.group_parameters  # type: ignore[attr-defined]
     sys.modules["timm.models"] = models
-    return load("timm.optim._param_groups", src / "timm/optim/_param_groups.py")
+    param_groups = load("timm.optim._param_groups", src / "timm/optim/_param_groups.py")
+    scheduler = types.ModuleType("timm.scheduler")
+    scheduler.__path__ = [str(src / "timm/scheduler")]  # type: ignore[attr-defined]
+    sys.modules["timm.scheduler"] = scheduler
+    for name in ("scheduler", "cosine_lr", "tanh_lr"):
+        setattr(scheduler, name, load(f"timm.scheduler.{name}", src / f"timm/scheduler/{name}.py"))
+    return param_groups, scheduler
 
 
 class TinyViT(torch.nn.Module):
@@ -272,6 +308,39 @@ def build(opt: Any, desc: Any, scales: list[float]) -> Any:
     return getattr(S, name)(opt, **args)
 
 
+def run_timm(c: Case, groups: list[tuple[str, float]], scheduler: Any) -> dict[str, list[float]]:
+    """timm's scheduler on param groups of one lr, each with its lr_scale, stepped as
+    timm's train.py does: step(epoch + 1) per epoch, step_update(num_updates) per step."""
+    spec = c["spec"]
+    _, name, kwargs = c["torch"]
+    cls = getattr(scheduler.cosine_lr if "Cosine" in name else scheduler.tanh_lr, name)
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in groups]
+    lr = spec["lr"]
+    opt = torch.optim.SGD(
+        [
+            {"params": [p], "lr": lr, "lr_scale": s}
+            for p, (_, s) in zip(params, groups, strict=True)
+        ],
+        lr=lr,
+    )
+    per_epoch = spec["interval"] == "epoch"
+    sched = cls(opt, t_in_epochs=per_epoch, **kwargs)
+    columns: dict[str, list[float]] = {f"lr[{n}]": [] for n, _ in groups}
+    j = 0
+    for _epoch in range(spec["epochs"]):
+        for _batch in range(spec["steps_per_epoch"]):
+            for (n, _), g in zip(groups, opt.param_groups, strict=True):
+                columns[f"lr[{n}]"].append(g["lr"])
+            opt.step()
+            if not per_epoch:
+                j += 1
+                sched.step_update(num_updates=j)
+        if per_epoch:
+            j += 1
+            sched.step(j)
+    return columns
+
+
 def run(c: Case, groups: list[tuple[str, float]]) -> dict[str, list[float]]:
     spec = c["spec"]
     factor = lr_factor(spec.get("plan"))
@@ -313,7 +382,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timm-src", type=Path, help="an unpacked timm 1.0.31 wheel")
     args = parser.parse_args()
-    timm_groups = load_timm(args.timm_src) if args.timm_src else None
+    timm_groups, timm_scheduler = load_timm(args.timm_src) if args.timm_src else (None, None)
     OUT.mkdir(parents=True, exist_ok=True)
     current = {c["name"] for c in cases()}
     for old in OUT.glob("*.csv"):
@@ -325,13 +394,15 @@ def main() -> int:
         warnings.simplefilter("ignore")
         for c in cases():
             spec = c["spec"]
+            is_timm = c["torch"][0] == "timm"
+            if ("layer_decay" in spec or is_timm) and timm_groups is None:
+                continue  # needs timm's files: left as it is
             if "layer_decay" in spec:
-                if timm_groups is None:
-                    continue  # left as it is
                 groups = layer_scales(timm_groups, spec["layer_decay"], spec["num_layers"])
             else:
                 groups = [(n, s) for n, s in spec["groups"]]
-            write(OUT / f"{c['name']}.csv", spec, run(c, groups))
+            columns = run_timm(c, groups, timm_scheduler) if is_timm else run(c, groups)
+            write(OUT / f"{c['name']}.csv", spec, columns)
             written += 1
     print(f"wrote {written} golden files to {OUT} (torch {torch.__version__})")
     return 0

@@ -224,7 +224,7 @@ def chart_traces(
     def color(i: int, own: str) -> str:
         return own if single else COLORS[i % len(COLORS)]
 
-    rows = np.arange(settings.total_steps)
+    every_row = np.arange(settings.total_steps)
     named = _lr_series(traces)
     lr = [
         Series(

@@ -177,7 +177,10 @@ class ScheduleDef:
       meaning for it), with the fix; "" when a warmup is fine;
     * ``group_lrs``: its LR parameters that PyTorch takes per param group (a list:
       OneCycleLR's max_lr), scaled with each group's LR (lrplot.groups) and with
-      batch-size scaling; the others are shared by every group.
+      batch-size scaling; the others are shared by every group;
+    * ``scale_after``: a param group's LR is the schedule's value times the group's
+      scale (timm's ``lr_scale``, which its ``Scheduler.update_groups`` applies),
+      rather than the schedule run on the group's own base LR (PyTorch's base_lrs).
     """
 
     name: str
@@ -207,6 +210,7 @@ class ScheduleDef:
     every: Callable[[Mapping[str, Any], int], Any] | None = None
     no_warmup: str = ""
     group_lrs: tuple[str, ...] = ()
+    scale_after: bool = False
 
     @property
     def reproduces(self) -> str:
