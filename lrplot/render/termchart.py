@@ -228,7 +228,9 @@ def chart_traces(
     named = _lr_series(traces)
     lr = [
         Series(
-            t.values_at(values, rows), label, "cyan" if len(named) == 1 else COLORS[k % len(COLORS)]
+            t.values_at(values, every_row),
+            label,
+            "cyan" if len(named) == 1 else COLORS[k % len(COLORS)],
         )
         for k, (t, label, values) in enumerate(named)
     ]
