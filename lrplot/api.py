@@ -78,6 +78,14 @@ class Trace(engine.Trace):
         return self.metric_at(self.step)
 
     @cached_property
+    def groups(self) -> dict[str, np.ndarray]:
+        """Each param group's LR at every optimizer step, by group name (``groups=`` or
+        ``layer_decay=``); empty without groups (``lr`` is then the one LR)."""
+        names = self.settings.groups.names if self.settings.groups is not None else ()
+        rows = self.step
+        return {n: self.values_at(v, rows) for n, v in zip(names, self.group_lr, strict=True)}
+
+    @cached_property
     def momentum(self) -> np.ndarray | None:
         """Momentum of each row (OneCycleLR, CyclicLR), else None."""
         return self.momentum_at(self.step)
@@ -466,13 +474,12 @@ def _html(traces: Sequence[Trace]) -> str:
     title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else first.settings.describe()
     e = html.escape
-    head = "<th>step</th><th>epoch</th>" + "".join(
-        f"<th>{e('lr' if len(traces) == 1 else t.label)}</th>" for t in traces
-    )
+    columns = [(t, name, values) for t in traces for name, values in _html_columns(t, traces)]
+    head = "<th>step</th><th>epoch</th>" + "".join(f"<th>{e(name)}</th>" for _, name, _ in columns)
     body = []
     for row in rows.tolist():
         cells = [str(row), str(row // first.settings.steps_per_epoch)]
-        cells += [f"{float(t.lr[row]):.6g}" for t in traces]
+        cells += [f"{float(t.values_at(v, np.array([row]))[0]):.6g}" for t, _, v in columns]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     summary = "".join(
         f"<li>{e(t.label)}: initial {s.initial:.6g}, final {s.final:.6g}, min {s.low:.6g}, "
@@ -485,6 +492,15 @@ def _html(traces: Sequence[Trace]) -> str:
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         f"<ul>{summary}</ul></div>"
     )
+
+
+def _html_columns(t: Trace, traces: Sequence[Trace]) -> list[tuple[str, np.ndarray]]:
+    """The notebook table's LR columns of a trace: lr (its label in a comparison), or
+    its param groups' (the first and the last of many)."""
+    if t.settings.groups is None:
+        return [("lr" if len(traces) == 1 else t.label, t.sched_lr)]
+    prefix = "" if len(traces) == 1 else f"{t.label} "
+    return [(prefix + name, values) for name, values in t.lr_columns(brief=True)]
 
 
 __all__ = [

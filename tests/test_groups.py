@@ -126,6 +126,16 @@ def test_groups_are_a_mapping_or_name_scale_items(given):
     assert s.groups == Groups(("backbone", "head"), (0.1, 1.0))
 
 
+def test_the_api_gives_each_groups_lr_by_name():
+    t = lrplot.simulate("step:step_size=2", epochs=2, steps_per_epoch=2, groups="a=0.5,b=1")
+    assert {k: v.tolist() for k, v in t.groups.items()} == {
+        "a": [0.05, 0.05, 0.05, 0.05],
+        "b": [0.1, 0.1, 0.1, 0.1],
+    }
+    assert "<th>step</th><th>epoch</th><th>lr[a]</th><th>lr[b]</th>" in t._repr_html_()
+    assert lrplot.simulate("step:step_size=2", epochs=2).groups == {}
+
+
 def test_a_toml_config_takes_groups_and_batch_scaling(tmp_path):
     path = tmp_path / "run.toml"
     path.write_text(
