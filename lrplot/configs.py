@@ -10,13 +10,14 @@ equivalent ``lrplot compare`` command.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import engine, frameworks, metrics, plan
+from . import engine, frameworks, groups, metrics, plan
 from .errors import LrplotError, ParamError
 from .params import CHOICE, Param
 from .schedules import Schedule
@@ -80,12 +81,13 @@ def load(
         )
     fmt = FORMAT.parse(format) if format is not None else None
     given = {k: v for k, v in (run or {}).items() if v is not None}
-    known = {p.name for p in (*OVERRIDES, *plan.PARAMS)}
+    known = {p.name for p in (*OVERRIDES, *plan.PARAMS, *groups.PARAMS)}
     for key in given:
         if key not in known:
             raise ParamError(key, f"a config's run has no key {key!r} (keys: {', '.join(known)})")
     overrides = {p.name: p.parse(given[p.name]) for p in OVERRIDES if p.name in given}
     plan_given = {p.name: p.parse(given[p.name]) for p in plan.PARAMS if p.name in given}
+    groups_given = {p.name: p.parse(given[p.name]) for p in groups.PARAMS if p.name in given}
     ramp = {k: v for k, v in (warmup or {}).items() if v is not None}
     data = None
     if fmt is None:
@@ -93,7 +95,7 @@ def load(
         fmt = frameworks.detect(path, data)
     if fmt == "lrplot":
         # the warmup and plan given are checked against the run the config describes
-        cfg = load_config(path, ramp, {**plan_given, **overrides})
+        cfg = load_config(path, ramp, {**plan_given, **groups_given, **overrides})
         return Loaded(path, fmt, cfg.schedules, cfg.settings, cfg.metric, cfg.outputs)
     if ramp:
         name = next(p.name for p in WARMUP_PARAMS if p.name in ramp)
@@ -118,6 +120,11 @@ def load(
             plan={p.name: plan_given.get(p.name) for p in plan.PARAMS},
         ),
     )
+    if groups_given:  # param groups over the framework's run
+        found = groups.Groups.from_values(groups_given)
+        converted = dataclasses.replace(
+            converted, settings=dataclasses.replace(converted.settings, groups=found)
+        )
     return Loaded(
         path,
         fmt,

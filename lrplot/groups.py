@@ -119,6 +119,21 @@ class Groups:
             )
         return cls.layers(decay, layers)
 
+    def options(self) -> list[str]:
+        """The command-line words that give these groups: ``--group a=0.1 ...`` or
+        ``--layer-decay D --num-layers L``."""
+        if self.layer_decay is not None:
+            return [
+                "--layer-decay",
+                format_value(self.layer_decay),
+                "--num-layers",
+                str(self.num_layers),
+            ]
+        out = []
+        for name, scale in zip(self.names, self.scales, strict=True):
+            out += ["--group", f"{name}={format_value(scale)}"]
+        return out
+
     @property
     def many(self) -> bool:
         """Too many to show one by one (a table column, a legend entry each)."""
@@ -152,6 +167,8 @@ def _parse(value: Any, param: Param, run: Any = None) -> tuple[tuple[str, float]
     pairs: list[tuple[Any, Any]] = []
     if isinstance(value, Mapping):
         pairs = list(value.items())
+    elif isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        pairs = list(value)  # (name, scale) pairs: parsed already
     else:
         texts = [value] if isinstance(value, str) else value
         if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):

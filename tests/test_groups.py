@@ -151,6 +151,33 @@ def test_a_toml_config_takes_groups_and_batch_scaling(tmp_path):
     ]
 
 
+def test_run_gives_a_config_param_groups(cli, tmp_path):
+    """On a framework's config (and the equivalent command says them); on an lrplot
+    config, the command line's replace the file's."""
+    config = Path(__file__).resolve().parent.parent / "sample_configs" / "hf_trainer.json"
+    result = cli.ok(
+        "run", str(config), "--group", "backbone=0.1", "--group", "head=1", "--csv", "-"
+    )
+    assert result.stderr.splitlines()[-1] == (
+        "lrplot compare hf-cosine:num_warmup_steps=118,num_training_steps=1173 --lr 5e-05 "
+        "--epochs 3 --steps-per-epoch 391 --interval step --group backbone=0.1 --group head=1"
+    )
+    header, rows = read_csv(result.stdout)
+    assert header == ["step", "epoch", "lr[backbone]", "lr[head]"]
+    assert [float(v) for v in rows[118][2:]] == [5e-05 * 0.1, 5e-05]  # the peak, after warmup
+    path = tmp_path / "run.toml"
+    path.write_text(
+        'epochs = 2\ngroups = {a = 0.5}\n[[schedules]]\nname = "step"\nstep_size = 1\n',
+        encoding="utf-8",
+    )
+    header, _ = read_csv(cli.ok("run", str(path), "--csv", "-").stdout)
+    assert header == ["step", "epoch", "lr[a]"]
+    header, _ = read_csv(
+        cli.ok("run", str(path), "--layer-decay", "0.5", "--num-layers", "1", "--csv", "-").stdout
+    )
+    assert header == ["step", "epoch", "lr[layer_0]", "lr[layer_1]", "lr[layer_2]"]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -214,6 +214,11 @@ def plan_parts() -> list[tuple[str, Any, Any]]:
     return [declared_option(p, PANEL_PLAN) for p in plan.PARAMS]
 
 
+def group_parts() -> list[tuple[str, Any, Any]]:
+    """`run`: the param group options, which replace a config's."""
+    return [declared_option(p, PANEL_GROUPS) for p in groups.PARAMS]
+
+
 def metric_parts() -> list[tuple[str, Any, Any]]:
     return [declared_option(p, PANEL_METRIC) for p in metrics.PARAMS]
 
