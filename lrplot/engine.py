@@ -254,11 +254,8 @@ def simulate(
     lr = schedule.lr(count, settings.lr, values)
     momentum = schedule.momentum(count, settings.lr, values)
     group_lr: tuple[np.ndarray, ...] = ()
-    if settings.groups is not None and schedule.definition.scale_after:  # timm's lr_scale
-        group_lr = tuple(lr * scale for scale in settings.groups.scales)
-    elif settings.groups is not None:  # each group: its own base lr, torch's base_lrs
+    if settings.groups is not None:  # each group: its own base lr, torch's base_lrs
         group_lr = tuple(
-            schedule.scaled(scale).lr(count, settings.lr * scale, values)
-            for scale in settings.groups.scales
+            schedule.group_lr(count, settings.lr, scale, values) for scale in settings.groups.scales
         )
     return Trace(schedule, settings, lr, values, source, momentum, group_lr)

@@ -60,6 +60,7 @@ def test_the_goldens_cover_what_torch_takes_per_group():
     specs = [load(p)[0] for p in FILES]
     names = {c["spec"].split(":")[0] for c in specs}
     assert {"onecycle", "cyclic", "sequential", "cosine", "step", "timm-cosine"} <= names
+    assert {"hf-polynomial", "hf-cosine-with-min-lr"} <= names  # optimizer.defaults["lr"]
     assert any(c.get("num_layers") == 12 for c in specs)  # layer decay, 12 layers
     assert any("plan" in c for c in specs) and len(FILES) >= 10
 

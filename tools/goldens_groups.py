@@ -22,6 +22,10 @@ TanhLRScheduler (timm/scheduler/*.py, loaded alone) on param groups that all hav
 run's lr and each its ``lr_scale`` (timm's layer-decay groups), stepped as timm's
 train.py steps them; they need ``--timm-src`` too.
 
+The transformers cases (``13-hf-*`` ..) need transformers 5.24 in this Python (its
+lambdas read ``optimizer.defaults["lr"]``, the run's lr, besides each group's base lr);
+without it those files are left as they are.
+
 The files (tests/golden/groups/<name>.csv): line 1 ``# {json}`` (the lrplot SPEC, the
 run, the groups or layer_decay/num_layers, the plan), then ``step,lr[NAME],...``.
 """
@@ -226,6 +230,41 @@ def cases() -> list[Case]:
             steps_per_epoch=10,
             interval="step",
         ),
+        # transformers' lambdas that read optimizer.defaults["lr"] (the run's lr) as well
+        # as each group's own base lr
+        case(
+            "13-hf-polynomial-groups",
+            "hf-polynomial:num_warmup_steps=3,num_training_steps=20,lr_end=0.001,power=2",
+            (
+                "hf",
+                "get_polynomial_decay_schedule_with_warmup",
+                {"num_warmup_steps": 3, "num_training_steps": 20, "lr_end": 0.001, "power": 2.0},
+            ),
+            groups=[("backbone", 0.5), ("head", 1.0)],
+            epochs=25,
+        ),
+        case(
+            "14-hf-cosine-min-lr-groups",
+            "hf-cosine-with-min-lr:num_warmup_steps=2,num_training_steps=20,min_lr=0.002",
+            (
+                "hf",
+                "get_cosine_with_min_lr_schedule_with_warmup",
+                {"num_warmup_steps": 2, "num_training_steps": 20, "min_lr": 0.002},
+            ),
+            groups=[("backbone", 0.1), ("head", 1.0)],
+            epochs=20,
+        ),
+        case(
+            "15-hf-cosine-warmup-min-lr-groups",
+            "hf-cosine-warmup-with-min-lr:num_warmup_steps=4,num_training_steps=20,min_lr=0.005",
+            (
+                "hf",
+                "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+                {"num_warmup_steps": 4, "num_training_steps": 20, "min_lr": 0.005},
+            ),
+            groups=[("a", 0.3), ("b", 3.0)],
+            epochs=20,
+        ),
     ]
 
 
@@ -300,6 +339,10 @@ def layer_scales(timm_groups: Any, decay: float, depth: int) -> list[tuple[str, 
 
 def build(opt: Any, desc: Any, scales: list[float]) -> Any:
     name = desc[0]
+    if name == "hf":  # a transformers schedule: a LambdaLR on every group
+        from transformers import optimization
+
+        return getattr(optimization, desc[1])(opt, **desc[2])
     if name == "SequentialLR":
         children = [build(opt, d, scales) for d in desc[1]]
         return S.SequentialLR(opt, children, milestones=desc[2])
@@ -397,6 +440,8 @@ def main() -> int:
             is_timm = c["torch"][0] == "timm"
             if ("layer_decay" in spec or is_timm) and timm_groups is None:
                 continue  # needs timm's files: left as it is
+            if c["torch"][0] == "hf" and importlib.util.find_spec("transformers") is None:
+                continue  # needs transformers: left as it is
             if "layer_decay" in spec:
                 groups = layer_scales(timm_groups, spec["layer_decay"], spec["num_layers"])
             else:

@@ -180,7 +180,10 @@ class ScheduleDef:
       batch-size scaling; the others are shared by every group;
     * ``scale_after``: a param group's LR is the schedule's value times the group's
       scale (timm's ``lr_scale``, which its ``Scheduler.update_groups`` applies),
-      rather than the schedule run on the group's own base LR (PyTorch's base_lrs).
+      rather than the schedule run on the group's own base LR (PyTorch's base_lrs);
+    * ``group_fn``: ``(count, lr, group_lr, values, metric) -> LRs``, a param group's
+      LR when the schedule reads the optimizer's default lr (the run's ``lr``) besides
+      the group's own base lr (transformers' ``optimizer.defaults["lr"]``).
     """
 
     name: str
@@ -211,6 +214,7 @@ class ScheduleDef:
     no_warmup: str = ""
     group_lrs: tuple[str, ...] = ()
     scale_after: bool = False
+    group_fn: Callable[..., Any] | None = None
 
     @property
     def reproduces(self) -> str:
@@ -332,6 +336,28 @@ class Schedule:
             )
             values[kids.name] = children
         return dataclasses.replace(self, values=values) if changed else self
+
+    def group_lr(
+        self, count: int, lr: float, scale: float, metric: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The LR of a param group at ``scale`` times the run's ``lr`` (lrplot.groups):
+        PyTorch's, the schedule on the group's own base lr ``lr * scale`` (its declared
+        ``group_lrs`` scaled too); or as the declaration says (``scale_after``,
+        ``group_fn``)."""
+        d = self.definition
+        if d.scale_after:  # timm: value * lr_scale
+            return self.lr(count, lr, metric) * scale
+        own = lr * scale
+        if d.group_fn is not None:
+            fn = d.group_fn
+
+            def group(n: int, m: Any) -> np.ndarray:
+                return fn(n, lr, own, self.values, m)
+
+            if self.warmup is not None:
+                return self.warmup.apply(count, own, group, metric)
+            return group(count, metric)
+        return self.scaled(scale).lr(count, own, metric)
 
     def lr(self, count: int, base_lr: float, metric: np.ndarray | None = None) -> np.ndarray:
         """LR after j scheduler steps, for j = 0 .. count-1."""
