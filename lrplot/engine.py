@@ -4,6 +4,12 @@ Row k of a trace is the LR that optimizer step k uses: the optimizer's
 ``param_groups[0]['lr']`` before its k-th ``optimizer.step()``, for
 k = 0 .. epochs * steps_per_epoch - 1, with ``scheduler.step()`` called after each
 epoch (interval ``epoch``) or after each optimizer step (interval ``step``).
+
+With several param groups (``RunSettings.groups``, lrplot.groups) the trace also
+holds each group's LR (``Trace.group_lr``: the schedule on the group's base lr
+``lr * scale``, or as its declaration says); ``sched_lr`` stays the schedule at the
+run's own lr. With batch-size scaling (the plan's ``reference_batch``) ``lr`` is the
+scaled LR, and the schedule's own LRs (``group_lrs``) get the same factor.
 """
 
 from __future__ import annotations

@@ -127,6 +127,17 @@ def test_groups_are_a_mapping_or_name_scale_items(given):
     assert s.groups == Groups(("backbone", "head"), (0.1, 1.0))
 
 
+def test_groups_times_steps_are_bounded():
+    with pytest.raises(LrplotError) as err:
+        lrplot.simulate(
+            "cosine:t_max=10", epochs=1000, steps_per_epoch=10_000, layer_decay=0.5, num_layers=12
+        )
+    assert str(err.value) == (
+        "14 groups x 10,000,000 steps is more than 100,000,000 LR values: a shorter run, or "
+        "fewer groups"
+    )
+
+
 def test_the_api_gives_each_groups_lr_by_name():
     t = lrplot.simulate("step:step_size=2", epochs=2, steps_per_epoch=2, groups="a=0.5,b=1")
     assert {k: v.tolist() for k, v in t.groups.items()} == {
