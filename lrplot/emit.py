@@ -488,7 +488,9 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
     warmup = schedule.warmup
     grouped = settings.groups is not None
     if grouped and flavour != "torch":
-        raise _Unavailable("param groups are written for torch only (--emit torch)")
+        raise _Unavailable(
+            "param groups are written with torch's schedulers only (--emit torch, lightning)"
+        )
 
     def main_of(s: Schedule, n: int, var: str) -> _Main:
         if flavour == "torch":
@@ -544,8 +546,6 @@ def _hf_native(trace: Trace, core: Schedule, warmup: Warmup) -> Schedule | None:
 
 
 def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
-    if target == "lightning" and trace.settings.groups is not None:
-        raise _Unavailable("param groups are written for torch only (--emit torch)")
     if target == "lightning":  # the torch scheduler, else transformers': one that fits
         try:
             plan = _plan(trace, "torch")
@@ -698,29 +698,32 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _groups_code(groups: Groups, momentum: str) -> list[str]:
-    """GROUPS (name: scale of LR) and an optimizer with a param group each."""
+def _groups_table(groups: Groups) -> list[str]:
+    """``GROUPS``: each param group's name and the scale of its LR."""
     if groups.layer_decay is not None:
         top = len(groups) - 1
-        scales = [
+        return [
             f"# layer-wise LR decay (timm's layer_decay {_py(groups.layer_decay)}, "
             f"{groups.num_layers} blocks): layer_0 the stem .. layer_{top} the head",
             f'GROUPS = {{f"layer_{{i}}": {_py(groups.layer_decay)} ** ({top} - i) '
             f"for i in range({top + 1})}}",
         ]
-    else:
-        items = ", ".join(
-            f"{_py(n)}: {_py(s)}" for n, s in zip(groups.names, groups.scales, strict=True)
-        )
-        scales = [f"GROUPS = {{{items}}}  # param group: the scale of its LR"]
-        if len(scales[0]) > WIDTH:
-            scales = ["GROUPS = {  # param group: the scale of its LR"]
-            scales += [
-                f"    {_py(n)}: {_py(s)}," for n, s in zip(groups.names, groups.scales, strict=True)
-            ]
-            scales.append("}")
+    pairs = list(zip(groups.names, groups.scales, strict=True))
+    items = ", ".join(f"{_py(n)}: {_py(s)}" for n, s in pairs)
+    line = f"GROUPS = {{{items}}}  # param group: the scale of its LR"
+    if len(line) <= WIDTH:
+        return [line]
     return [
-        *scales,
+        "GROUPS = {  # param group: the scale of its LR",
+        *(f"    {_py(n)}: {_py(s)}," for n, s in pairs),
+        "}",
+    ]
+
+
+def _groups_code(groups: Groups, momentum: str) -> list[str]:
+    """GROUPS and an optimizer with a param group each."""
+    return [
+        *_groups_table(groups),
         "params = {name: torch.nn.Parameter(torch.zeros(1)) for name in GROUPS}  # your layers",
         "optimizer = torch.optim.SGD(",
         '    [{"params": [params[name]], "lr": LR * scale} for name, scale in GROUPS.items()],',
@@ -768,9 +771,29 @@ def _lightning(trace: Trace, plan: _Plan) -> str:
     out = _header(trace, "lightning")
     out += ["", *_imports(code.imports | {("torch", "")}, first=["import lightning as L"])]
     out += ["", f"LR = {settings.lr!r}"]
+    groups = settings.groups
+    if groups is not None:
+        out += ["", *_groups_table(groups)]
     for helper in code.helpers.values():
         out += ["", *helper]
     momentum = ", momentum=0.9" if trace.sched_momentum is not None else ""
+    if groups is None:
+        layers = (
+            "        self.param = torch.nn.Parameter(torch.zeros(1))  # stands in for your layers"
+        )
+        optimizer = [f"        optimizer = torch.optim.SGD(self.parameters(), lr=LR{momentum})"]
+    else:
+        layers = (
+            "        self.params = torch.nn.ParameterList(torch.nn.Parameter(torch.zeros(1)) "
+            "for _ in GROUPS)"
+        )
+        optimizer = [
+            "        groups = zip(self.params, GROUPS.values())  # your layers, group by group",
+            "        optimizer = torch.optim.SGD(",
+            '            [{"params": [p], "lr": LR * scale} for p, scale in groups],',
+            f"            lr=LR{momentum},",
+            "        )",
+        ]
     entries = [
         '"scheduler": scheduler,',
         f'"interval": "{settings.interval}",  # scheduler.step() after every '
@@ -786,10 +809,10 @@ def _lightning(trace: Trace, plan: _Plan) -> str:
         "class LitModel(L.LightningModule):",
         "    def __init__(self):",
         "        super().__init__()",
-        "        self.param = torch.nn.Parameter(torch.zeros(1))  # stands in for your layers",
+        layers,
         "",
         "    def configure_optimizers(self):",
-        f"        optimizer = torch.optim.SGD(self.parameters(), lr=LR{momentum})",
+        *optimizer,
         *build,
         "        return {",
         '            "optimizer": optimizer,',

@@ -349,14 +349,85 @@ def test_emit_builds_param_groups_and_per_group_lists():
 def test_emit_refuses_what_it_cannot_write_per_group():
     t = lrplot.simulate("cosine:t_max=4", epochs=4, groups="a=1")
     with pytest.raises(LrplotError) as err:
-        t.to_code("lightning")
+        t.to_code("hf")
     assert str(err.value) == (
-        "--emit lightning: param groups are written for torch only (--emit torch); targets "
-        "for this schedule: torch"
+        "--emit hf: param groups are written with torch's schedulers only (--emit torch, "
+        "lightning); targets for this schedule: torch, lightning"
     )
     t = lrplot.simulate("timm-cosine:t_initial=4", epochs=4, groups="a=1")
     with pytest.raises(LrplotError, match="LambdaLR of the run's own LR, which would not give"):
         t.to_code("torch")
+
+
+LIGHTNING_GROUPS = """\
+        self.params = torch.nn.ParameterList(torch.nn.Parameter(torch.zeros(1)) for _ in GROUPS)
+
+    def configure_optimizers(self):
+        groups = zip(self.params, GROUPS.values())  # your layers, group by group
+        optimizer = torch.optim.SGD(
+            [{"params": [p], "lr": LR * scale} for p, scale in groups],
+            lr=LR,
+        )
+        scheduler = CosineAnnealingLR(optimizer, T_max=6, eta_min=0.0)
+"""
+
+
+def test_emit_lightning_builds_param_groups():
+    t = lrplot.simulate("cosine:t_max=6", epochs=6, lr=0.01, layer_decay=0.65, num_layers=3)
+    code = t.to_code("lightning")
+    assert '\nGROUPS = {f"layer_{i}": 0.65 ** (4 - i) for i in range(5)}\n' in code
+    assert LIGHTNING_GROUPS in code
+
+
+LIGHTNING_DRIVER = """\
+import importlib.util, json, sys
+import lightning as L
+import torch
+spec = importlib.util.spec_from_file_location("emitted", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+class Model(module.LitModel):
+    def training_step(self, batch, i):
+        return sum((p * 0).sum() for p in self.params)
+class Record(L.Callback):
+    lrs = []
+    def on_train_batch_start(self, trainer, model, batch, i):
+        self.lrs.append([g["lr"] for g in trainer.optimizers[0].param_groups])
+record = Record()
+trainer = L.Trainer(max_epochs=int(sys.argv[2]), accelerator="cpu", devices=1, logger=False,
+    callbacks=[record], enable_checkpointing=False, enable_progress_bar=False,
+    enable_model_summary=False, num_sanity_val_steps=0, default_root_dir=sys.argv[4])
+data = torch.utils.data.TensorDataset(torch.ones(int(sys.argv[3]), 1))
+trainer.fit(Model(), torch.utils.data.DataLoader(data, batch_size=1))
+print(json.dumps(record.lrs))
+"""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("lightning") is None,
+    reason="lightning is not installed here (pip install lightning)",
+)
+@pytest.mark.parametrize(
+    ("spec", "options"),
+    [
+        ("onecycle:max_lr=0.4", {"epochs": 3, "steps_per_epoch": 4, "interval": "step",
+                                 "groups": "backbone=0.1,head=1"}),
+        ("cosine:t_max=6", {"epochs": 6, "steps_per_epoch": 2, "lr": 0.01, "layer_decay": 0.65,
+                            "num_layers": 3}),
+    ],
+)  # fmt: skip
+def test_a_lightning_trainer_gives_every_group_its_lrs(tmp_path, spec, options):
+    t = lrplot.simulate(spec, **options)
+    module = tmp_path / "emitted.py"
+    module.write_text(t.to_code("lightning"), encoding="utf-8")
+    args = [str(module), str(t.settings.epochs), str(t.settings.steps_per_epoch), str(tmp_path)]
+    out = subprocess.run(
+        [sys.executable, "-c", LIGHTNING_DRIVER, *args],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    rows = np.arange(len(t))
+    want = np.column_stack([t.values_at(v, rows) for _, v in t.lr_columns()]).tolist()
+    assert json.loads(out.splitlines()[-1]) == want
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed here (pip install torch)")
