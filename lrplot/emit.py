@@ -487,9 +487,12 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
     count, base_lr = settings.scheduler_steps, settings.lr
     warmup = schedule.warmup
     grouped = settings.groups is not None
-    if grouped and flavour != "torch":
+    if grouped and flavour != "torch" and (warmup is not None or not _is_transformers(schedule)):
+        # transformers' own schedules are LambdaLRs on every group as lrplot has them; an
+        # equivalent of another schedule is checked on the run's lr only
         raise _Unavailable(
-            "param groups are written with torch's schedulers only (--emit torch, lightning)"
+            "param groups are written with transformers' own schedules only (hf-*, "
+            "without --warmup)"
         )
 
     def main_of(s: Schedule, n: int, var: str) -> _Main:

@@ -351,8 +351,8 @@ def test_emit_refuses_what_it_cannot_write_per_group():
     with pytest.raises(LrplotError) as err:
         t.to_code("hf")
     assert str(err.value) == (
-        "--emit hf: param groups are written with torch's schedulers only (--emit torch, "
-        "lightning); targets for this schedule: torch, lightning"
+        "--emit hf: param groups are written with transformers' own schedules only (hf-*, "
+        "without --warmup); targets for this schedule: torch, lightning"
     )
     t = lrplot.simulate("timm-cosine:t_initial=4", epochs=4, groups="a=1")
     with pytest.raises(LrplotError, match="LambdaLR of the run's own LR, which would not give"):
@@ -446,9 +446,31 @@ def test_a_lightning_trainer_gives_every_group_its_lrs(tmp_path, spec, options):
     ],
 )  # fmt: skip
 def test_emitted_code_prints_every_groups_lrs(tmp_path, spec, options):
-    t = lrplot.simulate(spec, **options)
+    _same_as_lrplot(tmp_path, lrplot.simulate(spec, **options), "torch")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("transformers") is None,
+    reason="transformers is not installed here (pip install transformers)",
+)
+@pytest.mark.parametrize(
+    ("spec", "options"),
+    [
+        ("hf-polynomial:num_warmup_steps=3,num_training_steps=20,lr_end=0.001,power=2",
+         {"epochs": 25, "groups": "backbone=0.5,head=1"}),
+        ("hf-cosine-with-min-lr:num_warmup_steps=2,min_lr=0.002",
+         {"epochs": 20, "groups": "a=0.1,b=1"}),
+        ("hf-linear:num_warmup_steps=2", {"epochs": 10, "steps_per_epoch": 3, "interval": "step",
+                                          "layer_decay": 0.5, "num_layers": 2}),
+    ],
+)  # fmt: skip
+def test_emitted_transformers_code_prints_every_groups_lrs(tmp_path, spec, options):
+    _same_as_lrplot(tmp_path, lrplot.simulate(spec, **options), "hf")
+
+
+def _same_as_lrplot(tmp_path: Path, t: lrplot.Trace, target: str) -> None:
     script = tmp_path / "emitted.py"
-    script.write_text(t.to_code("torch"), encoding="utf-8")
+    script.write_text(t.to_code(target), encoding="utf-8")
     out = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120
     ).stdout
