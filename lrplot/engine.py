@@ -195,6 +195,17 @@ class Trace:
         columns = [(groups.column(i), lr) for i, lr in enumerate(self.group_lr)]
         return [columns[0], columns[-1]] if brief and groups.many else columns
 
+    def scaling_note(self) -> str | None:
+        """Batch-size scaling of a schedule that sets the LR itself (the run's lr is
+        unused): which of its own LRs got the factor; None otherwise."""
+        factor, d = self.settings.lr_factor, self.schedule.definition
+        if factor == 1.0 or not d.sets_lr or not d.group_lrs:
+            return None
+        return (
+            f"{d.name} sets the LR itself: batch-size scaling multiplies its "
+            f"{' and '.join(d.group_lrs)} by {factor:g}"
+        )
+
     def values_at(self, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """A per-scheduler-step array (an lr_columns one) at each row."""
         return values[self.row_index(rows)]

@@ -516,11 +516,19 @@ def test_the_plan_line_says_the_scaled_lr(cli):
     )
 
 
-def test_a_schedule_that_sets_its_lr_gets_its_peak_scaled():
+def test_a_schedule_that_sets_its_lr_gets_its_peak_scaled(cli):
     """OneCycleLR ignores the optimizer's lr: batch-size scaling multiplies its max_lr."""
     t = lrplot.simulate("onecycle:max_lr=0.2", epochs=10, **{**PLAN, "scale": "sqrt"})
     assert t.schedule.values["max_lr"] == 0.2 * 4.0 and t.sched_lr.max() == 0.8
     assert t.title().startswith("OneCycleLR(max_lr=0.8, total_steps=10,")
+    out = cli.ok(
+        "cyclic", "--base-lr", "0.001", "--max-lr", "0.01", "--epochs", "10",
+        "--dataset-size", "50000", "--batch-size", "512", "--devices", "8",
+        "--reference-batch", "256", "--no-chart",
+    ).stdout  # fmt: skip
+    assert out.splitlines()[2] == (
+        "cyclic sets the LR itself: batch-size scaling multiplies its base_lr and max_lr by 16"
+    )
 
 
 def test_scaling_errors(cli):

@@ -116,6 +116,10 @@ def render_table(
     plan_line = settings.plan_line()
     if plan_line is not None:  # how the steps per epoch (and a scaled lr) were worked out
         head.append(f"[dim]plan: {escape(plan_line)}[/dim]")
+    for t in traces:
+        scaled = t.scaling_note()
+        if scaled is not None:
+            head.append(f"[dim]{escape(scaled)}[/dim]")
     if settings.groups is not None:
         head.append(f"[dim]{escape(settings.groups.describe())}[/dim]")
     dim = [f"[dim]{line}[/dim]" for line in notes]
