@@ -19,7 +19,7 @@ from typing import Any
 
 from . import engine, frameworks, groups, metrics, plan
 from .errors import LrplotError, ParamError
-from .params import CHOICE, Param
+from .params import CHOICE, Param, format_value
 from .schedules import Schedule
 from .schedules.warmup import WARMUP_PARAMS
 from .spec import load_config, read_config_data
@@ -120,6 +120,14 @@ def load(
             plan={p.name: plan_given.get(p.name) for p in plan.PARAMS},
         ),
     )
+    decay = converted.layer_decay  # the config's own (timm's layer_decay)
+    if decay is not None and not groups_given:
+        converted.notes.append(
+            f"layer_decay {format_value(decay)}: one LR curve per layer with --num-layers "
+            "(the model's blocks, e.g. 12 for ViT-B)"
+        )
+    elif decay is not None and set(groups_given) == {"num_layers"}:
+        groups_given = {**groups_given, "layer_decay": decay}
     if groups_given:  # param groups over the framework's run
         found = groups.Groups.from_values(groups_given)
         converted = dataclasses.replace(

@@ -190,6 +190,30 @@ def test_run_gives_a_config_param_groups(cli, tmp_path):
     assert header == ["step", "epoch", "lr[layer_0]", "lr[layer_1]", "lr[layer_2]"]
 
 
+def test_a_timm_configs_layer_decay_takes_the_models_blocks(cli, tmp_path):
+    """timm's train.py layer_decay: a note, then groups once --num-layers is given (timm's
+    own scheduler: value x lr_scale)."""
+    config = Path(__file__).resolve().parent.parent / "sample_configs" / "timm_train.yaml"
+    path = tmp_path / "vit.yaml"
+    path.write_text(config.read_text(encoding="utf-8") + "layer_decay: 0.65\n", encoding="utf-8")
+    notes = cli.ok("run", str(path), "-q").stderr.splitlines()
+    assert notes[2] == (
+        "#   layer_decay 0.65: one LR curve per layer with --num-layers (the model's blocks, "
+        "e.g. 12 for ViT-B)"
+    )
+    result = cli.ok("run", str(path), "--num-layers", "12", "--csv", "-")
+    assert result.stderr.splitlines()[-1].endswith("--layer-decay 0.65 --num-layers 12")
+    header, rows = read_csv(result.stdout)
+    assert header[2:] == [f"lr[layer_{i}]" for i in range(14)]
+    head = [float(v) for v in rows[2000][2:]]
+    assert head[:-1] == [head[-1] * 0.65 ** (13 - i) for i in range(13)]  # value x lr_scale
+    path.write_text(path.read_text(encoding="utf-8") + "layer_decay_min_scale: 0.1\n")
+    assert cli.fail("run", str(path), "--num-layers", "12") == (
+        f"Error: {path}: layer_decay_min_scale: not supported: lrplot's layer decay has "
+        "timm's defaults"
+    )
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
