@@ -8,7 +8,8 @@ the page is rendered, so the tables cannot drift from the code:
 * ``<!-- lrplot:schedules -->``: one section per schedule: formula, parameters (option,
   SPEC key, default, what it accepts, meaning) and its example command;
 * ``<!-- lrplot:options GROUP -->``: a group of declared options, GROUP one of ``run``
-  (``lrplot.engine.PARAMS`` without the plan), ``plan`` (``lrplot.plan.PARAMS``),
+  (``lrplot.engine.PARAMS`` without the plan and the groups), ``plan``
+  (``lrplot.plan.PARAMS``), ``groups`` (``lrplot.groups.PARAMS``),
   ``metric`` (``lrplot.metrics.PARAMS``), ``warmup``
   (``lrplot.schedules.warmup.WARMUP_PARAMS``), or ``output`` (the Output options of
   ``lrplot compare``, read from the command line itself);
@@ -42,6 +43,7 @@ MARKER = re.compile(r"^<!-- lrplot:([a-z-]+)((?: [^ >]+)*) -->$", re.MULTILINE)
 GROUP_ANCHORS = {
     "run": "commands.md#run-options",
     "plan": "planning.md#the-plan-options",
+    "groups": "groups.md#the-group-options",
     "metric": "commands.md#plateaus-metric",
     "warmup": "compositions.md#warmup-options",
     "output": "commands.md#output-options",
@@ -49,6 +51,7 @@ GROUP_ANCHORS = {
 GROUP_TITLES = {
     "run": "run",
     "plan": "training plan",
+    "groups": "param groups",
     "metric": "metric (plateau)",
     "warmup": "warmup",
     "output": "output",
@@ -140,11 +143,20 @@ def catalog(page: str) -> str:
 
 def _option(p: Any) -> str:
     """The option cell: child schedules are a repeated --schedule SPEC."""
-    from lrplot.params import SCHEDULES
+    from lrplot.params import GROUPS, SCHEDULES
 
     if p.kind == SCHEDULES:
         return f"`--schedule` SPEC, once per child (or {_code(p.option)})"
+    if p.kind == GROUPS:
+        return "`--group` NAME=SCALE, once per group"
     return _code(p.option)
+
+
+def _opts(p: Any) -> tuple[str, ...]:
+    """A declared parameter's command-line options (param groups: ``--group``)."""
+    from lrplot.params import GROUPS
+
+    return ("--group",) if p.kind == GROUPS else (p.option,)
 
 
 def param_rows(params: Iterable[Any]) -> list[tuple[str, ...]]:
@@ -198,12 +210,14 @@ def schedules(page: str) -> str:
 
 def _group_params(group: str) -> tuple[Any, ...]:
     from lrplot import engine, metrics, plan
+    from lrplot import groups as param_groups
     from lrplot.schedules.warmup import WARMUP_PARAMS
 
-    plan_names = {p.name for p in plan.PARAMS}
+    plan_names = {p.name for p in (*plan.PARAMS, *param_groups.PARAMS)}
     groups = {
         "run": tuple(p for p in engine.PARAMS if p.name not in plan_names),
         "plan": tuple(plan.PARAMS),
+        "groups": tuple(param_groups.PARAMS),
         "metric": tuple(metrics.PARAMS),
         "warmup": tuple(WARMUP_PARAMS),
     }
@@ -267,8 +281,8 @@ def _declared_group(p: Any) -> str | None:
     reference = {o: _panel(q) for q in _command("compare").params for o in q.opts}
     if any(reference.get(o, "") != _panel(p) for o in p.opts):
         return None
-    for group in ("run", "plan", "metric", "warmup"):
-        if any(q.option in p.opts for q in _group_params(group)):
+    for group in ("run", "plan", "groups", "metric", "warmup"):
+        if any(o in p.opts for q in _group_params(group) for o in _opts(q)):
             return group
     if any(p.opts == q.opts for q in _output_options()):
         return "output"

@@ -89,7 +89,10 @@ def expected_at(trace: Trace, rows: np.ndarray) -> np.ndarray:
     """The trace's LR at ``rows`` (NaN outside the run)."""
     inside = (rows >= 0) & (rows < len(trace))
     out = np.full(len(rows), np.nan)
-    out[inside] = trace.lr_at(rows[inside])
+    if trace.group_lr:  # param groups: the log's is group 0's (logs.read_log's default)
+        out[inside] = trace.values_at(trace.group_lr[0], rows[inside])
+    else:
+        out[inside] = trace.lr_at(rows[inside])
     return out
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 else:
     from ._lazy import np
 
-from . import configs, engine, metrics, plan
+from . import configs, engine, groups, metrics, plan
 from .errors import LrplotError, ParamError
 from .params import bind, unknown_name_message
 from .schedules import Schedule, lookup
@@ -42,7 +42,9 @@ from .spec import SpecError, parse_spec, spec_items
 
 METRIC_OPTIONS = tuple(p for p in metrics.PARAMS if p.name not in ("seed", "metric_file"))
 STEPPING_OPTIONS = tuple(p for p in engine.PARAMS if p.name in engine.STEPPING)
-_OPTIONS = {p.name: p for p in (*plan.PARAMS, *STEPPING_OPTIONS, *WARMUP_PARAMS, *METRIC_OPTIONS)}
+# the plan, the param groups and who steps the scheduler: run settings
+_RUN_OPTIONS = (*plan.PARAMS, *groups.PARAMS, *STEPPING_OPTIONS)
+_OPTIONS = {p.name: p for p in (*_RUN_OPTIONS, *WARMUP_PARAMS, *METRIC_OPTIONS)}
 
 
 # --- traces ----------------------------------------------------------------------------
@@ -78,6 +80,14 @@ class Trace(engine.Trace):
     def metric(self) -> np.ndarray | None:
         """The metric passed to ``step(metric)`` for each row (plateau), else None."""
         return self.metric_at(self.step)
+
+    @cached_property
+    def groups(self) -> dict[str, np.ndarray]:
+        """Each param group's LR at every optimizer step, by group name (``groups=`` or
+        ``layer_decay=``); empty without groups (``lr`` is then the one LR)."""
+        names = self.settings.groups.names if self.settings.groups is not None else ()
+        rows = self.step
+        return {n: self.values_at(v, rows) for n, v in zip(names, self.group_lr, strict=True)}
 
     @cached_property
     def momentum(self) -> np.ndarray | None:
@@ -285,7 +295,10 @@ def simulate(
 
     ``steps_per_epoch`` (default 1, or derived from a plan), ``interval``: call
     ``scheduler.step()`` per ``"epoch"`` or per optimizer ``"step"``. ``options``:
-    the training plan (dataset_size, batch_size, devices, grad_accum, drop_last), a
+    the training plan (dataset_size, batch_size, devices, grad_accum, drop_last; and
+    batch-size scaling of lr: reference_batch, scale), param groups (``groups={"backbone":
+    0.1, "head": 1.0}``, or ``layer_decay=0.65, num_layers=12``: one LR curve each,
+    ``trace.groups``), a
     warmup (warmup, warmup_start, warmup_shape, warmup_mode; a SPEC's own wins), and
     the synthetic metric (metric_shape, metric_noise, metric_drops; ``seed``).
     ``metric``: the plateau metric, a sequence of numbers (one per scheduler step) or
@@ -511,8 +524,7 @@ def _split(options: Mapping[str, Any], owner: str) -> tuple[dict[str, Any], ...]
             raise ParamError(key, unknown_name_message(key, known, owner))
         if value is None:
             continue
-        # the plan and who steps the scheduler are run settings
-        index = 0 if p in plan.PARAMS or p in STEPPING_OPTIONS else 1 if p in WARMUP_PARAMS else 2
+        index = 0 if p in _RUN_OPTIONS else 1 if p in WARMUP_PARAMS else 2
         parts[index][key] = value
     return parts
 
@@ -574,13 +586,12 @@ def _html(traces: Sequence[Trace]) -> str:
     title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else first.settings.describe()
     e = html.escape
-    head = "<th>step</th><th>epoch</th>" + "".join(
-        f"<th>{e('lr' if len(traces) == 1 else t.label)}</th>" for t in traces
-    )
+    columns = [(t, name, values) for t in traces for name, values in _html_columns(t, traces)]
+    head = "<th>step</th><th>epoch</th>" + "".join(f"<th>{e(name)}</th>" for _, name, _ in columns)
     body = []
     for row in rows.tolist():
         cells = [str(row), str(row // first.settings.steps_per_epoch)]
-        cells += [f"{float(t.lr[row]):.6g}" for t in traces]
+        cells += [f"{float(t.values_at(v, np.array([row]))[0]):.6g}" for t, _, v in columns]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     summary = "".join(
         f"<li>{e(t.label)}: initial {s.initial:.6g}, final {s.final:.6g}, min {s.low:.6g}, "
@@ -593,6 +604,15 @@ def _html(traces: Sequence[Trace]) -> str:
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         f"<ul>{summary}</ul></div>"
     )
+
+
+def _html_columns(t: Trace, traces: Sequence[Trace]) -> list[tuple[str, np.ndarray]]:
+    """The notebook table's LR columns of a trace: lr (its label in a comparison), or
+    its param groups' (the first and the last of many)."""
+    if t.settings.groups is None:
+        return [("lr" if len(traces) == 1 else t.label, t.sched_lr)]
+    prefix = "" if len(traces) == 1 else f"{t.label} "
+    return [(prefix + name, values) for name, values in t.lr_columns(brief=True)]
 
 
 __all__ = [

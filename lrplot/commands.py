@@ -25,7 +25,27 @@ def command(comparison: Sequence[Trace], extra: Sequence[str] = ()) -> str:
         words = ["lrplot", schedule.name, *_schedule_options(schedule)]
     else:
         words = ["lrplot", "compare", *(t.schedule.spec() for t in comparison)]
-    return shlex.join([*words, *_run_options(comparison), *_resume_options(comparison), *extra])
+    return shlex.join(
+        [
+            *words,
+            *_run_options(comparison),
+            *_group_options(comparison),
+            *_resume_options(comparison),
+            *extra,
+        ]
+    )
+
+
+def _group_options(comparison: Sequence[Trace]) -> list[str]:
+    """--group NAME=SCALE ... or --layer-decay D --num-layers L (lrplot.groups)."""
+    found = comparison[0].settings.groups
+    if found is None:
+        return []
+    if found.layer_decay is not None:
+        return ["--layer-decay", format_value(found.layer_decay), "--num-layers",
+                str(found.num_layers)]  # fmt: skip
+    return [w for n, s in zip(found.names, found.scales, strict=True)
+            for w in ("--group", f"{n}={format_value(s)}")]  # fmt: skip
 
 
 def _resume_options(comparison: Sequence[Trace]) -> list[str]:
@@ -67,7 +87,8 @@ def _schedule_options(schedule: Schedule) -> list[str]:
 def run_values(comparison: Sequence[Trace]) -> dict[str, Any]:
     """The run's and the metric's values that differ from their defaults (epochs always)."""
     settings = comparison[0].settings
-    values: dict[str, Any] = {"lr": settings.lr, "epochs": settings.epochs}
+    lr = settings.reference_lr if settings.reference_lr is not None else settings.lr
+    values: dict[str, Any] = {"lr": lr, "epochs": settings.epochs}
     if settings.plan is not None:
         values.update({n: getattr(settings.plan, n) for n in plan.NAMES})
     else:

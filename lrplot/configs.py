@@ -11,15 +11,16 @@ equivalent ``lrplot compare`` command.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import engine, frameworks, metrics, plan
+from . import engine, frameworks, groups, metrics, plan
 from .errors import LrplotError, ParamError
-from .params import CHOICE, Param
+from .params import CHOICE, Param, format_value
 from .schedules import Schedule
 from .schedules.warmup import WARMUP_PARAMS
 from .spec import load_config, read_config_data
@@ -82,12 +83,13 @@ def load(
         )
     fmt = FORMAT.parse(format) if format is not None else None
     given = {k: v for k, v in (run or {}).items() if v is not None}
-    known = {p.name for p in (*OVERRIDES, *plan.PARAMS)}
+    known = {p.name for p in (*OVERRIDES, *plan.PARAMS, *groups.PARAMS)}
     for key in given:
         if key not in known:
             raise ParamError(key, f"a config's run has no key {key!r} (keys: {', '.join(known)})")
     overrides = {p.name: p.parse(given[p.name]) for p in OVERRIDES if p.name in given}
     plan_given = {p.name: p.parse(given[p.name]) for p in plan.PARAMS if p.name in given}
+    groups_given = {p.name: p.parse(given[p.name]) for p in groups.PARAMS if p.name in given}
     ramp = {k: v for k, v in (warmup or {}).items() if v is not None}
     data = None
     if fmt is None:
@@ -97,7 +99,7 @@ def load(
         fmt = frameworks.detect(path, data)
     if fmt == "lrplot":
         # the warmup and plan given are checked against the run the config describes
-        cfg = load_config(path, ramp, {**plan_given, **overrides})
+        cfg = load_config(path, ramp, {**plan_given, **groups_given, **overrides})
         return Loaded(
             path, fmt, cfg.schedules, cfg.settings, cfg.metric, cfg.outputs, resume=cfg.resume
         )
@@ -107,6 +109,10 @@ def load(
             f"applies to lrplot configs only: {path} is a {fmt} config, which sets its own warmup"
         )
         raise ParamError(name, f"{name} {bare}", bare)
+    scaled = next((n for n in ("reference_batch", "scale") if n in plan_given), None)
+    if scaled is not None:  # the framework's reader sets the run's lr from its own keys
+        bare = f"applies to lrplot configs only: {path} is a {fmt} config, which sets its own lr"
+        raise ParamError(scaled, f"{scaled} {bare}", bare)
     run_given = frameworks.Given(
         lr=overrides.get("lr"),
         epochs=overrides.get("epochs"),
@@ -119,6 +125,19 @@ def load(
         if data is None:
             data = read_config_data(path)
         converted = frameworks.read(path, data, fmt, run_given)
+    decay = converted.layer_decay  # the config's own (timm's layer_decay)
+    if decay is not None and not groups_given:
+        converted.notes.append(
+            f"layer_decay {format_value(decay)}: one LR curve per layer with --num-layers "
+            "(the model's blocks, e.g. 12 for ViT-B)"
+        )
+    elif decay is not None and set(groups_given) == {"num_layers"}:
+        groups_given = {**groups_given, "layer_decay": decay}
+    if groups_given:  # param groups over the framework's run
+        found = groups.Groups.from_values(groups_given)
+        converted = dataclasses.replace(
+            converted, settings=dataclasses.replace(converted.settings, groups=found)
+        )
     return Loaded(
         path,
         fmt,

@@ -64,6 +64,7 @@ else:
 from . import expr as expressions
 from .engine import Trace
 from .errors import ParamError
+from .groups import Groups
 from .metrics import FileMetric, MetricSource
 from .params import LrplotError
 from .schedules import Schedule, known, lookup
@@ -243,18 +244,24 @@ def _is_transformers(schedule: Schedule) -> bool:
 # --- PyTorch -------------------------------------------------------------------------------
 
 
-def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
+def _torch_main(schedule: Schedule, count: int, var: str, grouped: bool = False) -> _Main:
     """``var = <torch scheduler>(optimizer, ...)`` (children first for a composition):
-    as the declaration's ``emit.torch`` says."""
+    as the declaration's ``emit.torch`` says. ``grouped``: on several param groups
+    (``GROUPS``), the declared ``group_lrs`` as per-group lists."""
     d = schedule.definition
     form = d.emit
     if not form.torch:
         why = form.no_torch.format(torch_class=d.torch_class) or f"{d.reproduces} has no torch form"
         raise _Unavailable(f"{schedule.label} is {why}")
     if form.torch == "code" and form.torch_code is not None:
+        if grouped:
+            raise _Unavailable(
+                f"{schedule.label} is written as a LambdaLR of the run's own LR, which "
+                "would not give each param group its LRs"
+            )
         return _code_main(schedule, var)
     if form.compose is not None:
-        return _composite(schedule, count, var)
+        return _composite(schedule, count, var, grouped)
     if d.emulator is None and not d.needs_metric:  # pragma: no cover - every torch class has one
         raise _Unavailable(f"lrplot has no PyTorch form of {schedule.label}")
     schedule = _resolved(schedule, count)
@@ -267,6 +274,8 @@ def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
             continue
         if p.check is expressions.check:  # an expression in epoch: a lambda
             args.append(f"{p.torch_name}=lambda epoch: {_expression(value, code)}")
+        elif grouped and p.name in d.group_lrs:  # PyTorch's per-group list
+            args.append(f"{p.torch_name}=[{_py(value)} * scale for scale in GROUPS.values()]")
         else:
             args.append(f"{p.torch_name}={_py(value)}")
     code.lines.append(_call(var, d.torch_class, args))
@@ -275,7 +284,7 @@ def _torch_main(schedule: Schedule, count: int, var: str) -> _Main:
     return _Main(code, "lambdalr" if form.torch == "lambdalr" else "class", emulated=schedule)
 
 
-def _composite(schedule: Schedule, count: int, var: str) -> _Main:
+def _composite(schedule: Schedule, count: int, var: str, grouped: bool = False) -> _Main:
     d = schedule.definition
     assert d.emit.compose is not None and d.children is not None
     code = _Code()
@@ -284,7 +293,7 @@ def _composite(schedule: Schedule, count: int, var: str) -> _Main:
     names = []
     for child in schedule.values[d.children.name]:
         name = _var(child.name, taken)
-        code.add(_torch_main(child, count, name).code)
+        code.add(_torch_main(child, count, name, grouped).code)
         names.append(name)
     children = "[" + ", ".join(names) + "]"
     code.lines.append(_call(var, d.torch_class, d.emit.compose(schedule.values, children)))
@@ -416,7 +425,7 @@ def _sequential_warmup(trace: Trace, warmup: Warmup, main: _Main, main_var: str)
             # LinearLR only where it rounds as lrplot's ramp does (bit for bit): LambdaLR
             # computes the ramp itself, so it is the exact form otherwise
             same = np.array_equal if cls == "LinearLR" else _close
-            if not same(lr, trace.sched_lr):
+            if not same(lr, trace.sched_lr) or not _groups_same(trace, sequential, p, same):
                 continue
         elif not (main.kind == "lambdalr" and cls == "LambdaLR"):
             continue  # a LambdaLR main restarts exactly at the milestone: base_lr * f(0)
@@ -443,6 +452,24 @@ def _sequential_warmup(trace: Trace, warmup: Warmup, main: _Main, main_var: str)
     return None
 
 
+def _groups_same(trace: Trace, sequential: Any, p: dict[str, Any], same: Any) -> bool:
+    """SequentialLR([warmup, main]) gives every param group its LRs too."""
+    groups = trace.settings.groups
+    if groups is None:
+        return True
+    count, base_lr = trace.settings.scheduler_steps, trace.settings.lr
+    warmup, main = p["schedulers"]
+    for scale, expected in zip(groups.scales, trace.group_lr, strict=True):
+        values = {**p, "schedulers": (warmup, main.scaled(scale))}
+        try:
+            lr = sequential.lr_fn(count, base_lr * scale, values, None)
+        except (LrplotError, ArithmeticError):
+            return False
+        if not same(lr, expected):
+            return False
+    return True
+
+
 # --- the plan: what builds the scheduler, and how the loop steps it ------------------------
 
 
@@ -461,10 +488,18 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
     settings = trace.settings
     count, base_lr = settings.scheduler_steps, settings.lr
     warmup = schedule.warmup
+    grouped = settings.groups is not None
+    if grouped and flavour != "torch" and (warmup is not None or not _is_transformers(schedule)):
+        # transformers' own schedules are LambdaLRs on every group as lrplot has them; an
+        # equivalent of another schedule is checked on the run's lr only
+        raise _Unavailable(
+            "param groups are written with transformers' own schedules only (hf-*, "
+            "without --warmup)"
+        )
 
     def main_of(s: Schedule, n: int, var: str) -> _Main:
         if flavour == "torch":
-            return _torch_main(s, n, var)
+            return _torch_main(s, n, var, grouped)
         return _hf_main(s, n, var, base_lr)
 
     if warmup is None:
@@ -495,6 +530,11 @@ def _plan(trace: Trace, flavour: str) -> _Plan:
     else:
         main_count = count
         reason = "in overlap mode the schedule runs from step 0 under the warmup"
+    if grouped:
+        raise _Unavailable(
+            f"{warmup.describe()} would be set by hand in the loop ({reason}), which "
+            "lrplot writes for one param group only"
+        )
     main = main_of(core, main_count, "scheduler")
     return _Plan(main.code, main.kind == "metric", warmup, flavour, reason)
 
@@ -522,6 +562,11 @@ def _emit(trace: Trace, target: str, metric: MetricSource | None) -> str:
             raise _Unavailable(
                 "DeepSpeed steps its scheduler once per optimizer step, not every Nth or "
                 "once per process"
+            )
+        if trace.settings.groups is not None:
+            raise _Unavailable(
+                "a ds_config has no param groups: its schedulers give every group the "
+                "scheduler's LR"
             )
         try:
             return emit_deepspeed.snippet(trace)
@@ -614,9 +659,17 @@ def _header(trace: Trace, target: str) -> list[str]:
             " Run as it is, it prints the LR of every optimizer step, one a line: the lr "
             "column of lrplot's CSV."
         )
+    groups = [] if settings.groups is None else _comment(settings.groups.describe())
+    if settings.groups is not None and target != "lightning":
+        note = note.replace(
+            "the LR of every optimizer step, one a line: the lr column of lrplot's CSV",
+            "the LRs of every optimizer step, one line each, a column per param group: "
+            "the lr[NAME] columns of lrplot's CSV",
+        )
     return [
         *_comment(schedule.title()),
         f"# {settings.describe()}: {settings.scheduler_steps} scheduler steps",
+        *groups,
         *_comment(note),
     ]
 
@@ -648,13 +701,17 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
     if metric_lines:
         out += ["", *metric_lines]
     momentum = ", momentum=0.9" if trace.sched_momentum is not None else ""
-    out += [
-        "",
-        "param = torch.nn.Parameter(torch.zeros(1))  # stands in for model.parameters()",
-        f"optimizer = torch.optim.SGD([param], lr=LR{momentum})",
-        *code.lines,
-    ]
-    lr = 'optimizer.param_groups[0]["lr"]'
+    if settings.groups is None:
+        out += [
+            "",
+            "param = torch.nn.Parameter(torch.zeros(1))  # stands in for model.parameters()",
+            f"optimizer = torch.optim.SGD([param], lr=LR{momentum})",
+        ]
+        lr = 'optimizer.param_groups[0]["lr"]'
+    else:
+        out += ["", *_groups_code(settings.groups, momentum)]
+        lr = '",".join(repr(group["lr"]) for group in optimizer.param_groups)'
+    out += code.lines
     if not settings.plain and plan.manual is not None:
         raise _Unavailable(
             f"the loop would set {plan.manual.describe()} by hand ({plan.reason}), which "
@@ -678,7 +735,7 @@ def _script(trace: Trace, plan: _Plan, metric: MetricSource | None) -> str:
         "",
         "for epoch in range(EPOCHS):",
         "    for batch in range(STEPS_PER_EPOCH):",
-        f"        print({lr})  # the LR of this optimizer step",
+        f"        print({lr})" + ("" if settings.groups else "  # the LR of this optimizer step"),
         "        optimizer.step()  # after loss.backward()",
     ]
     index = "epoch * STEPS_PER_EPOCH + batch" if per_step else "epoch"
@@ -705,6 +762,40 @@ def _stepping(settings: Any, step: list[str], index: str) -> list[str]:
     if every > 1:
         body = [f"if ({index} + 1) % {every} == 0:", *_indented(body, 4)]
     return body
+
+
+def _groups_table(groups: Groups) -> list[str]:
+    """``GROUPS``: each param group's name and the scale of its LR."""
+    if groups.layer_decay is not None:
+        top = len(groups) - 1
+        return [
+            f"# layer-wise LR decay (timm's layer_decay {_py(groups.layer_decay)}, "
+            f"{groups.num_layers} blocks): layer_0 the stem .. layer_{top} the head",
+            f'GROUPS = {{f"layer_{{i}}": {_py(groups.layer_decay)} ** ({top} - i) '
+            f"for i in range({top + 1})}}",
+        ]
+    pairs = list(zip(groups.names, groups.scales, strict=True))
+    items = ", ".join(f"{_py(n)}: {_py(s)}" for n, s in pairs)
+    line = f"GROUPS = {{{items}}}  # param group: the scale of its LR"
+    if len(line) <= WIDTH:
+        return [line]
+    return [
+        "GROUPS = {  # param group: the scale of its LR",
+        *(f"    {_py(n)}: {_py(s)}," for n, s in pairs),
+        "}",
+    ]
+
+
+def _groups_code(groups: Groups, momentum: str) -> list[str]:
+    """GROUPS and an optimizer with a param group each."""
+    return [
+        *_groups_table(groups),
+        "params = {name: torch.nn.Parameter(torch.zeros(1)) for name in GROUPS}  # your layers",
+        "optimizer = torch.optim.SGD(",
+        '    [{"params": [params[name]], "lr": LR * scale} for name, scale in GROUPS.items()],',
+        f"    lr=LR{momentum},",
+        ")",
+    ]
 
 
 def _indented(lines: list[str], spaces: int) -> list[str]:
@@ -746,9 +837,29 @@ def _lightning(trace: Trace, plan: _Plan) -> str:
     out = _header(trace, "lightning")
     out += ["", *_imports(code.imports | {("torch", "")}, first=["import lightning as L"])]
     out += ["", f"LR = {settings.lr!r}"]
+    groups = settings.groups
+    if groups is not None:
+        out += ["", *_groups_table(groups)]
     for helper in code.helpers.values():
         out += ["", *helper]
     momentum = ", momentum=0.9" if trace.sched_momentum is not None else ""
+    if groups is None:
+        layers = (
+            "        self.param = torch.nn.Parameter(torch.zeros(1))  # stands in for your layers"
+        )
+        optimizer = [f"        optimizer = torch.optim.SGD(self.parameters(), lr=LR{momentum})"]
+    else:
+        layers = (
+            "        self.params = torch.nn.ParameterList(torch.nn.Parameter(torch.zeros(1)) "
+            "for _ in GROUPS)"
+        )
+        optimizer = [
+            "        groups = zip(self.params, GROUPS.values())  # your layers, group by group",
+            "        optimizer = torch.optim.SGD(",
+            '            [{"params": [p], "lr": LR * scale} for p, scale in groups],',
+            f"            lr=LR{momentum},",
+            "        )",
+        ]
     entries = [
         '"scheduler": scheduler,',
         f'"interval": "{settings.interval}",  # scheduler.step() after every '
@@ -764,10 +875,10 @@ def _lightning(trace: Trace, plan: _Plan) -> str:
         "class LitModel(L.LightningModule):",
         "    def __init__(self):",
         "        super().__init__()",
-        "        self.param = torch.nn.Parameter(torch.zeros(1))  # stands in for your layers",
+        layers,
         "",
         "    def configure_optimizers(self):",
-        f"        optimizer = torch.optim.SGD(self.parameters(), lr=LR{momentum})",
+        *optimizer,
         *build,
         "        return {",
         '            "optimizer": optimizer,',

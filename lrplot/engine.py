@@ -4,6 +4,12 @@ Row k of a trace is the LR that optimizer step k uses: the optimizer's
 ``param_groups[0]['lr']`` before its k-th ``optimizer.step()``, for
 k = 0 .. epochs * steps_per_epoch - 1, with ``scheduler.step()`` called after each
 epoch (interval ``epoch``) or after each optimizer step (interval ``step``).
+
+With several param groups (``RunSettings.groups``, lrplot.groups) the trace also
+holds each group's LR (``Trace.group_lr``: the schedule on the group's base lr
+``lr * scale``, or as its declaration says); ``sched_lr`` stays the schedule at the
+run's own lr. With batch-size scaling (the plan's ``reference_batch``) ``lr`` is the
+scaled LR, and the schedule's own LRs (``group_lrs``) get the same factor.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ if TYPE_CHECKING:
 else:
     from ._lazy import np
 
+from . import groups as grouping
 from . import plan as plans
+from .groups import Groups
 from .metrics import MetricSource, SyntheticMetric
 from .params import BOOL, CHOICE, FLOAT, INT, LrplotError, Param, bind
 from .plan import Plan
@@ -76,8 +84,10 @@ PARAMS: tuple[Param, ...] = (
         False,
     ),
     *plans.PARAMS,  # the training plan: dataset_size, batch_size, ... -> steps_per_epoch
+    *grouping.PARAMS,  # param groups: groups, or layer_decay with num_layers
 )
 STEPPING = ("scheduler_every", "accelerate", "num_processes", "split_batches")
+_OWN = tuple(p.name for p in PARAMS if p.name not in plans.NAMES and p.name not in grouping.NAMES)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,8 @@ class RunSettings:
     num_processes: int | None = None
     split_batches: bool = False
     plan: Plan | None = None  # when steps_per_epoch comes from a training plan
+    groups: Groups | None = None  # several param groups: one LR curve each
+    reference_lr: float | None = None  # the lr given, before batch-size scaling (plan)
 
     def __post_init__(self) -> None:
         """Built directly (``RunSettings(epochs=0)``), the values get the same checks."""
@@ -100,8 +112,9 @@ class RunSettings:
                 f"epochs * steps_per_epoch must be at most {MAX_STEPS}, "
                 f"got {self.epochs} * {self.steps_per_epoch} = {self.total_steps}"
             )
-        own = {p.name: getattr(self, p.name) for p in PARAMS if p.name not in plans.NAMES}
+        own = {name: getattr(self, name) for name in _OWN}
         bind(PARAMS, own, "run")
+        grouping.check_sizes(self.groups, self.total_steps, MAX_STEPS)
 
     @classmethod
     def from_values(cls, given: Mapping[str, Any]) -> RunSettings:
@@ -111,13 +124,33 @@ class RunSettings:
         gives steps_per_epoch; a steps_per_epoch given too must agree with it."""
         values = bind(PARAMS, given, "run")
         plan = Plan.from_values(values, given)
-        own = {k: v for k, v in values.items() if k not in plans.NAMES}
+        own = {k: values[k] for k in _OWN}
+        reference = None
         if plan is not None:
             plans.check_steps_per_epoch(
                 plan, given.get("steps_per_epoch"), values["steps_per_epoch"]
             )
             own["steps_per_epoch"] = plan.steps_per_epoch
-        return cls(**own, plan=plan)
+            if plan.reference_batch is not None:  # batch-size scaling: the lr it gives
+                reference = own["lr"]
+                own["lr"] = plan.scaled_lr(reference)
+        groups = Groups.from_values(values)
+        return cls(**own, plan=plan, groups=groups, reference_lr=reference)
+
+    @property
+    def lr_factor(self) -> float:
+        """What batch-size scaling multiplies every LR by (1.0 without it)."""
+        return 1.0 if self.plan is None else self.plan.lr_factor
+
+    def plan_line(self) -> str | None:
+        """The plan (``50,000 samples / batch 64 = ...``), with the batch-size scaling of
+        the lr (``; lr 0.1 at batch 256 -> 1.6 at batch 4096 (linear)``); None without."""
+        if self.plan is None:
+            return None
+        text = self.plan.describe(self.epochs)
+        if self.reference_lr is not None:
+            text += "; " + self.plan.describe_lr(self.reference_lr)
+        return text
 
     @property
     def total_steps(self) -> int:
@@ -252,6 +285,9 @@ class Trace:
     source: MetricSource | None = None  # where a plateau's metric came from
     logged: Logged | None = None  # a run's logged LR to show beside it (--against)
     resumed: Resumed | None = None  # a simulated resume (lrplot.resume)
+    # with several param groups (settings.groups): each group's LR after j scheduler
+    # steps; sched_lr is then the schedule at the run's own lr (scale 1)
+    group_lr: tuple[np.ndarray, ...] = ()
 
     @property
     def label(self) -> str:
@@ -281,9 +317,14 @@ class Trace:
         """LR per epoch (interval epoch) or per optimizer step (interval step): the
         scheduler's values that the run uses (all of them, unless it is stepped every
         Nth unit or several times per step)."""
+        return self.used(self.sched_lr)
+
+    def used(self, values: np.ndarray) -> np.ndarray:
+        """A per-scheduler-step array (a param group's LR) at each epoch or step the run
+        uses (all of it, unless the scheduler is stepped every Nth or several times)."""
         if self.settings.plain:
-            return self.sched_lr
-        return self.sched_lr[self.settings.unit_index(np.arange(self.settings.units))]
+            return values
+        return values[self.settings.unit_index(np.arange(self.settings.units))]
 
     @cached_property
     def lr(self) -> np.ndarray:
@@ -294,6 +335,31 @@ class Trace:
 
     def lr_at(self, rows: np.ndarray) -> np.ndarray:
         return self.sched_lr[self.row_index(rows)]
+
+    def lr_columns(self, brief: bool = False) -> list[tuple[str, np.ndarray]]:
+        """The LR columns of the CSV, as (name, LR per scheduler step): ``lr``, or one
+        ``lr[NAME]`` per param group. ``brief`` (the table, the charts): of many groups
+        (groups.FEW), the first and the last only (layer decay: the stem and the head)."""
+        groups = self.settings.groups
+        if groups is None:
+            return [("lr", self.sched_lr)]
+        columns = [(groups.column(i), lr) for i, lr in enumerate(self.group_lr)]
+        return [columns[0], columns[-1]] if brief and groups.many else columns
+
+    def scaling_note(self) -> str | None:
+        """Batch-size scaling of a schedule that sets the LR itself (the run's lr is
+        unused): which of its own LRs got the factor; None otherwise."""
+        factor, d = self.settings.lr_factor, self.schedule.definition
+        if factor == 1.0 or not d.sets_lr or not d.group_lrs:
+            return None
+        return (
+            f"{d.name} sets the LR itself: batch-size scaling multiplies its "
+            f"{' and '.join(d.group_lrs)} by {factor:g}"
+        )
+
+    def values_at(self, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """A per-scheduler-step array (an lr_columns one) at each row."""
+        return values[self.row_index(rows)]
 
     def metric_at(self, rows: np.ndarray) -> np.ndarray | None:
         """Metric of the scheduler step each row belongs to (None without a metric)."""
@@ -326,8 +392,15 @@ class Summary:
     changes: int
 
 
-def summarize(trace: Trace) -> Summary:
-    """Initial, final, min and max LR of the run, and how often it changes."""
+def summarize(trace: Trace, values: np.ndarray | None = None) -> Summary:
+    """Initial, final, min and max LR of the run, and how often it changes; ``values``:
+    of another LR per scheduler step than ``sched_lr`` (a param group's)."""
+    if values is not None:
+        values = trace.used(values)
+        changes = int(np.count_nonzero(values[1:] != values[:-1]))
+        return Summary(
+            float(values[0]), float(values[-1]), float(values.min()), float(values.max()), changes
+        )
     lr = trace.unit_lr
     return Summary(
         float(lr[0]), float(lr[-1]), float(lr.min()), float(lr.max()), len(trace.change_rows)
@@ -350,8 +423,21 @@ def simulate(
         if k > 1:
             values = np.repeat(values, k)
         source = metric.describe()
+    schedule = schedule.scaled(settings.lr_factor)  # batch-size scaling of its own LRs
     lr = schedule.lr(count, settings.lr, values)
     momentum = schedule.momentum(count, settings.lr, values)
+    group_lr: tuple[np.ndarray, ...] = ()
+    if settings.groups is not None:  # each group: its own base lr, torch's base_lrs
+        group_lr = tuple(
+            schedule.group_lr(count, settings.lr, scale, values) for scale in settings.groups.scales
+        )
     return Trace(
-        schedule, settings, lr, values, source, momentum, metric if values is not None else None
+        schedule,
+        settings,
+        lr,
+        values,
+        source,
+        momentum,
+        metric if values is not None else None,
+        group_lr=group_lr,
     )

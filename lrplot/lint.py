@@ -278,6 +278,35 @@ def blow_up(schedule: Schedule, settings: RunSettings, trace: Trace) -> list[Fin
     return out
 
 
+SCALED_WARMUP = 4.0  # batch-size scaling by this much or more wants a warmup
+
+
+def scaled_no_warmup(schedule: Schedule, settings: RunSettings, trace: Trace) -> list[Finding]:
+    """Batch-size scaling (reference_batch) that multiplies the LR by SCALED_WARMUP or
+    more, on a schedule that starts at its peak: no warmup of any kind (lrplot's, a
+    declared one, a composition's), since its LR never rises above its first value."""
+    plan = settings.plan
+    if plan is None or plan.reference_batch is None or settings.reference_lr is None:
+        return []
+    factor = plan.lr_factor
+    lr = trace.sched_lr
+    if factor < SCALED_WARMUP or not len(lr) or float(lr.max()) > float(lr[0]):
+        return []
+    if schedule.definition.no_warmup:
+        fix = "use a schedule that warms up"
+    else:
+        fix = "add --warmup 5ep" if settings.epochs > 10 else "add --warmup 10%"
+        fix += " (Goyal et al. ramp up over the first 5 epochs)"
+    if plan.scale != "sqrt":  # linear
+        fix += ", or scale less (--scale sqrt)"
+    message = (
+        f"{plan.describe_lr(settings.reference_lr)} multiplies the LR by {factor:g}, and "
+        "the schedule starts at that LR with no warmup (a large LR from the first step "
+        f"often diverges): {fix}"
+    )
+    return [_found("scaled-no-warmup", 0, "reference_batch", message)]
+
+
 # in order: a units mix-up first (it explains the length findings it would also cause)
 RULES: tuple[Rule, ...] = (
     unscaled_lengths,
@@ -285,6 +314,7 @@ RULES: tuple[Rule, ...] = (
     first_lr_zero,
     warmup_fit,
     blow_up,
+    scaled_no_warmup,
 )
 
 

@@ -26,6 +26,7 @@ CHOICE = "choice"
 TEXT = "text"
 BOOL = "bool"
 SCHEDULES = "schedules"  # child schedules of a composition (sequential, chained)
+GROUPS = "groups"  # optimizer param groups, NAME=SCALE each (parsed by lrplot.groups)
 
 # kinds whose values a layer above this one parses: (value, param, run) -> value.
 # lrplot.spec registers SCHEDULES (SPEC text, config tables) when it is imported, so
@@ -40,6 +41,7 @@ _METAVARS = {
     TEXT: "TEXT",
     BOOL: "BOOL",
     SCHEDULES: "SPEC",
+    GROUPS: "NAME=SCALE",
 }
 
 
@@ -111,6 +113,8 @@ class Param:
             return "a list of schedule SPECs, e.g. [linear:total_iters=5; cosine:t_max=95]"
         if self.kind == TEXT:
             return "text"
+        if self.kind == GROUPS:
+            return "NAME=SCALE items (comma list, list or table), each scale a number > 0"
         noun = "an integer" if self.kind == INT else "a number"
         noun = "a step count" if self.length else noun
         bounds = []

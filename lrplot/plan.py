@@ -22,12 +22,13 @@ scheduler steps (``10%``, rounded to the nearest step, halves up).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .durations import FORMS, MAX_STEPS, Run, is_duration, resolve
-from .params import BOOL, INT, LrplotError, Param
+from .params import BOOL, CHOICE, INT, LrplotError, Param, ParamError
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -58,6 +59,22 @@ PARAMS: tuple[Param, ...] = (
         "drop each epoch's last partial batch (DataLoader and DistributedSampler drop_last)",
         False,
     ),
+    Param(
+        "reference_batch",
+        INT,
+        "the batch --lr is tuned for: --lr is scaled to the effective batch "
+        "(batch_size x devices x grad_accum) by --scale",
+        None,
+        low=1,
+    ),
+    Param(
+        "scale",
+        CHOICE,
+        "how --reference-batch scales --lr: linear (x k, Goyal et al., with a warmup) or "
+        "sqrt (x sqrt(k), adaptive optimizers), k = effective batch / reference batch",
+        "linear",
+        choices=("linear", "sqrt"),
+    ),
 )
 NAMES = tuple(p.name for p in PARAMS)
 
@@ -71,6 +88,8 @@ class Plan:
     devices: int = 1
     grad_accum: int = 1
     drop_last: bool = False
+    reference_batch: int | None = None  # batch-size LR scaling: the batch lr is tuned for
+    scale: str = "linear"
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any], given: Mapping[str, Any]) -> Plan | None:
@@ -84,6 +103,12 @@ class Plan:
         ]
         if not named:
             return None
+        if values["scale"] == "sqrt" and values["reference_batch"] is None:
+            raise ParamError(
+                "scale",
+                "scale needs reference_batch: it says how lr goes from the reference batch "
+                "to the effective batch",
+            )
         missing = [n for n in ("dataset_size", "batch_size") if values[n] is None]
         if missing:
             raise LrplotError(
@@ -99,6 +124,33 @@ class Plan:
                 "an epoch would have no batch"
             )
         return plan
+
+    @property
+    def effective_batch(self) -> int:
+        """Samples per optimizer step: batch_size x devices x grad_accum."""
+        return self.batch_size * self.devices * self.grad_accum
+
+    @property
+    def lr_factor(self) -> float:
+        """What batch-size scaling multiplies the LRs by (1.0 without reference_batch):
+        k = effective_batch / reference_batch (linear) or sqrt(k) (math.sqrt)."""
+        if self.reference_batch is None:
+            return 1.0
+        k = self.effective_batch / self.reference_batch
+        return math.sqrt(k) if self.scale == "sqrt" else k
+
+    def scaled_lr(self, lr: float) -> float:
+        """``lr`` at the effective batch: lr * lr_factor (lr itself without scaling)."""
+        return lr if self.reference_batch is None else lr * self.lr_factor
+
+    def describe_lr(self, lr: float) -> str:
+        """``lr 0.1 at batch 256 -> 1.6 at batch 4096 (linear)``; "" without scaling."""
+        if self.reference_batch is None:
+            return ""
+        return (
+            f"lr {lr:g} at batch {self.reference_batch} -> {self.scaled_lr(lr):g} at batch "
+            f"{self.effective_batch} ({self.scale})"
+        )
 
     @property
     def global_batch(self) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, metrics
+from .groups import NAMES as GROUP_NAMES
 from .inputs import read_config_bytes
 from .params import (
     BOOL,
@@ -227,6 +228,8 @@ def load_config(
     run_given = {k: data[k] for k in run_names if k in data}
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if overrides:  # the command line's plan keys win, and the plan gives steps_per_epoch
+        if any(k in overrides for k in GROUP_NAMES):  # its param groups replace the file's
+            run_given = {k: v for k, v in run_given.items() if k not in GROUP_NAMES}
         run_given.update(overrides)
         if run_given.get("dataset_size") is not None:
             run_given.pop("steps_per_epoch", None)

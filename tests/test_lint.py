@@ -9,7 +9,14 @@ import pytest
 from conftest import trace
 
 from lrplot import lint
-from lrplot.lint import blow_up, epoch_step_units, first_lr_zero, unscaled_lengths, warmup_fit
+from lrplot.lint import (
+    blow_up,
+    epoch_step_units,
+    first_lr_zero,
+    scaled_no_warmup,
+    unscaled_lengths,
+    warmup_fit,
+)
 from lrplot.schedules import (
     REGISTRY,
     axolotl,
@@ -119,6 +126,23 @@ FIRES = [
             "x increment 1): it never reaches min_lr (0) and ends at 0.034: set "
             "--lr-decay-steps 100 (Megatron: leave --lr-decay-iters out, it defaults to "
             "--train-iters)",
+        ],
+    ),
+    (
+        scaled_no_warmup,
+        "cosine:t_max=100",
+        {
+            "epochs": 100,
+            "dataset_size": 50000,
+            "batch_size": 512,
+            "devices": 8,
+            "reference_batch": 256,
+        },
+        [
+            "lr 0.1 at batch 256 -> 1.6 at batch 4096 (linear) multiplies the LR by 16, and the "
+            "schedule starts at that LR with no warmup (a large LR from the first step often "
+            "diverges): add --warmup 5ep (Goyal et al. ramp up over the first 5 epochs), or "
+            "scale less (--scale sqrt)"
         ],
     ),
     (
@@ -625,6 +649,42 @@ QUIET = [
     (megatron_decay, "megatron:lr_decay_style=constant,lr_decay_steps=60", MEGATRON_RUN),
     (axolotl_length, "axolotl-rex:total_steps=100", {"epochs": 100}),
     (axolotl_length, "axolotl-cosine-min-lr:min_lr_ratio=0.1", {"epochs": 100}),
+    (
+        scaled_no_warmup,
+        "cosine:t_max=100,warmup=5ep,warmup_start=0.1",
+        {
+            "epochs": 100,
+            "dataset_size": 50000,
+            "batch_size": 512,
+            "devices": 8,
+            "reference_batch": 256,
+        },
+    ),
+    (
+        scaled_no_warmup,
+        "onecycle:max_lr=0.1",
+        {
+            "epochs": 100,
+            "dataset_size": 50000,
+            "batch_size": 512,
+            "devices": 8,
+            "reference_batch": 256,
+        },
+    ),  # it warms up itself
+    (
+        scaled_no_warmup,
+        "cosine:t_max=100",
+        {
+            **{
+                "epochs": 100,
+                "dataset_size": 50000,
+                "batch_size": 512,
+                "devices": 8,
+                "reference_batch": 256,
+            },
+            "reference_batch": 2048,
+        },
+    ),
     (swa_anneal, "swa:swa_lr=0.05,anneal_epochs=19", {"epochs": 20}),
     (swa_anneal, SWA_AFTER_COSINE + "24],milestones=[75]", {"epochs": 100}),
     (epoch_step_units, "cosine:t_max=100", {"epochs": 100, "steps_per_epoch": 10}),

@@ -200,6 +200,8 @@ def option_message(err: ParamError) -> str:
 
     children = {p.name for d in REGISTRY.values() for p in d.params if p.kind == SCHEDULES}
     option = "--schedule" if err.name in children else "--" + err.name.replace("_", "-")
+    if err.name == "groups":  # param groups: --group NAME=SCALE, repeated
+        option = "--group"
     if isinstance(err, MissingParam):
         return f"missing option {option}: {err.bare}"
     return f"invalid value for {option}: {err.bare}"

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from .. import api, engine, metrics, plan
+from .. import api, engine, groups, metrics, plan
 from ..errors import LrplotError
-from ..params import BOOL, SCHEDULES, TEXT, Param
+from ..params import BOOL, GROUPS, SCHEDULES, TEXT, Param
 from ..schedules import ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS
 
@@ -28,6 +28,7 @@ CHART_FORMATS = (".png", ".svg", ".pdf")
 PANEL_SCHEDULE = "Schedule parameters"
 PANEL_RUN = "Run"
 PANEL_PLAN = "Training plan (gives --steps-per-epoch)"
+PANEL_GROUPS = "Param groups (one LR curve each)"
 PANEL_METRIC = "Metric (ReduceLROnPlateau)"
 PANEL_WARMUP = "Warmup (any schedule)"
 PANEL_OUTPUT = "Output"
@@ -125,6 +126,8 @@ def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
     text = sentence(p.help)
     if p.kind == SCHEDULES:
         text += ": repeat --schedule SPEC, once per child."
+    elif p.kind == GROUPS:
+        text += ", e.g. --group backbone=0.1 --group head=1."
     elif p.kind in (TEXT, BOOL):  # "text" and "true or false" say nothing here
         text += "."
     else:
@@ -136,9 +139,9 @@ def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
         text += " \\[required]"
     elif p.default is not None:
         text += f" \\[default: {p.default_text()}]"
-    if p.kind == SCHEDULES:
+    if p.kind in (SCHEDULES, GROUPS):  # repeatable
         option = typer.Option(
-            *option_names(p), help=text, metavar="SPEC", show_default=False,
+            *option_names(p), help=text, metavar=p.metavar, show_default=False,
             rich_help_panel=panel,
         )  # fmt: skip
         return (p.name, Annotated[Optional[list[str]], option], None)  # noqa: UP045
@@ -205,7 +208,10 @@ OUTPUT_OPTIONS = [
 
 
 def option_names(p: Param) -> tuple[str, ...]:
-    """A parameter's command-line names: its own, and --schedule for child schedules."""
+    """A parameter's command-line names: its own, and --schedule for child schedules;
+    param groups are --group, one NAME=SCALE each."""
+    if p.kind == GROUPS:
+        return ("--group",)
     return ("--schedule", p.option) if p.kind == SCHEDULES else (p.option,)
 
 
@@ -230,9 +236,12 @@ def make_command(
 
 
 def run_parts() -> list[tuple[str, Any, Any]]:
-    return [
-        declared_option(p, PANEL_PLAN if p.name in plan.NAMES else PANEL_RUN) for p in engine.PARAMS
-    ]
+    def panel(p: Param) -> str:
+        if p.name in plan.NAMES:
+            return PANEL_PLAN
+        return PANEL_GROUPS if p.name in groups.NAMES else PANEL_RUN
+
+    return [declared_option(p, panel(p)) for p in engine.PARAMS]
 
 
 def plan_parts() -> list[tuple[str, Any, Any]]:
@@ -252,6 +261,11 @@ def resume_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     from ..resume import NAMES
 
     return {name: kwargs.get(name) for name in NAMES}
+
+
+def group_parts() -> list[tuple[str, Any, Any]]:
+    """`run`: the param group options, which replace a config's."""
+    return [declared_option(p, PANEL_GROUPS) for p in groups.PARAMS]
 
 
 def metric_parts() -> list[tuple[str, Any, Any]]:

@@ -49,10 +49,12 @@ def _state(items: list[str], config: Path | None) -> Any:
     if len(positional) == 1 and ":" not in positional[0]:  # NAME --opt ...
         definition = lookup(positional[0])
         kwargs = _parse(definition.name, schedule_parts(definition), options)
+        state.refuse_unexplored(kwargs)
         return state.from_options(definition, kwargs)
     if not positional:
         raise LrplotError("give a schedule NAME or SPECs before the options")
     kwargs = _parse("", [*warmup_parts(), *run_parts(), *metric_parts()], options)
+    state.refuse_unexplored(kwargs)
     return state.from_specs(positional, kwargs)
 
 

@@ -11,12 +11,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .. import api, configs, plan
+from .. import api, configs, groups, plan
 from ..schedules.warmup import WARMUP_PARAMS
 from .app import LrplotCommand, app
 from .common import (
     OUTPUT_OPTIONS,
     Outputs,
+    group_parts,
     make_command,
     pick,
     plan_parts,
@@ -29,7 +30,7 @@ from .common import (
 
 
 def _run_config(kwargs: dict[str, Any]) -> None:
-    run = {p.name: kwargs[p.name] for p in (*configs.OVERRIDES, *plan.PARAMS)}
+    run = {p.name: kwargs[p.name] for p in (*configs.OVERRIDES, *plan.PARAMS, *groups.PARAMS)}
     loaded = configs.load(kwargs["config"], kwargs["format"], pick(kwargs, WARMUP_PARAMS), run)
     given = Outputs.from_options(kwargs)  # the command line wins over the config
     outputs = dataclasses.replace(
@@ -111,6 +112,7 @@ app.command(
             *warmup_parts(),
             *plan_parts(),
             *resume_parts(),
+            *group_parts(),
             *OUTPUT_OPTIONS,
         ],
     )

@@ -12,15 +12,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import api, engine, metrics, plan
+from .. import api, engine, groups, metrics, plan
 from ..errors import LrplotError, ParamError
 from ..params import SCHEDULES, TEXT, Param, format_value
 from ..schedules import Schedule, ScheduleDef, lookup
 from ..schedules.warmup import WARMUP_PARAMS
 
 RUN = "run"  # the scope of the run's fields (a schedule's scope is its index)
-# lr, epochs, steps_per_epoch, interval, the plan (not who steps the scheduler: Accelerate)
-RUN_PARAMS: tuple[Param, ...] = tuple(p for p in engine.PARAMS if p.name not in engine.STEPPING)
+# param groups, batch-size scaling and who steps the scheduler (Accelerate) are left
+# out: explore draws one curve per schedule at the run's lr
+_NOT_EXPLORED = (*groups.NAMES, "reference_batch", "scale", *engine.STEPPING)
+RUN_PARAMS: tuple[Param, ...] = tuple(p for p in engine.PARAMS if p.name not in _NOT_EXPLORED)
+PLAN_NAMES = tuple(n for n in plan.NAMES if n not in _NOT_EXPLORED)
+
+
+def refuse_unexplored(options: Mapping[str, Any]) -> None:
+    """Param groups, batch-size scaling or Accelerate's stepping given to explore: an
+    error naming the first."""
+    name = next((n for n in _NOT_EXPLORED if options.get(n) is not None), None)
+    if name is not None:
+        raise ParamError(
+            name,
+            f"{name}: explore draws one curve per schedule at the run's lr; param groups, "
+            "batch-size scaling and Accelerate's stepping are for lrplot NAME, compare and run",
+        )
+
+
 METRIC_PARAMS: tuple[Param, ...] = metrics.PARAMS  # plateau's metric (and the seed)
 
 
@@ -263,7 +280,7 @@ def from_comparison(comparison: api.Comparison) -> State:
     run = {"lr": format_value(settings.lr), "epochs": str(settings.epochs)}
     run["interval"] = settings.interval
     if settings.plan is not None:
-        run.update({n: text_of(_run(n), getattr(settings.plan, n)) for n in plan.NAMES})
+        run.update({n: text_of(_run(n), getattr(settings.plan, n)) for n in PLAN_NAMES})
     else:
         run["steps_per_epoch"] = str(settings.steps_per_epoch)
     source = next((t.source for t in comparison if t.source is not None), None)

@@ -138,6 +138,8 @@ def command(converted: Converted) -> str:
         args += ["--steps-per-epoch", str(run.steps_per_epoch)]
     if run.interval != "epoch":
         args += ["--interval", run.interval]
+    if run.groups is not None:  # param groups given with the config
+        args += run.groups.options()
     return " ".join(shlex.quote(a) for a in args)
 
 

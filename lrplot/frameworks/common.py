@@ -54,6 +54,9 @@ class Converted:
     metric: metrics.MetricSource = field(default_factory=metrics.SyntheticMetric)
     notes: list[str] = field(default_factory=list)  # how the numbers were worked out
     outputs: dict[str, Any] = field(default_factory=dict)  # lrplot configs: out, csv, log_y
+    # layer-wise LR decay the config asks for (timm's layer_decay): param groups once the
+    # model's blocks are known (--num-layers)
+    layer_decay: float | None = None
 
 
 class Config:

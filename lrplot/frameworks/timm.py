@@ -97,13 +97,22 @@ SIGNS = frozenset(
     }
 )
 MAX_MILESTONES = 10_000
+LAYER_DECAY_EXTRAS = ("layer_decay_min_scale", "layer_decay_no_opt_scale")
 
 
 def convert(cfg: Config, given: Given) -> Converted:
     notes: list[str] = []
     cfg.typos(
-        [*DEFAULTS, "t_in_epochs", "dataset_size", "lr_noise_pct", "lr_noise_std"],
-        [*DEFAULTS, "t_in_epochs", "dataset_size"],
+        [
+            *DEFAULTS,
+            "t_in_epochs",
+            "dataset_size",
+            "lr_noise_pct",
+            "lr_noise_std",
+            "layer_decay",
+            *LAYER_DECAY_EXTRAS,
+        ],
+        [*DEFAULTS, "t_in_epochs", "dataset_size", "layer_decay"],
     )
     sched = cfg.choice("sched", [*SCHEDS, *UNSUPPORTED], DEFAULTS["sched"])
     if sched in UNSUPPORTED:
@@ -204,7 +213,11 @@ def convert(cfg: Config, given: Given) -> Converted:
             f"(the schedule's {total} updates, rounded down to whole epochs)"
         )
     run = settings(cfg, lr, num_epochs, per_epoch or 1, "step" if on_updates else "epoch")
-    return Converted(NAME, [schedule], run, notes=notes)
+    layer_decay = cfg.value("layer_decay", FLOAT, None, low=0, low_open=True, high=1)
+    for key in LAYER_DECAY_EXTRAS:  # timm's defaults are lrplot's: no clamp, every layer
+        if cfg.raw(key) not in (None, 0, 0.0):
+            raise cfg.error(key, "not supported: lrplot's layer decay has timm's defaults")
+    return Converted(NAME, [schedule], run, notes=notes, layer_decay=layer_decay)
 
 
 def _cycles(sched: str) -> ScheduleDef:

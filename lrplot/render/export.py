@@ -31,11 +31,15 @@ except ImportError:  # pragma: no cover - exercised by forcing the fallback in t
 
 
 def csv_header(traces: Sequence[Trace]) -> list[str]:
-    """``step,epoch,lr[,metric]`` for one trace; ``step,epoch,<label>...`` for several."""
+    """``step,epoch,lr[,metric]`` for one trace; ``step,epoch,<label>...`` for several.
+    With param groups, a column per group: ``lr[backbone]`` (``<label> lr[backbone]``)."""
     single = len(traces) == 1
     cols = ["step", "epoch"]
     for t in traces:
-        cols.append("lr" if single else t.label)
+        if t.settings.groups is None:
+            cols.append("lr" if single else t.label)
+        else:
+            cols += [name if single else f"{t.label} {name}" for name, _ in t.lr_columns()]
         if t.logged is not None:
             cols.append("logged" if single else f"{t.label} logged")
         if t.sched_momentum is not None:
@@ -59,7 +63,7 @@ def _columns(
     cols = [rows, rows // traces[0].settings.steps_per_epoch]
     empty: dict[int, np.ndarray] = {}
     for t in traces:
-        cols.append(t.lr_at(rows))
+        cols += [t.values_at(values, rows) for _, values in t.lr_columns()]
         if t.logged is not None:
             values, _ = t.logged.at(rows)
             empty[len(cols)] = ~t.logged.has(rows)

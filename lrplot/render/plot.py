@@ -136,35 +136,10 @@ def draw(
     metric_ax = None
     for i, t in enumerate(traces):
         color, style = COLORS[i % len(COLORS)], STYLES[(i // len(COLORS) + i) % len(STYLES)]
-        x, y = _stairs(t.lr, columns)
-        # an LR holds for a whole step, [k, k+1): stairs, the last one to the end of the
-        # run; when a pixel column holds many steps the stairs are sub-pixel and a
-        # straight line through the kept points draws the same pixels as every stair
-        stairs = "steps-post" if len(x) == len(t.lr) + 1 else "default"
-        ax.plot(
-            x,
-            y,
-            color=color,
-            linestyle=style if len(traces) > 1 else "-",
-            drawstyle=stairs,
-            linewidth=1.8,
-            label=t.label,
-            gid=f"lr:{t.label}",
-        )
-        marks = t.change_rows
-        if 0 < len(marks) <= MAX_MARKED:
-            ax.plot(
-                marks,
-                t.lr[marks],
-                linestyle="none",
-                marker="v" if t.sched_metric is not None else "o",
-                markersize=5,
-                color=color,
-                gid=f"changes:{t.label}",
-            )
-            if len(traces) == 1:
-                for m in marks.tolist():
-                    ax.axvline(m, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
+        if t.settings.groups is not None:  # a line per param group, or a band for many
+            _draw_groups(ax, t, len(traces), i, columns)
+        else:
+            _draw_lr(ax, t, len(traces), color, style, columns)
         rows = np.arange(settings.total_steps)
         momentum = t.momentum_at(rows)
         if momentum_ax is not None and momentum is not None:
@@ -227,8 +202,11 @@ def draw(
     run = traces[0].describe_run() if len(traces) == 1 else settings.describe()
     if len(traces) > 1 and traces[0].resumed is not None:
         run += "; " + traces[0].resumed.describe()
-    if settings.plan is not None:  # the training plan, on its own line(s)
-        run += "\n" + textwrap.fill(f"plan: {settings.plan.describe(settings.epochs)}", TITLE_CHARS)
+    plan_line = settings.plan_line()
+    if plan_line is not None:  # the training plan, on its own line(s)
+        run += "\n" + textwrap.fill(f"plan: {plan_line}", TITLE_CHARS)
+    if settings.groups is not None:
+        run += "\n" + textwrap.fill(settings.groups.describe(), TITLE_CHARS)
     if len(traces) == 1:
         title = textwrap.fill(traces[0].title(), TITLE_CHARS)
         ax.set_title(f"{title}\n{run}", fontsize=11)
@@ -248,9 +226,83 @@ def draw(
         widest = min(max(len(line) for w in wrapped for line in w.splitlines()), LEGEND_CHARS)
         ncols = max(1, min(len(labels), 4, LEGEND_CHARS // (widest + 6)))
         fig.legend(handles, wrapped, loc="outside lower center", ncols=ncols, fontsize=9)
-    elif len(traces) > 1:
+    elif len(traces) > 1 or settings.groups is not None:
         ax.legend(handles, labels, loc="best", fontsize=9, framealpha=0.85)
     return fig
+
+
+def _draw_lr(ax: Axes, t: Trace, count: int, color: str, style: str, columns: int) -> None:
+    """A trace's LR line, and its changes marked when they are few."""
+    x, y = _stairs(t.lr, columns)
+    # an LR holds for a whole step, [k, k+1): stairs, the last one to the end of the
+    # run; when a pixel column holds many steps the stairs are sub-pixel and a
+    # straight line through the kept points draws the same pixels as every stair
+    stairs = "steps-post" if len(x) == len(t.lr) + 1 else "default"
+    ax.plot(
+        x,
+        y,
+        color=color,
+        linestyle=style if count > 1 else "-",
+        drawstyle=stairs,
+        linewidth=1.8,
+        label=t.label,
+        gid=f"lr:{t.label}",
+    )
+    marks = t.change_rows
+    if 0 < len(marks) <= MAX_MARKED:
+        ax.plot(
+            marks,
+            t.lr[marks],
+            linestyle="none",
+            marker="v" if t.sched_metric is not None else "o",
+            markersize=5,
+            color=color,
+            gid=f"changes:{t.label}",
+        )
+        if count == 1:
+            for m in marks.tolist():
+                ax.axvline(m, color="0.75", linewidth=0.8, linestyle=":", zorder=0)
+
+
+def _draw_groups(ax: Axes, t: Trace, count: int, i: int, columns: int) -> None:
+    """A trace's param groups: a line each (a legend entry each) when they are few;
+    for many (layer decay), the band they span and its first and last group's lines."""
+    groups = t.settings.groups
+    assert groups is not None
+    rows = np.arange(len(t))
+    named = t.lr_columns()
+    prefix = "" if count == 1 else f"{t.label} "
+    shown = [named[0], named[-1]] if groups.many else named
+    if groups.many:
+        stacked = np.vstack([values for _, values in named])
+        lo = t.values_at(stacked.min(axis=0), rows)
+        hi = t.values_at(stacked.max(axis=0), rows)
+        x, y_lo = _stairs(lo, columns)
+        y_hi = np.append(hi[x[:-1]], hi[-1])  # at the same points as the lower edge
+        ax.fill_between(
+            x,
+            y_lo,
+            y_hi,
+            step="post" if len(x) == len(lo) + 1 else None,
+            color=COLORS[i % len(COLORS)],
+            alpha=0.18,
+            linewidth=0,
+            label=f"{prefix}{len(groups)} groups ({groups.names[0]} .. {groups.names[-1]})",
+            gid=f"band:{t.label}",
+        )
+    for j, (name, values) in enumerate(shown):
+        y_rows = t.values_at(values, rows)
+        x, y = _stairs(y_rows, columns)
+        ax.plot(
+            x,
+            y,
+            color=COLORS[i % len(COLORS)] if groups.many else COLORS[(i + j * count) % len(COLORS)],
+            linestyle=STYLES[j % len(STYLES)] if groups.many else STYLES[i % len(STYLES)],
+            drawstyle="steps-post" if len(x) == len(y_rows) + 1 else "default",
+            linewidth=1.8 if not groups.many else 1.2,
+            label=f"{prefix}{name}",
+            gid=f"lr:{prefix}{name}",
+        )
 
 
 def short_number(value: float) -> str:
@@ -270,7 +322,7 @@ def _stairs(values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
 def _log_limits(ax: Axes, traces: Sequence[Trace]) -> None:
     """A log axis spans the positive LRs only (from the lowest to the highest, with a
     margin); an LR that reaches 0 (underflow) is said in words, not drawn at -inf."""
-    lr = np.concatenate([t.sched_lr for t in traces])
+    lr = np.concatenate([values for t in traces for _, values in t.lr_columns()])
     positive = lr[np.isfinite(lr) & (lr > 0)]
     if not len(positive):
         return

@@ -128,8 +128,15 @@ def render_table(
     if len(traces) > 1 and first.resumed is not None:
         run += "; " + first.resumed.describe()
     head: list[RenderableType] = [f"[bold]{escape(title)}[/bold]  [dim]{escape(run)}[/dim]"]
-    if settings.plan is not None:  # how the steps per epoch were worked out
-        head.append(f"[dim]plan: {escape(settings.plan.describe(settings.epochs))}[/dim]")
+    plan_line = settings.plan_line()
+    if plan_line is not None:  # how the steps per epoch (and a scaled lr) were worked out
+        head.append(f"[dim]plan: {escape(plan_line)}[/dim]")
+    for t in traces:
+        scaled = t.scaling_note()
+        if scaled is not None:
+            head.append(f"[dim]{escape(scaled)}[/dim]")
+    if settings.groups is not None:
+        head.append(f"[dim]{escape(settings.groups.describe())}[/dim]")
     dim = [f"[dim]{line}[/dim]" for line in notes]
     logged = first.logged if len(traces) == 1 else None
 
@@ -176,6 +183,12 @@ def render_table(
         console.print(f"[dim]{shown}; --all shows every one[/dim]")
     elif len(rows) < total and logged is None:
         console.print(f"[dim]showing {len(rows)} of {total} rows; --all shows every row[/dim]")
+    if settings.groups is not None and settings.groups.many:
+        groups = settings.groups
+        console.print(
+            f"[dim]showing {escape(groups.column(0))} and {escape(groups.column(-1))} of "
+            f"{len(groups)} groups; --csv has every group[/dim]"
+        )
     for line in [*summary, *dim]:
         console.print(line)
 
@@ -212,15 +225,18 @@ def _height(console: Console, renderable: RenderableType) -> int:
 def _summary(traces: Sequence[Trace], keys: Sequence[str], exact: bool) -> list[str]:
     lines = []
     for t, key in zip(traces, keys, strict=True):
-        s = summarize(t)
-        name = "" if len(traces) == 1 else escape(f"{key}: ")
-        line = (
-            f"{name}initial {fmt(s.initial, exact)}  final {fmt(s.final, exact)}  "
-            f"min {fmt(s.low, exact)}  max {fmt(s.high, exact)}  changes {s.changes}"
-        )
-        if t.metric_source:
-            line += f"  [dim]({escape(t.metric_source)})[/dim]"
-        lines.append(line)
+        grouped = t.settings.groups is not None
+        for column, values in t.lr_columns(brief=True):
+            s = summarize(t, values if grouped else None)
+            label = column if len(traces) == 1 else f"{key} {column}" if grouped else key
+            name = escape(f"{label}: ") if len(traces) > 1 or grouped else ""
+            line = (
+                f"{name}initial {fmt(s.initial, exact)}  final {fmt(s.final, exact)}  "
+                f"min {fmt(s.low, exact)}  max {fmt(s.high, exact)}  changes {s.changes}"
+            )
+            if t.metric_source:
+                line += f"  [dim]({escape(t.metric_source)})[/dim]"
+            lines.append(line)
     return lines
 
 
@@ -268,7 +284,12 @@ def _table(
         table.add_column("step", justify="right", style="cyan", no_wrap=True)
     table.add_column("epoch", justify="right", style="cyan", no_wrap=True)
     for key, t in block:
-        table.add_column("lr" if single else escape(key), justify="right", no_wrap=True)
+        for column, _ in t.lr_columns(brief=True):
+            if t.settings.groups is None:
+                name = "lr" if single else key
+            else:
+                name = column if single else f"{key} {column}"
+            table.add_column(escape(name), justify="right", no_wrap=True)
         if logged is not None:
             table.add_column("logged", justify="right", no_wrap=True)
         if t.sched_momentum is not None:
@@ -280,7 +301,10 @@ def _table(
     table.add_column("", justify="left", no_wrap=True)
 
     traces = [t for _, t in block]
-    lrs = [t.lr_at(rows).tolist() for t in traces]
+    lrs = [t.lr_at(rows).tolist() for t in traces]  # the run's own lr: the change marks
+    cells_lr = [
+        [t.values_at(v, rows).tolist() for _, v in t.lr_columns(brief=True)] for t in traces
+    ]
     prev = [t.lr_at(np.maximum(rows - 1, 0)).tolist() for t in traces]
     metrics = [t.metric_at(rows) for t in traces]
     momenta = [t.momentum_at(rows) for t in traces]
@@ -298,7 +322,7 @@ def _table(
         cells.append(str(epochs[i]))
         marks = []
         for j, (key, _) in enumerate(block):
-            cells.append(fmt(lrs[j][i], exact))
+            cells += [fmt(column[i], exact) for column in cells_lr[j]]
             if logged is not None:
                 text = fmt(float(values[i]), exact)
                 cells.append(f"[red]{text}[/red]" if differ[i] else text)

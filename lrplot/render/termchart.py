@@ -192,6 +192,18 @@ def _per_row(trace: Trace, values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _lr_series(traces: Sequence[Trace]) -> list[tuple[Trace, str, np.ndarray]]:
+    """Each trace's LR, or its param groups' (the first and last of many)."""
+    out = []
+    for t in traces:
+        if t.settings.groups is None:
+            out.append((t, t.label, t.sched_lr))
+            continue
+        prefix = "" if len(traces) == 1 else f"{t.label} "
+        out += [(t, prefix + name, values) for name, values in t.lr_columns(brief=True)]
+    return out
+
+
 def chart_traces(
     traces: Sequence[Trace],
     width: int,
@@ -214,7 +226,16 @@ def chart_traces(
     def color(i: int, own: str) -> str:
         return own if single else COLORS[i % len(COLORS)]
 
-    lr = [Series(t.lr, t.label, color(i, "cyan")) for i, t in enumerate(traces)]
+    every_row = np.arange(settings.total_steps)
+    named = _lr_series(traces)
+    lr = [
+        Series(
+            t.values_at(values, every_row),
+            label,
+            "cyan" if len(named) == 1 else COLORS[k % len(COLORS)],
+        )
+        for k, (t, label, values) in enumerate(named)
+    ]
     side_height = max(2, height * SIDE_HEIGHT // LR_HEIGHT)
     panels: list[tuple[list[Series], bool, str, int]] = [(lr, log_y, "lr", height)]
     for title, own in (("momentum", "green"), ("metric", "magenta")):

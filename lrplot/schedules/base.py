@@ -232,7 +232,16 @@ class ScheduleDef:
     * ``resumer``: a TorchScheduler for a schedule that cannot be a child (the
       compositions), so that lrplot.resume can save, restore and rebuild it;
       ``resume``: ``(mode, before, after, trace, done) -> lr`` for one with no
-      TorchScheduler (ReduceLROnPlateau's state; :func:`lambda_resume`).
+      TorchScheduler (ReduceLROnPlateau's state; :func:`lambda_resume`);
+    * ``group_lrs``: its LR parameters that PyTorch takes per param group (a list:
+      OneCycleLR's max_lr), scaled with each group's LR (lrplot.groups) and with
+      batch-size scaling; the others are shared by every group;
+    * ``scale_after``: a param group's LR is the schedule's value times the group's
+      scale (timm's ``lr_scale``, which its ``Scheduler.update_groups`` applies),
+      rather than the schedule run on the group's own base LR (PyTorch's base_lrs);
+    * ``group_fn``: ``(count, lr, group_lr, values, metric) -> LRs``, a param group's
+      LR when the schedule reads the optimizer's default lr (the run's ``lr``) besides
+      the group's own base lr (transformers' ``optimizer.defaults["lr"]``).
     """
 
     name: str
@@ -276,6 +285,10 @@ class ScheduleDef:
     def stepper(self) -> type[TorchScheduler] | None:
         """Its step-by-step model, as a composition's child or on its own."""
         return self.emulator or self.resumer
+
+    group_lrs: tuple[str, ...] = ()
+    scale_after: bool = False
+    group_fn: Callable[..., Any] | None = None
 
     @property
     def reproduces(self) -> str:
@@ -377,6 +390,48 @@ class Schedule:
             count -= min(self.warmup.steps, count)
         values = {k: count if k in names and v is None else v for k, v in self.values.items()}
         return dataclasses.replace(self, values=values)
+
+    def scaled(self, factor: float) -> Schedule:
+        """The schedule on a param group whose LR is ``factor`` times the run's: its
+        declared ``group_lrs`` times ``factor`` (Python's float product), in its
+        children too. Unchanged at factor 1 or without such parameters."""
+        if factor == 1.0:
+            return self
+        values = dict(self.values)
+        changed = False
+        for name in self.definition.group_lrs:
+            values[name] = values[name] * factor
+            changed = True
+        kids = self.definition.children
+        if kids is not None:
+            children = tuple(c.scaled(factor) for c in values[kids.name])
+            changed = changed or any(
+                a is not b for a, b in zip(children, values[kids.name], strict=True)
+            )
+            values[kids.name] = children
+        return dataclasses.replace(self, values=values) if changed else self
+
+    def group_lr(
+        self, count: int, lr: float, scale: float, metric: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The LR of a param group at ``scale`` times the run's ``lr`` (lrplot.groups):
+        PyTorch's, the schedule on the group's own base lr ``lr * scale`` (its declared
+        ``group_lrs`` scaled too); or as the declaration says (``scale_after``,
+        ``group_fn``)."""
+        d = self.definition
+        if d.scale_after:  # timm: value * lr_scale
+            return self.lr(count, lr, metric) * scale
+        own = lr * scale
+        if d.group_fn is not None:
+            fn = d.group_fn
+
+            def group(n: int, m: Any) -> np.ndarray:
+                return fn(n, lr, own, self.values, m)
+
+            if self.warmup is not None:
+                return self.warmup.apply(count, own, group, metric)
+            return group(count, metric)
+        return self.scaled(scale).lr(count, own, metric)
 
     def lr(self, count: int, base_lr: float, metric: np.ndarray | None = None) -> np.ndarray:
         """LR after j scheduler steps, for j = 0 .. count-1."""

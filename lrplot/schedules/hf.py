@@ -125,6 +125,21 @@ def _lr(base_lr: float, factor: np.ndarray) -> np.ndarray:
         return base_lr * factor
 
 
+Factor = Callable[[int, float, Mapping[str, Any]], np.ndarray]
+
+
+def _on_group(factor: Factor) -> Callable[..., np.ndarray]:
+    """A param group's LR for a lambda that reads ``optimizer.defaults["lr"]`` (the run's
+    lr, shared by the groups): the group's own base lr times the lambda of the run's lr."""
+
+    def group_lr(
+        count: int, lr: float, group_lr: float, p: Mapping[str, Any], metric: Any
+    ) -> np.ndarray:
+        return _lr(group_lr, factor(count, lr, p))
+
+    return group_lr
+
+
 # --- check rules (lrplot check): each looks at one part of the run (schedules.rules)
 
 
@@ -417,11 +432,16 @@ def _check_polynomial(values: Mapping[str, Any]) -> None:
     known_as={"hf": "polynomial"},
     resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
+    group_fn=_on_group(lambda count, lr, p: _polynomial_factor(count, lr, p)),
 )
 def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
+    return _lr(base_lr, _polynomial_factor(count, base_lr, p))
+
+
+def _polynomial_factor(count: int, defaults_lr: float, p: Mapping[str, Any]) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
     lr_end, power = p["lr_end"], p["power"]
-    lr_init = base_lr  # optimizer.defaults["lr"]
+    lr_init = defaults_lr  # optimizer.defaults["lr"]
     if not (lr_init > lr_end):
         raise ParamError(
             "lr_end",
@@ -437,7 +457,7 @@ def _polynomial(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -
         pct_remaining = 1 - (n[k:hi] - w) / decay_steps
         f[k:hi] = ((lr_init - lr_end) * pct_remaining**power + lr_end) / lr_init
     f[hi:] = lr_end / lr_init
-    return _lr(base_lr, f)
+    return f
 
 
 @schedule(
@@ -558,16 +578,21 @@ def _inverse_sqrt(count: int, base_lr: float, p: Mapping[str, Any], metric: Any)
     known_as={"hf": "cosine_with_min_lr"},
     resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
+    group_fn=_on_group(lambda count, lr, p: _cosine_min_lr_factor(count, lr, p)),
 )
 def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
+    return _lr(base_lr, _cosine_min_lr_factor(count, base_lr, p))
+
+
+def _cosine_min_lr_factor(count: int, defaults_lr: float, p: Mapping[str, Any]) -> np.ndarray:
     w, t = p["num_warmup_steps"], _training(p, count)
-    rate = _min_lr_rate(p, base_lr)
+    rate = _min_lr_rate(p, defaults_lr)
 
     def after(n: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             return _positive(_cosine_factor(n, w, t, p["num_cycles"]) * (1 - rate) + rate)
 
-    return _lr(base_lr, _warmed(count, w, after))
+    return _warmed(count, w, after)
 
 
 @schedule(
@@ -609,12 +634,19 @@ def _cosine_min_lr(count: int, base_lr: float, p: Mapping[str, Any], metric: Any
     known_as={"hf": "cosine_warmup_with_min_lr"},
     resume=lambda_resume,
     emit=Emit(torch="", no_torch=_NO_TORCH, run_defaults=("num_training_steps",)),
+    group_fn=_on_group(lambda count, lr, p: _cosine_warmup_min_lr_factor(count, lr, p)),
 )
 def _cosine_warmup_min_lr(
     count: int, base_lr: float, p: Mapping[str, Any], metric: Any
 ) -> np.ndarray:
+    return _lr(base_lr, _cosine_warmup_min_lr_factor(count, base_lr, p))
+
+
+def _cosine_warmup_min_lr_factor(
+    count: int, defaults_lr: float, p: Mapping[str, Any]
+) -> np.ndarray:
     w, t = float(p["num_warmup_steps"]), float(_training(p, count))
-    rate, wr = _min_lr_rate(p, base_lr), p["warmup_lr_rate"]
+    rate, wr = _min_lr_rate(p, defaults_lr), p["warmup_lr_rate"]
     n = _steps(count)
     k = min(p["num_warmup_steps"], count)
     f = np.empty(count)
@@ -627,7 +659,7 @@ def _cosine_warmup_min_lr(
         factor = 0.5 * (1.0 + np.cos(math.pi * p["num_cycles"] * 2.0 * progress))
         factor = factor * (1 - rate) + rate
     f[k:] = _positive(factor)
-    return _lr(base_lr, f)
+    return f
 
 
 _SHAPES = ("linear", "cosine", "1-sqrt")

@@ -377,6 +377,7 @@ _TIMM = (
     ),
     emit=Emit(torch="code", torch_code=_torch_code("cosine")),
     known_as={"timm": "cosine"},
+    scale_after=True,
 )
 def _timm_cosine(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-cosine", count, base_lr, p, _cosine_curve, gamma_all=True)
@@ -436,6 +437,7 @@ def _check_tanh(values: Mapping[str, Any]) -> None:
     ),
     emit=Emit(torch="code", torch_code=_torch_code("tanh")),
     known_as={"timm": "tanh"},
+    scale_after=True,
 )
 def _timm_tanh(count: int, base_lr: float, p: Mapping[str, Any], metric: Any) -> np.ndarray:
     return _run("timm-tanh", count, base_lr, p, _tanh_curve, gamma_all=False)

@@ -817,6 +817,7 @@ def _cyclic_momentum(
     emulator=CyclicLR,
     check=_check_cyclic,
     sets_lr=True,
+    group_lrs=("base_lr", "max_lr"),
     explain=Explain(
         BATCH,
         (
@@ -1103,6 +1104,7 @@ def _onecycle_momentum(
     momentum=_onecycle_momentum,
     emulator=OneCycleLR,
     sets_lr=True,
+    group_lrs=("max_lr",),
     explain=Explain(
         BATCH,
         (
