@@ -424,8 +424,12 @@ def simulate(
             values = np.repeat(values, k)
         source = metric.describe()
     schedule = schedule.scaled(settings.lr_factor)  # batch-size scaling of its own LRs
-    lr = schedule.lr(count, settings.lr, values)
-    momentum = schedule.momentum(count, settings.lr, values)
+    cap = _accelerate_cap(schedule, settings, count)
+    if cap is not None:
+        lr, momentum = _capped(schedule, settings.lr, cap, count)
+    else:
+        lr = schedule.lr(count, settings.lr, values)
+        momentum = schedule.momentum(count, settings.lr, values)
     group_lr: tuple[np.ndarray, ...] = ()
     if settings.groups is not None:  # each group: its own base lr, torch's base_lrs
         group_lr = tuple(
@@ -441,3 +445,39 @@ def simulate(
         metric if values is not None else None,
         group_lr=group_lr,
     )
+
+
+def _accelerate_cap(schedule: Schedule, settings: RunSettings, count: int) -> int | None:
+    """The step() calls Accelerate stops at (a OneCycleLR's total_steps), when the run
+    would make more; None when it makes no more than the schedule takes."""
+    declared = schedule.definition.step_cap
+    if settings.calls_per_step == 1 or declared is None:
+        return None
+    cap = declared(schedule.values)
+    if cap is None or count <= cap + 1:
+        return None
+    if schedule.warmup is not None or settings.groups is not None or schedule.needs_metric:
+        raise LrplotError(
+            f"{schedule.name}: Accelerate stops stepping it at {cap} calls; lrplot models that "
+            "for the schedule alone, without --warmup or param groups"
+        )
+    return cap
+
+
+def _capped(
+    schedule: Schedule, base_lr: float, cap: int, count: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The schedule's LR (and momentum) when its step() calls stop after ``cap``: its
+    TorchScheduler replayed ``cap`` calls, then the last LR held to ``count``."""
+    emulator = schedule.definition.emulator
+    if emulator is None:
+        raise LrplotError(f"{schedule.name}: Accelerate's step cap needs a step-by-step model")
+    group: dict[str, Any] = {"lr": base_lr, "momentum": 0.0}
+    stepper = emulator(group, schedule.values)
+    first_lr, first_momentum = group["lr"], group.get("momentum", 0.0)
+    lrs, moms = stepper.record(cap)
+    lr = np.concatenate(([first_lr], lrs, np.full(count - cap - 1, lrs[-1] if cap else first_lr)))
+    if schedule.definition.momentum_fn is None or schedule.momentum(1, base_lr) is None:
+        return lr, None
+    last = moms[-1] if cap else first_momentum
+    return lr, np.concatenate(([first_momentum], moms, np.full(count - cap - 1, last)))

@@ -223,6 +223,9 @@ class ScheduleDef:
     * ``every``: ``(values, frequency) -> values | (definition, values)``, the
       schedule stepped every ``frequency`` steps as one stepped every step (Lightning's
       frequency); None: no such form;
+    * ``step_cap``: ``(values) -> calls``, the most step() calls Accelerate makes on it
+      (AcceleratedScheduler stops stepping a scheduler with a ``total_steps``
+      attribute, OneCycleLR, once its ``_step_count`` passes it);
     * ``lengths``: ``(values) -> [(name, value, new -> values)]``, the lengths the
       diagnosis of ``--against`` varies, when one takes several parameters together
       (SequentialLR's milestones move its children's lengths); None: each integer
@@ -270,6 +273,10 @@ class ScheduleDef:
     # -> the same schedule's values, or (another definition, its values)
     every: Callable[[Mapping[str, Any], int], Any] | None = None
     no_warmup: str = ""
+    # the most step() calls Accelerate's AcceleratedScheduler makes on it: (values) ->
+    # calls or None (a scheduler with a total_steps attribute, OneCycleLR, is stepped
+    # only while its _step_count <= total_steps)
+    step_cap: Callable[[Mapping[str, Any]], int | None] | None = None
     # its lengths, for --against's diagnosis: (values) -> [(name, value, new -> values)],
     # when changing one takes more than one parameter (SequentialLR's milestones); None:
     # each integer parameter alone

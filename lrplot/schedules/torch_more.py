@@ -1103,6 +1103,7 @@ def _onecycle_momentum(
     example="--max-lr 0.1 --epochs 10 --steps-per-epoch 100 --interval step",
     momentum=_onecycle_momentum,
     emulator=OneCycleLR,
+    step_cap=lambda p: p["total_steps"],
     sets_lr=True,
     group_lrs=("max_lr",),
     explain=Explain(
