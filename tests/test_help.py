@@ -32,6 +32,8 @@ def test_help_reads_cleanly(cli, command):
         assert capitalised not in text, capitalised
     assert not re.search(r"; (text|true or false)\.", text)
     assert not re.search(r"\[[a-z|]*\n", text)  # a choice list is never cut across lines
+    # nor a metavar list (a|b|c) wrapped in its column: the next line starting mid-list
+    assert not re.search(r"\n│\s{5,25}\w+\|\w", text)
 
 
 def test_booleans_are_flags(cli):

@@ -107,12 +107,12 @@ EmitOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--emit",
-        help="Print Python code that builds this schedule, instead of the table: torch (a "
-        "runnable training loop printing each step's LR, to diff with --csv), hf "
+        help="Print the code that builds this schedule, instead of the table; TARGET is "
+        "torch (a runnable training loop printing each step's LR, to diff with --csv), hf "
         "(transformers' get_*_schedule), lightning (configure_optimizers), deepspeed (a "
         "ds_config.json scheduler and optimizer lr) or megatron (Megatron-LM's flags, for "
         "the megatron schedule).",
-        metavar="torch|hf|lightning|deepspeed|megatron",
+        metavar="TARGET",
         rich_help_panel=PANEL_OUTPUT,
     ),
 ]
