@@ -289,8 +289,11 @@ def _warmup_steps(cfg: Config, total: int, notes: list[str]) -> int:
         return int(steps)
     if steps > 0:  # transformers 5: a float below 1 is a share of the training steps
         warmup = math.ceil(total * steps)
-        # the note README.md and docs/configs.md show; the formula says it is a ratio
-        notes.append(f"warmup_steps = ceil({steps:g} x {total}) = {warmup}")
+        # the note README.md and docs/configs.md show
+        notes.append(
+            f"warmup_steps = ceil({steps:g} x {total}) = {warmup} (transformers 5: "
+            "warmup_steps below 1 is a share of the training steps)"
+        )
         if ratio > 0:
             notes.append(_RATIO_OVERRIDDEN)
         return warmup
