@@ -97,7 +97,8 @@ PRINTED = {
         [
             "#   25,000 samples / batch 32 = 782 batches/epoch (last 8 samples kept), "
             "accumulate 2 -> 391 steps/epoch",
-            "#   warmup_steps = ceil(0.1 x 1173) = 118 (transformers 5: warmup_steps below 1 is a share of the training steps)",
+            "#   warmup_steps = ceil(0.1 x 1173) = 118 (transformers 5: warmup_steps below 1 is "
+            "a share of the training steps)",
         ],
         "lrplot compare hf-cosine:num_warmup_steps=118,num_training_steps=1173 --lr 5e-05 "
         "--epochs 3 --steps-per-epoch 391 --interval step",
