@@ -13,6 +13,7 @@ import csv
 import functools
 import importlib.util
 import io
+import json
 import subprocess
 import sys
 import tomllib
@@ -690,4 +691,29 @@ def test_garbage_event_file_is_an_lrplot_error(tmp_path, data):
     path = tmp_path / "events.out.tfevents.1.host"
     path.write_bytes(data)
     with pytest.raises(LrplotError):
+        read_log(path)
+
+
+def test_a_trainer_run_shorter_than_logging_steps_says_so(tmp_path):
+    # what a 30-step Trainer run with the default logging_steps=500 writes (its only
+    # log_history entry is the closing summary)
+    state = {
+        "global_step": 30,
+        "logging_steps": 500,
+        "max_steps": 30,
+        "log_history": [
+            {"epoch": 3.0, "step": 30, "total_flos": 0.0, "train_loss": 19.9, "train_runtime": 0.03}
+        ],
+    }
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps(state))
+    with pytest.raises(LrplotError) as err:
+        read_log(path)
+    assert str(err.value) == (
+        f"{path}: no learning_rate logged: the Trainer logs every logging_steps=500 steps "
+        "and the run took 30 (set logging_steps to 30 or fewer, e.g. 1)"
+    )
+    state["logging_steps"] = 10  # logged, but not the LR: the usual message
+    path.write_text(json.dumps(state))
+    with pytest.raises(LrplotError, match="no LR key"):
         read_log(path)

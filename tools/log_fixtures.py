@@ -282,6 +282,16 @@ def hf_resume_right(case: Case, out: Path) -> None:
     hf_keep(case, out)
 
 
+def hf_longer(case: Case, out: Path) -> None:
+    # a linear schedule for 3 epochs, stopped at step 12 (checkpoint-12) and resumed with
+    # num_train_epochs=5 to train longer: the config lrplot is given is the resumed
+    # run's (50 steps); steps 0..12 followed the first run's num_training_steps 30
+    kwargs = {"scheduler": "linear", "warmup": 3, "save_steps": 12}
+    hf_trainer(out, callbacks=(stop_at(12),), **kwargs)
+    hf_trainer(out, epochs=5, resume=str(out / "checkpoint-12"), **kwargs)
+    hf_keep(case, out)
+
+
 # the run's files kept besides metrics/: the params lrplot looks at (of ~120 written)
 HF_MLFLOW_PARAMS = ("lr_scheduler_type", "learning_rate", "warmup_steps", "logging_steps")
 
@@ -775,6 +785,42 @@ def csv_cosine_right(case: Case, out: Path) -> None:
     write(case, "lr.csv", buffer.getvalue())
 
 
+def cyclic(base_lr: float, max_lr: float) -> Callable:
+    def build(optimizer):
+        import torch
+
+        return torch.optim.lr_scheduler.CyclicLR(
+            optimizer, base_lr=base_lr, max_lr=max_lr, step_size_up=5, mode="triangular2"
+        )
+
+    return build
+
+
+def cyclic_argv(base_lr: float, max_lr: float) -> list[str]:
+    return [
+        "cyclic",
+        "--base-lr",
+        repr(base_lr),
+        "--max-lr",
+        repr(max_lr),
+        "--step-size-up",
+        "5",
+        "--mode",
+        "triangular2",
+        *run_settings(),
+    ]
+
+
+def csv_cyclic_scale(case: Case, out: Path) -> None:
+    # CyclicLR's base_lr and max_lr both multiplied by the world size (2)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["step", "lr"])
+    for row in table_rows(cyclic(0.01 * 2, 0.1 * 2)):
+        writer.writerow([row.step, repr(row.lr)])
+    write(case, "lr.csv", buffer.getvalue())
+
+
 def jsonl_cosine_length(case: Case, out: Path) -> None:
     # T_max given in epochs (3) where the scheduler is stepped per batch... as 20
     lines = []
@@ -839,6 +885,9 @@ def wandb_cosine_offset(case: Case, out: Path) -> None:
 
 
 # --- the cases ---------------------------------------------------------------------------------
+
+
+LONGER = ["--steps-per-epoch", str(BATCHES), "--interval", "step"]  # after --epochs 5
 
 
 def cases() -> list[Case]:
@@ -968,6 +1017,17 @@ def cases() -> list[Case]:
             "nothing wrong: stopped at step 20, resumed from checkpoint-15 with its optimizer "
             "and scheduler state",
             record=hf_resume_right,
+        ),
+        Case(
+            "hf-linear-longer",
+            "hf-linear-longer/trainer_state.json",
+            [*hf_argv("hf-linear", warmup=3, total=50)[:-6], "--epochs", "5", *LONGER],
+            "mismatch",
+            "changed",
+            "linear, warmup_steps=3, 3 epochs, stopped at step 12 and resumed from "
+            "checkpoint-12 with num_train_epochs=5: checked with the resumed run's config "
+            "(50 steps); the first 12 steps decayed towards 30",
+            record=hf_longer,
         ),
         Case(
             "mlflow-hf-cosine-right",
@@ -1252,6 +1312,16 @@ def cases() -> list[Case]:
             "",
             "nothing: a csv.writer row (step, epoch, lr) before optimizer.step()",
             record=csv_cosine_right,
+        ),
+        Case(
+            "csv-cyclic-scale",
+            "csv-cyclic-scale/lr.csv",
+            cyclic_argv(0.01, 0.1),
+            "mismatch",
+            "scale",
+            "CyclicLR(base_lr=0.01 * 2, max_lr=0.1 * 2): both multiplied by the world size",
+            truth=cyclic_argv(0.02, 0.2),
+            record=csv_cyclic_scale,
         ),
         Case(
             "jsonl-cosine-length",
