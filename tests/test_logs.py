@@ -528,7 +528,14 @@ def error(path: Path, **kwargs: str) -> str:
 def test_error_no_lr_column(tmp_path):
     path = tmp_path / "metrics.csv"
     path.write_text("epoch,step,train_loss\n0,0,1.5\n")
-    assert error(path) == f"{path}: no LR column (columns: epoch, step, train_loss); pass --log-key"
+    assert error(path) == (
+        f"{path}: no LR column (columns: epoch, step, train_loss): Lightning logs the LR with "
+        "a LearningRateMonitor callback, every log_every_n_steps (default 50) optimizer "
+        "steps; pass --log-key for another column"
+    )
+    other = tmp_path / "lr.csv"  # a plain table
+    other.write_text("step,train_loss\n0,1.5\n")
+    assert error(other) == f"{other}: no LR column (columns: step, train_loss); pass --log-key"
 
 
 def test_lightning_two_optimizers_need_a_key():
@@ -717,3 +724,44 @@ def test_a_trainer_run_shorter_than_logging_steps_says_so(tmp_path):
     path.write_text(json.dumps(state))
     with pytest.raises(LrplotError, match="no LR key"):
         read_log(path)
+
+
+LIGHTNING_CSV = (
+    Path(__file__).parent / "fixtures" / "logs" / "lightning-onecycle-right" / "metrics.csv"
+)
+
+
+def test_a_lightning_folder_is_read_from_its_version_folder(tmp_path):
+    # CSVLogger(save_dir, name="csv") writes save_dir/csv/version_0/metrics.csv
+    (tmp_path / "csv" / "version_0").mkdir(parents=True)
+    (tmp_path / "csv" / "version_0" / "metrics.csv").write_bytes(LIGHTNING_CSV.read_bytes())
+    for folder in (tmp_path, tmp_path / "csv"):
+        log = read_log(folder)
+        assert log.format == "lightning" and log.path.name == "metrics.csv"
+        assert log.lr.tolist() == read_log(LIGHTNING_CSV).lr.tolist()
+
+
+def test_a_resumed_lightning_fit_has_two_versions_one_is_named(tmp_path):
+    for n in (0, 1, 10):
+        (tmp_path / "csv" / f"version_{n}").mkdir(parents=True)
+        (tmp_path / "csv" / f"version_{n}" / "metrics.csv").write_bytes(LIGHTNING_CSV.read_bytes())
+    with pytest.raises(LrplotError) as err:
+        read_log(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path}: Lightning CSVLogger logs of 3 runs (csv/version_0, csv/version_1, "
+        "csv/version_10): name one run's metrics.csv (a fit resumed from a checkpoint logs "
+        "into a new version_N)"
+    )
+
+
+def test_a_lightning_csv_without_the_monitor_says_how_it_logs(tmp_path):
+    # a 30-step fit with the default log_every_n_steps=50: only the epochs' loss logged
+    path = tmp_path / "metrics.csv"
+    path.write_text("epoch,step,train_loss_epoch\n0,9,1.5\n1,19,1.2\n2,29,1.1\n")
+    with pytest.raises(LrplotError) as err:
+        read_log(path)
+    assert str(err.value) == (
+        f"{path}: no LR column (columns: epoch, step, train_loss_epoch): Lightning logs the "
+        "LR with a LearningRateMonitor callback, every log_every_n_steps (default 50) "
+        "optimizer steps; pass --log-key for another column"
+    )

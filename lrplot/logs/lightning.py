@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import LrplotError
-from .common import STEP, Log, choose
+from .common import STEP, Log, choose, is_lr_key
 from .table import Table
 
 NAME = "metrics.csv"
@@ -26,12 +26,38 @@ NOTE = (
 )
 
 
+def find(folder: Path) -> list[Path]:
+    """The ``metrics.csv`` files of a folder, as CSVLogger lays them out
+    (``save_dir/name/version_N/metrics.csv``): the folder's own, else its
+    ``version_N`` folders', else those of ``*/version_N`` (in version order)."""
+    own = folder / NAME
+    if own.is_file():
+        return [own]
+    for pattern in (f"version_*/{NAME}", f"*/version_*/{NAME}"):
+        files = [p for p in folder.glob(pattern) if p.is_file()]
+        if files:
+            return sorted(files, key=_version)
+    return []
+
+
+def _version(path: Path) -> tuple[str, int, str]:
+    number = path.parent.name.removeprefix("version_")
+    return (str(path.parent.parent), int(number) if number.isdigit() else -1, number)
+
+
 def locate(path: Path) -> Path:
     if not path.is_dir():
         return path
-    if (path / NAME).is_file():
-        return path / NAME
-    raise LrplotError(f"{path}: no {NAME} in the folder")
+    files = find(path)
+    if not files:
+        raise LrplotError(f"{path}: no {NAME} in the folder or its version_N folders")
+    if len(files) > 1:
+        names = ", ".join(str(f.parent.relative_to(path)) for f in files[:6])
+        raise LrplotError(
+            f"{path}: Lightning CSVLogger logs of {len(files)} runs ({names}): name one run's "
+            f"{NAME} (a fit resumed from a checkpoint logs into a new version_N)"
+        )
+    return files[0]
 
 
 def read(path: Path, key: str | None) -> Log:
@@ -41,6 +67,12 @@ def read(path: Path, key: str | None) -> Log:
         raise LrplotError(
             f"{file}: no step column (columns: {', '.join(table.names[:12])}): "
             "not a Lightning CSVLogger metrics.csv"
+        )
+    if key is None and not any(is_lr_key(n) for n in table.names):
+        raise LrplotError(
+            f"{file}: no LR column (columns: {', '.join(table.names[:12])}): Lightning logs "
+            "the LR with a LearningRateMonitor callback, every log_every_n_steps (default "
+            "50) optimizer steps; pass --log-key for another column"
         )
     choice = choose(file, table.names, key)
     return table.read("lightning", choice, STEP, (NOTE,))
