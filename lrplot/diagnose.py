@@ -151,6 +151,9 @@ def offset(s: Search) -> Cause | None:
     """Each logged value is the LR of a later (or earlier) step: a logging offset."""
     for d in (1, -1, 2, -2):
         if s.reproduces(s.trace, d):
+            version = _hf_version(s, d)
+            if version is not None:
+                return version
             which = (
                 "next"
                 if d == 1
@@ -167,6 +170,28 @@ def offset(s: Search) -> Cause | None:
             )
             return Cause(text, s.trace, ("--log-offset", str(s.verdict.offset + d)))
     return None
+
+
+def _hf_version(s: Search, d: int) -> Cause | None:
+    """A trainer_state.json read as the other transformers: 4.50 and older logged the
+    next step's LR (one step later than 4.51 and newer)."""
+    fmt = s.log.format
+    if s.verdict.offset != 0 or (fmt, d) not in (("hf", 1), ("hf-4.50", -1)):
+        return None
+    if fmt == "hf":
+        text = (
+            "each logged value is the LR of the next step: transformers 4.50 and older "
+            "logged the LR after scheduler.step() (issue #28124), and trainer_state.json "
+            "does not say which transformers wrote it: read it as 4.50's (a logging offset, "
+            "not a schedule bug)"
+        )
+        return Cause(text, s.trace, ("--log-format", "hf-4.50"))
+    text = (
+        "each logged value is the LR of the previous step: this trainer_state.json is "
+        "transformers 4.51's or newer (it logs the LR before scheduler.step(), PR #36973), "
+        "not 4.50's (a logging offset, not a schedule bug)"
+    )
+    return Cause(text, s.trace, ("--log-format", "hf"))
 
 
 def scaled(s: Search) -> Cause | None:

@@ -351,3 +351,58 @@ def test_a_plateau_unexplained_says_its_metric_was_made_up(cli):
         "(noise=0.01, seed=0): give the run's own with --metric-file (and --metric-column), "
         "one value per scheduler step"
     )
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+HF_FIXTURE_WORDS = [
+    "hf-cosine",
+    "--lr",
+    "0.001",
+    "--num-warmup-steps",
+    "5",
+    "--num-training-steps",
+    "30",
+    "--epochs",
+    "3",
+    "--steps-per-epoch",
+    "10",
+    "--interval",
+    "step",
+]
+
+
+@pytest.mark.parametrize(
+    ("log", "given", "cause", "option"),
+    [
+        (
+            "hf-4.50-cosine-right",
+            [],
+            "likely cause: each logged value is the LR of the next step: transformers 4.50 "
+            "and older logged the LR after scheduler.step() (issue #28124), and "
+            "trainer_state.json does not say which transformers wrote it: read it as 4.50's "
+            "(a logging offset, not a schedule bug)",
+            ["--log-format", "hf-4.50"],
+        ),
+        (
+            "hf-cosine-right",
+            ["--log-format", "hf-4.50"],
+            "likely cause: each logged value is the LR of the previous step: this "
+            "trainer_state.json is transformers 4.51's or newer (it logs the LR before "
+            "scheduler.step(), PR #36973), not 4.50's (a logging offset, not a schedule bug)",
+            ["--log-format", "hf"],
+        ),
+    ],
+)
+def test_a_trainer_state_read_as_the_other_transformers_gets_its_format(
+    cli, log, given, cause, option
+):
+    path = str(FIXTURES / log / "trainer_state.json")
+    result = cli(*HF_FIXTURE_WORDS, "--against", path, *given, "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == cause
+    words = shlex.split(lines[2].removeprefix("try: lrplot "))
+    assert words[-4:] == ["--against", path, *option]
+    again = cli(*words, "-q")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("logged LR matches at all ")
