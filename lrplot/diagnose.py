@@ -568,5 +568,17 @@ def diagnose(verdict: Verdict) -> Cause | None:
     for family in FAMILIES:
         cause = family(search)
         if cause is not None:
-            return cause
+            return _or_length(search, family, cause)
     return None
+
+
+def _or_length(s: Search, family: Family, cause: Cause) -> Cause:
+    """Stepping k times per step (or once every k) gives the same LRs as lengths k
+    times shorter (or longer) for many schedules (a CosineAnnealingLR's t_max): when a
+    length reproduces the log too, the cause says both."""
+    if family not in (several_calls, every_k):
+        return cause
+    other = parameter(s)
+    if other is None:
+        return cause
+    return dataclasses.replace(cause, text=f"{cause.text}; or, with the same LRs, {other.text}")

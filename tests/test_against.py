@@ -406,3 +406,18 @@ def test_a_trainer_state_read_as_the_other_transformers_gets_its_format(
     again = cli(*words, "-q")
     assert again.exit_code == 0, again.output
     assert again.stdout.startswith("logged LR matches at all ")
+
+
+def test_stepping_twice_and_half_the_length_are_both_named(cli):
+    # a CosineAnnealingLR stepped twice per step is one with half the t_max
+    truth = lrplot.simulate("cosine:t_max=100", **RUN)
+    write_log(cli.folder / "run.csv", truth)
+    result = cli("cosine", "--t-max", "200", *RUN_WORDS, "--against", "run.csv", "-q")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[1] == (
+        "likely cause: the scheduler was stepped 2 times per optimizer step: Accelerate on 2 "
+        "processes steps a prepared scheduler once per process, so a schedule whose lengths "
+        "count optimizer steps ends at 1/2 of the run (scale them by 2, or use split_batches); "
+        "or, with the same LRs, t_max was 100, not 200 (1/2 of the configured value: the "
+        "devices / accumulation mistake)"
+    )

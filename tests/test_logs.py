@@ -741,7 +741,7 @@ def test_a_lightning_folder_is_read_from_its_version_folder(tmp_path):
         assert log.lr.tolist() == read_log(LIGHTNING_CSV).lr.tolist()
 
 
-def test_a_resumed_lightning_fit_has_two_versions_one_is_named(tmp_path):
+def test_lightning_runs_each_from_step_0_ask_for_one(tmp_path):
     for n in (0, 1, 10):
         (tmp_path / "csv" / f"version_{n}").mkdir(parents=True)
         (tmp_path / "csv" / f"version_{n}" / "metrics.csv").write_bytes(LIGHTNING_CSV.read_bytes())
@@ -749,9 +749,25 @@ def test_a_resumed_lightning_fit_has_two_versions_one_is_named(tmp_path):
         read_log(tmp_path)
     assert str(err.value) == (
         f"{tmp_path}: Lightning CSVLogger logs of 3 runs (csv/version_0, csv/version_1, "
-        "csv/version_10): name one run's metrics.csv (a fit resumed from a checkpoint logs "
-        "into a new version_N)"
+        "csv/version_10), a later one from step 0 (not a resume): name one run's metrics.csv"
     )
+
+
+def test_a_resumed_lightning_fit_is_read_from_its_versions_in_order(tmp_path):
+    # fit(ckpt_path=...) logs into version_1 from the checkpoint's step (here 2) on
+    first = "epoch,lr-SGD,step\n,0.1,0,\n,0.09,1\n,0.08,2\n"
+    second = "epoch,lr-SGD,step\n,0.07,2,\n,0.06,3\n"
+    for n, text in ((0, first), (1, second)):
+        (tmp_path / f"version_{n}").mkdir()
+        (tmp_path / f"version_{n}" / "metrics.csv").write_text(text.replace(",\n", "\n"))
+    log = read_log(tmp_path)
+    assert (log.format, log.key) == ("lightning", "lr-SGD")
+    assert log.row.tolist() == [0, 1, 2, 3] and log.lr.tolist() == [0.1, 0.09, 0.07, 0.06]
+    assert (
+        "2 CSVLogger versions (version_0, version_1) read as one resumed fit: each later one "
+        "goes on from its checkpoint's step"
+    ) in log.notes
+    assert any("1 step(s) logged more than once, with different values" in n for n in log.notes)
 
 
 def test_a_lightning_csv_without_the_monitor_says_how_it_logs(tmp_path):

@@ -547,6 +547,66 @@ def lightning_two_optimizers(case: Case, out: Path) -> None:
     lightning_run(case, out, build, manual=step, momentum=False)
 
 
+def lightning_resumed(case: Case, out: Path, t_max: Callable) -> None:
+    """A fit of 2 epochs, then ``fit(ckpt_path=last.ckpt)`` with max_epochs=4: CSVLogger
+    writes each into its own version_N; both are kept. ``t_max(module)`` is the
+    CosineAnnealingLR's T_max (stepped per step)."""
+    import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger
+    from torch import nn
+
+    class Tiny(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(4, 1)
+
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            return nn.functional.mse_loss(self.lin(x).squeeze(-1), y)
+
+        def configure_optimizers(self):
+            optimizer = sgd(self)
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t_max(self))
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+            }
+
+    x, y = tensors(BATCHES * BATCH)
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=BATCH)
+    for epochs, resume in ((2, None), (4, str(out / "ckpt" / "last.ckpt"))):
+        torch.manual_seed(0)
+        trainer = L.Trainer(
+            max_epochs=epochs,
+            accelerator="cpu",
+            devices=1,
+            logger=CSVLogger(out, name="csv"),
+            callbacks=[
+                LearningRateMonitor(logging_interval="step"),
+                ModelCheckpoint(dirpath=out / "ckpt", save_last=True),
+            ],
+            log_every_n_steps=1,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+        )
+        trainer.fit(Tiny(), data, ckpt_path=resume)
+    for version in ("version_0", "version_1"):
+        src = out / "csv" / version / "metrics.csv"
+        keep(src, OUT / case.name / "csv" / version / "metrics.csv")
+
+
+def lightning_resume_right(case: Case, out: Path) -> None:
+    lightning_resumed(case, out, lambda module: 4 * BATCHES)
+
+
+def lightning_resume_longer(case: Case, out: Path) -> None:
+    # T_max = estimated_stepping_batches: 20 in the first fit, 40 in the resumed one,
+    # but the restored scheduler state keeps T_max 20: the cosine turns back up
+    lightning_resumed(case, out, lambda module: module.trainer.estimated_stepping_batches)
+
+
 # --- a plain torch loop -------------------------------------------------------------------------
 
 
@@ -1312,6 +1372,27 @@ def cases() -> list[Case]:
             "",
             "nothing: a csv.writer row (step, epoch, lr) before optimizer.step()",
             record=csv_cosine_right,
+        ),
+        Case(
+            "lightning-cosine-resume-right",
+            "lightning-cosine-resume-right/csv",
+            [*cosine_argv(40)[:-6], "--epochs", "4", *LONGER],
+            "match",
+            "",
+            "nothing wrong: a fit of 2 epochs, then fit(ckpt_path='last.ckpt') with "
+            "max_epochs=4, T_max=40: two CSVLogger versions, read as one resumed fit",
+            record=lightning_resume_right,
+        ),
+        Case(
+            "lightning-cosine-resume-length",
+            "lightning-cosine-resume-length/csv",
+            [*cosine_argv(40)[:-6], "--epochs", "4", *LONGER],
+            "mismatch",
+            "length",
+            "T_max=self.trainer.estimated_stepping_batches: 20 in a fit of 2 epochs; resumed "
+            "with max_epochs=4 (40), but the checkpoint's scheduler state restores T_max 20",
+            truth=[*cosine_argv(20)[:-6], "--epochs", "4", *LONGER],
+            record=lightning_resume_longer,
         ),
         Case(
             "csv-cyclic-scale",

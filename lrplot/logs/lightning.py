@@ -14,9 +14,15 @@ beside them, or the scheduler config's ``name``. The CSV's columns are sorted; e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from .._lazy import np
 
 from ..errors import LrplotError
-from .common import STEP, Log, choose, is_lr_key
+from .common import STEP, Log, choose, finish, is_lr_key
 from .table import Table
 
 NAME = "metrics.csv"
@@ -46,22 +52,37 @@ def _version(path: Path) -> tuple[str, int, str]:
 
 
 def locate(path: Path) -> Path:
-    if not path.is_dir():
-        return path
-    files = find(path)
-    if not files:
-        raise LrplotError(f"{path}: no {NAME} in the folder or its version_N folders")
+    """The one metrics.csv of ``path`` (see :func:`files_of`)."""
+    files = files_of(path)
     if len(files) > 1:
-        names = ", ".join(str(f.parent.relative_to(path)) for f in files[:6])
-        raise LrplotError(
-            f"{path}: Lightning CSVLogger logs of {len(files)} runs ({names}): name one run's "
-            f"{NAME} (a fit resumed from a checkpoint logs into a new version_N)"
-        )
+        raise _several(path, files, "")
     return files[0]
 
 
+def files_of(path: Path) -> list[Path]:
+    """``path`` itself, or the metrics.csv files of a folder (several: CSVLogger's
+    ``version_N`` folders)."""
+    if not path.is_dir():
+        return [path]
+    files = find(path)
+    if not files:
+        raise LrplotError(f"{path}: no {NAME} in the folder or its version_N folders")
+    return files
+
+
+def _several(path: Path, files: list[Path], why: str) -> LrplotError:
+    names = ", ".join(str(f.parent.relative_to(path)) for f in files[:6])
+    return LrplotError(
+        f"{path}: Lightning CSVLogger logs of {len(files)} runs ({names}){why}: name one "
+        f"run's {NAME}"
+    )
+
+
 def read(path: Path, key: str | None) -> Log:
-    file = locate(path)
+    files = files_of(path)
+    if len(files) > 1:
+        return _resumed(path, files, key)
+    file = files[0]
     table = Table(file)
     if STEP not in table.names:
         raise LrplotError(
@@ -76,3 +97,36 @@ def read(path: Path, key: str | None) -> Log:
         )
     choice = choose(file, table.names, key)
     return table.read("lightning", choice, STEP, (NOTE,))
+
+
+def _resumed(path: Path, files: list[Path], key: str | None) -> Log:
+    """Several versions of one fit: ``fit(ckpt_path=...)`` logs into a new version_N,
+    from its checkpoint's step on. They are read as one run when each later version
+    goes on from a step after 0, with the same key (else they are separate runs)."""
+    logs = [read(f, key) for f in files]
+    if any(int(log.logged_step[0]) == 0 for log in logs[1:]):
+        raise _several(path, files, ", a later one from step 0 (not a resume)")
+    if len({log.key for log in logs}) > 1:
+        raise _several(path, files, f", with other LR keys ({', '.join(log.key for log in logs)})")
+    steps = np.concatenate([log.logged_step for log in logs])
+    values = np.concatenate([log.lr for log in logs])
+    momenta = [log.momentum for log in logs if log.momentum is not None]
+    momentum: list[float] | None = None
+    if len(momenta) == len(logs):
+        momentum = np.concatenate(momenta).tolist()
+    choice = choose(files[0], [logs[0].key, *logs[0].others], key)
+    names = ", ".join(str(f.parent.relative_to(path)) for f in files)
+    note = (
+        f"{len(files)} CSVLogger versions ({names}) read as one resumed fit: each later "
+        "one goes on from its checkpoint's step"
+    )
+    return finish(
+        path,
+        "lightning",
+        choice,
+        steps.tolist(),
+        values.tolist(),
+        0,
+        (NOTE, note),
+        momentum=momentum,
+    )
