@@ -781,3 +781,26 @@ def test_a_lightning_csv_without_the_monitor_says_how_it_logs(tmp_path):
         "LR with a LearningRateMonitor callback, every log_every_n_steps (default 50) "
         "optimizer steps; pass --log-key for another column"
     )
+
+
+def test_lists_of_lrs_are_read_by_param_group(tmp_path):
+    # log({"lr": scheduler.get_last_lr()}): a list per record, one LR per param group
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text('{"step": 0, "lr": [0.1, 0.01]}\n{"step": 1, "lr": [0.09, 0.009]}\n')
+    log = read_log(jsonl)
+    assert (log.key, log.lr.tolist()) == ("lr", [0.1, 0.09])
+    assert (
+        "lr is a list of 2 LR(s), one per param group (scheduler.get_last_lr()): read "
+        "element 0, group 0 (--log-key 'lr[1]' reads group 1)"
+    ) in log.notes
+    group1 = read_log(jsonl, key="lr[1]")
+    assert (group1.key, group1.lr.tolist()) == ("lr[1]", [0.01, 0.009])
+    assert error(jsonl, key="lr[2]") == f"{jsonl}, line 1: lr has 2 value(s), no element 2"
+    # the same lists written into a CSV with str(list)
+    table = tmp_path / "lr.csv"
+    table.write_text('step,lr\n0,"[0.1, 0.01]"\n1,"[0.09, 0.009]"\n')
+    assert read_log(table).lr.tolist() == [0.1, 0.09]
+    assert read_log(table, key="lr[1]").lr.tolist() == [0.01, 0.009]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("step,lr\n0,0.1\n")
+    assert error(plain, key="lr[1]") == f"{plain}, line 2: lr '0.1' is not a list: no element 1"

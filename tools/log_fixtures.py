@@ -891,6 +891,32 @@ def jsonl_cosine_length(case: Case, out: Path) -> None:
     write(case, "log.jsonl", "\n".join(lines) + "\n")
 
 
+def jsonl_onecycle_lists(case: Case, out: Path) -> None:
+    # two param groups (weight, bias), OneCycleLR(max_lr=[0.1, 0.01]); the loop logs
+    # {"step": s, "lr": scheduler.get_last_lr()} before optimizer.step(): a list per line
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    groups = [{"params": [model.weight]}, {"params": [model.bias]}]
+    optimizer = torch.optim.SGD(groups, lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=[0.1, 0.01], total_steps=STEPS
+    )
+    x, y = tensors(BATCHES * BATCH)
+    lines = []
+    for step in range(STEPS):
+        i = (step % BATCHES) * BATCH
+        loss = nn.functional.mse_loss(model(x[i : i + BATCH]).squeeze(-1), y[i : i + BATCH])
+        lines.append(json.dumps({"step": step, "lr": scheduler.get_last_lr(), "loss": loss.item()}))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    write(case, "log.jsonl", "\n".join(lines) + "\n")
+
+
 def write(case: Case, name: str, text: str) -> None:
     path = OUT / case.name / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1403,6 +1429,16 @@ def cases() -> list[Case]:
             "CyclicLR(base_lr=0.01 * 2, max_lr=0.1 * 2): both multiplied by the world size",
             truth=cyclic_argv(0.02, 0.2),
             record=csv_cyclic_scale,
+        ),
+        Case(
+            "jsonl-onecycle-lists-right",
+            "jsonl-onecycle-lists-right/log.jsonl",
+            [*onecycle_argv, *run_settings()],
+            "match",
+            "",
+            "nothing: two param groups, OneCycleLR(max_lr=[0.1, 0.01]), each line's lr is "
+            "scheduler.get_last_lr() (a list): group 0 is read",
+            record=jsonl_onecycle_lists,
         ),
         Case(
             "jsonl-cosine-length",

@@ -168,6 +168,50 @@ def choose(
     return Choice(first, others, (note + " (--log-key picks one)",))
 
 
+# --- lists: scheduler.get_last_lr() logged as it is ---------------------------------------
+
+ELEMENT = re.compile(r"(.+)\[(\d+)\]")
+
+
+def split_key(names: Sequence[str], key: str | None) -> tuple[str | None, int | None]:
+    """``--log-key 'lr[1]'``: element 1 of the list logged under ``lr`` (when ``lr[1]``
+    is not itself a key of the log)."""
+    if key is None or key in names:
+        return key, None
+    match = ELEMENT.fullmatch(key)
+    if match and match.group(1) in names:
+        return match.group(1), int(match.group(2))
+    return key, None
+
+
+def element(value: Any, index: int | None, where: str, key: str) -> tuple[Any, int]:
+    """(the value, the list's length: 0 when not a list): element ``index`` (default 0)
+    of a list of LRs, one per param group, as ``scheduler.get_last_lr()`` returns it
+    (a JSON list, or its ``str`` in a CSV cell)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            value = [v.strip() for v in text[1:-1].split(",") if v.strip()]
+    if isinstance(value, list):
+        i = index or 0
+        if i >= len(value):
+            raise LrplotError(f"{where}: {key} has {len(value)} value(s), no element {i}")
+        return value[i], len(value)
+    if index is not None:
+        raise LrplotError(f"{where}: {key} {value!r} is not a list: no element {index}")
+    return value, 0
+
+
+def list_note(key: str, index: int | None, size: int) -> str:
+    """The note of a key read from lists (``size``: the longest list)."""
+    i = index or 0
+    more = f" (--log-key '{key}[1]' reads group 1)" if index is None and size > 1 else ""
+    return (
+        f"{key} is a list of {size} LR(s), one per param group (scheduler.get_last_lr()): "
+        f"read element {i}, group {i}{more}"
+    )
+
+
 # --- numbers ----------------------------------------------------------------------------
 
 
