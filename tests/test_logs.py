@@ -371,13 +371,28 @@ def test_tensorboard_key_choice_and_errors(tmp_path):
         read_log(bad)
 
 
-def test_tensorboard_runs_of_several_folders(tmp_path):
+@needs_tensorboard
+def test_tensorboard_runs_of_several_folders_each_from_the_start_ask_for_one(tmp_path):
+    (events,) = (FIXTURES / "torch-cosine-right" / "tb").glob("events.out.tfevents*")
     for run in ("a", "b"):
         (tmp_path / run).mkdir()
-        (tmp_path / run / "events.out.tfevents.1.host").write_bytes(b"")
+        (tmp_path / run / events.name).write_bytes(events.read_bytes())
     with pytest.raises(LrplotError) as err:
         read_log(tmp_path)
-    assert str(err.value) == f"{tmp_path}: TensorBoard logs of 2 runs (a, b): name one run's folder"
+    assert str(err.value) == (
+        f"{tmp_path}: TensorBoard logs of 2 runs (a, b), a later one from step 0 again (not a "
+        "resume): name one run's folder"
+    )
+
+
+@needs_tensorboard
+def test_a_resumed_trainer_s_tensorboard_folders_are_one_run():
+    # the resumed Trainer wrote a second runs/<date> folder, from step 14 on
+    log = read_log(FIXTURES / "hf-linear-resume-tensorboard-right" / "runs")
+    assert log.logged_step.tolist() == list(range(2, 31, 2))
+    assert log.row.tolist() == list(range(1, 30, 2))
+    assert log.notes[0] == "2 event file(s)"
+    assert "2 runs (run_0, run_1) read as one resumed run, in time order" in log.notes
 
 
 def test_tensorboard_missing_package_is_one_line(monkeypatch):
@@ -749,7 +764,8 @@ def test_lightning_runs_each_from_step_0_ask_for_one(tmp_path):
         read_log(tmp_path)
     assert str(err.value) == (
         f"{tmp_path}: Lightning CSVLogger logs of 3 runs (csv/version_0, csv/version_1, "
-        "csv/version_10), a later one from step 0 (not a resume): name one run's metrics.csv"
+        "csv/version_10), a later one from step 0 again (not a resume): name one run's "
+        "metrics.csv"
     )
 
 
@@ -763,10 +779,7 @@ def test_a_resumed_lightning_fit_is_read_from_its_versions_in_order(tmp_path):
     log = read_log(tmp_path)
     assert (log.format, log.key) == ("lightning", "lr-SGD")
     assert log.row.tolist() == [0, 1, 2, 3] and log.lr.tolist() == [0.1, 0.09, 0.07, 0.06]
-    assert (
-        "2 CSVLogger versions (version_0, version_1) read as one resumed fit: each later one "
-        "goes on from its checkpoint's step"
-    ) in log.notes
+    assert ("2 runs (version_0, version_1) read as one resumed run, in time order") in log.notes
     assert any("1 step(s) logged more than once, with different values" in n for n in log.notes)
 
 

@@ -292,6 +292,19 @@ def hf_longer(case: Case, out: Path) -> None:
     hf_keep(case, out)
 
 
+def hf_resume_tensorboard(case: Case, out: Path) -> None:
+    # report_to tensorboard, logging_steps=2: stopped at step 12 (checkpoint-12) and
+    # resumed; the resumed Trainer's TensorBoardCallback writes a new runs/<date> folder
+    import time
+
+    kwargs = {"scheduler": "linear", "warmup": 3, "save_steps": 12, "logging_steps": 2}
+    hf_trainer(out, callbacks=(stop_at(12),), tensorboard=True, **kwargs)
+    time.sleep(1.1)  # the folder's name has the time in seconds
+    hf_trainer(out, resume=str(out / "checkpoint-12"), tensorboard=True, **kwargs)
+    for n, events in enumerate(sorted(event_file(out), key=lambda p: p.name)):
+        keep(events, OUT / case.name / "runs" / f"run_{n}" / events.name)
+
+
 # the run's files kept besides metrics/: the params lrplot looks at (of ~120 written)
 HF_MLFLOW_PARAMS = ("lr_scheduler_type", "learning_rate", "warmup_steps", "logging_steps")
 
@@ -1114,6 +1127,17 @@ def cases() -> list[Case]:
             "checkpoint-12 with num_train_epochs=5: checked with the resumed run's config "
             "(50 steps); the first 12 steps decayed towards 30",
             record=hf_longer,
+        ),
+        Case(
+            "hf-linear-resume-tensorboard-right",
+            "hf-linear-resume-tensorboard-right/runs",
+            hf_argv("hf-linear", warmup=3),
+            "match",
+            "",
+            "nothing wrong: report_to tensorboard, logging_steps=2, stopped at step 12 and "
+            "resumed from checkpoint-12: two runs/<date> folders (renamed run_0, run_1), read "
+            "as one resumed run",
+            record=hf_resume_tensorboard,
         ),
         Case(
             "mlflow-hf-cosine-right",

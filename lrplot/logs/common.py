@@ -168,6 +168,42 @@ def choose(
     return Choice(first, others, (note + " (--log-key picks one)",))
 
 
+# --- a resumed run logged into several folders ----------------------------------------------
+
+
+def chained(path: Path, logs: Sequence[Log], labels: Sequence[str], what: str, one: str) -> Log:
+    """Several runs' logs (in time order) read as one resumed run: each later one goes
+    on from a step after the first one's first (a run started over logs its first step
+    again: separate runs, and lrplot asks for one), with the same key."""
+    listed = ", ".join(labels[:6])
+
+    def several(why: str) -> LrplotError:
+        return LrplotError(
+            f"{path}: {what} of {len(logs)} runs ({listed}){why}: name one run's {one}"
+        )
+
+    start = int(logs[0].logged_step[0])
+    again = next((log for log in logs[1:] if int(log.logged_step[0]) <= start), None)
+    if again is not None:
+        raise several(f", a later one from step {int(again.logged_step[0])} again (not a resume)")
+    if len({log.key for log in logs}) > 1:
+        raise several(f", with other LR keys ({', '.join(log.key for log in logs)})")
+    first = logs[0]
+    offset = int(first.row[0] - first.logged_step[0])
+    steps = np.concatenate([log.logged_step for log in logs]).tolist()
+    values = np.concatenate([log.lr for log in logs]).tolist()
+    momenta = [log.momentum for log in logs if log.momentum is not None]
+    momentum = np.concatenate(momenta).tolist() if len(momenta) == len(logs) else None
+    own = [  # the first log's notes on how it is read (not on its values)
+        n for n in first.notes[:-1] if "logged more than once" not in n and " value(s) at " not in n
+    ]
+    note = f"{len(logs)} runs ({', '.join(labels)}) read as one resumed run, in time order"
+    choice = Choice(first.key, first.others, ())
+    return finish(
+        path, first.format, choice, steps, values, offset, (*own, note), momentum=momentum
+    )
+
+
 # --- lists: scheduler.get_last_lr() logged as it is ---------------------------------------
 
 ELEMENT = re.compile(r"(.+)\[(\d+)\]")

@@ -14,15 +14,9 @@ beside them, or the scheduler config's ``name``. The CSV's columns are sorted; e
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
-else:
-    from .._lazy import np
 
 from ..errors import LrplotError
-from .common import STEP, Log, choose, finish, is_lr_key
+from .common import STEP, Log, chained, choose, is_lr_key
 from .table import Table
 
 NAME = "metrics.csv"
@@ -51,14 +45,6 @@ def _version(path: Path) -> tuple[str, int, str]:
     return (str(path.parent.parent), int(number) if number.isdigit() else -1, number)
 
 
-def locate(path: Path) -> Path:
-    """The one metrics.csv of ``path`` (see :func:`files_of`)."""
-    files = files_of(path)
-    if len(files) > 1:
-        raise _several(path, files, "")
-    return files[0]
-
-
 def files_of(path: Path) -> list[Path]:
     """``path`` itself, or the metrics.csv files of a folder (several: CSVLogger's
     ``version_N`` folders)."""
@@ -68,14 +54,6 @@ def files_of(path: Path) -> list[Path]:
     if not files:
         raise LrplotError(f"{path}: no {NAME} in the folder or its version_N folders")
     return files
-
-
-def _several(path: Path, files: list[Path], why: str) -> LrplotError:
-    names = ", ".join(str(f.parent.relative_to(path)) for f in files[:6])
-    return LrplotError(
-        f"{path}: Lightning CSVLogger logs of {len(files)} runs ({names}){why}: name one "
-        f"run's {NAME}"
-    )
 
 
 def read(path: Path, key: str | None) -> Log:
@@ -101,32 +79,7 @@ def read(path: Path, key: str | None) -> Log:
 
 def _resumed(path: Path, files: list[Path], key: str | None) -> Log:
     """Several versions of one fit: ``fit(ckpt_path=...)`` logs into a new version_N,
-    from its checkpoint's step on. They are read as one run when each later version
-    goes on from a step after 0, with the same key (else they are separate runs)."""
+    from its checkpoint's step on (see :func:`lrplot.logs.common.chained`)."""
+    labels = [str(f.parent.relative_to(path)) for f in files]
     logs = [read(f, key) for f in files]
-    if any(int(log.logged_step[0]) == 0 for log in logs[1:]):
-        raise _several(path, files, ", a later one from step 0 (not a resume)")
-    if len({log.key for log in logs}) > 1:
-        raise _several(path, files, f", with other LR keys ({', '.join(log.key for log in logs)})")
-    steps = np.concatenate([log.logged_step for log in logs])
-    values = np.concatenate([log.lr for log in logs])
-    momenta = [log.momentum for log in logs if log.momentum is not None]
-    momentum: list[float] | None = None
-    if len(momenta) == len(logs):
-        momentum = np.concatenate(momenta).tolist()
-    choice = choose(files[0], [logs[0].key, *logs[0].others], key)
-    names = ", ".join(str(f.parent.relative_to(path)) for f in files)
-    note = (
-        f"{len(files)} CSVLogger versions ({names}) read as one resumed fit: each later "
-        "one goes on from its checkpoint's step"
-    )
-    return finish(
-        path,
-        "lightning",
-        choice,
-        steps.tolist(),
-        values.tolist(),
-        0,
-        (NOTE, note),
-        momentum=momentum,
-    )
+    return chained(path, logs, labels, "Lightning CSVLogger logs", NAME)
