@@ -268,5 +268,6 @@ def _check_span(trace: Trace, log: Log, offset: int) -> None:
             "against",
             f"{log.path}: the log goes to step {at:,}, past the simulated run's "
             f"{len(trace):,} steps ({trace.settings.describe(with_lr=False)}): give the "
-            "run's own length (--epochs, --steps-per-epoch)",
+            "run's own length (--epochs, --steps-per-epoch; of a run resumed to train "
+            "longer, the resumed run's config)",
         )

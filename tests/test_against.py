@@ -249,7 +249,7 @@ def test_a_log_past_the_run_is_an_error_naming_the_run(cli):
     assert line == (
         "Error: invalid value for --against: run.csv: the log goes to step 195, past the "
         "simulated run's 100 steps (100 epochs): give the run's own length (--epochs, "
-        "--steps-per-epoch)"
+        "--steps-per-epoch; of a run resumed to train longer, the resumed run's config)"
     )
     assert cli.files() == {"run.csv"}  # nothing written
 
