@@ -30,6 +30,7 @@ else:
 
 from .engine import Logged, Trace
 from .errors import ParamError
+from .metrics import SyntheticMetric
 from .params import FLOAT, INT, TEXT, Param
 
 RTOL = 1e-6
@@ -217,6 +218,12 @@ class Verdict:
                 "epoch or per batch, several or skipped scheduler steps, a logging offset, a "
                 f"scaled LR, another length or warmup, a resume); the curves part at {at}"
             )
+            if isinstance(self.trace.source, SyntheticMetric):
+                lines.append(
+                    "note: this schedule follows a metric, and lrplot's is a "
+                    f"{self.trace.metric_source}: give the run's own with --metric-file "
+                    "(and --metric-column), one value per scheduler step"
+                )
         return lines
 
 
@@ -261,5 +268,6 @@ def _check_span(trace: Trace, log: Log, offset: int) -> None:
             "against",
             f"{log.path}: the log goes to step {at:,}, past the simulated run's "
             f"{len(trace):,} steps ({trace.settings.describe(with_lr=False)}): give the "
-            "run's own length (--epochs, --steps-per-epoch)",
+            "run's own length (--epochs, --steps-per-epoch; of a run resumed to train "
+            "longer, the resumed run's config)",
         )

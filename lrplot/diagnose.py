@@ -151,6 +151,9 @@ def offset(s: Search) -> Cause | None:
     """Each logged value is the LR of a later (or earlier) step: a logging offset."""
     for d in (1, -1, 2, -2):
         if s.reproduces(s.trace, d):
+            version = _hf_version(s, d)
+            if version is not None:
+                return version
             which = (
                 "next"
                 if d == 1
@@ -169,9 +172,35 @@ def offset(s: Search) -> Cause | None:
     return None
 
 
+def _hf_version(s: Search, d: int) -> Cause | None:
+    """A trainer_state.json read as the other transformers: 4.50 and older logged the
+    next step's LR (one step later than 4.51 and newer)."""
+    fmt = s.log.format
+    if s.verdict.offset != 0 or (fmt, d) not in (("hf", 1), ("hf-4.50", -1)):
+        return None
+    if fmt == "hf":
+        text = (
+            "each logged value is the LR of the next step: transformers 4.50 and older "
+            "logged the LR after scheduler.step() (issue #28124), and trainer_state.json "
+            "does not say which transformers wrote it: read it as 4.50's (a logging offset, "
+            "not a schedule bug)"
+        )
+        return Cause(text, s.trace, ("--log-format", "hf-4.50"))
+    text = (
+        "each logged value is the LR of the previous step: this trainer_state.json is "
+        "transformers 4.51's or newer (it logs the LR before scheduler.step(), PR #36973), "
+        "not 4.50's (a logging offset, not a schedule bug)"
+    )
+    return Cause(text, s.trace, ("--log-format", "hf"))
+
+
 def scaled(s: Search) -> Cause | None:
-    """The LR a constant times the configured one (lr *= world_size, an override)."""
-    if s.trace.schedule.definition.sets_lr:
+    """The LR a constant times the configured one (lr *= world_size, an override); for
+    a schedule that sets the LR itself (CyclicLR, OneCycleLR), its LR parameters
+    (``group_lrs``) times the constant."""
+    schedule = s.trace.schedule
+    sets_lr = schedule.definition.sets_lr
+    if sets_lr and not schedule.definition.group_lrs:
         return None  # its peak is a parameter of its own: the parameter family tries it
     expected = s.verdict.expected
     logged = s.log.lr
@@ -185,16 +214,58 @@ def scaled(s: Search) -> Cause | None:
         if factor is None or factor in tried or math.isclose(factor, 1.0):
             continue
         tried.add(factor)
-        lr = s.settings.lr * factor
-        trace = s.simulate(lr=lr)
+        if sets_lr:
+            cause = _scaled_params(s, schedule, factor)
+            if cause is not None:
+                return cause
+            continue
+        for lr in dict.fromkeys((_tidy(s.settings.lr * factor), s.settings.lr * factor)):
+            trace = s.simulate(lr=lr)
+            if trace is not None and s.reproduces(trace):
+                return Cause(
+                    f"the LR is {_times(factor)} the configured one: the base LR was scaled "
+                    f"(lr {s.settings.lr:g} -> {lr:g}; e.g. multiplied by the world size, or "
+                    "overridden by another config's LR)",
+                    trace,
+                )
+    return None
+
+
+def _scaled_params(s: Search, schedule: Schedule, factor: float) -> Cause | None:
+    """A schedule that sets the LR itself, its LR parameters times ``factor`` (tidied
+    to 12 significant digits when that still reproduces the log)."""
+    names = schedule.definition.group_lrs
+    product = schedule.scaled(factor)
+    tidy = {n: _tidy(float(product.values[n])) for n in names}
+    for candidate in (_with_values(schedule, tidy), product):
+        if candidate is None:
+            continue
+        trace = s.simulate(candidate)
         if trace is not None and s.reproduces(trace):
+            moved = ", ".join(
+                f"{n} {float(schedule.values[n]):g} -> {float(candidate.values[n]):g}"
+                for n in names
+            )
             return Cause(
                 f"the LR is {_times(factor)} the configured one: the base LR was scaled "
-                f"(lr {s.settings.lr:g} -> {lr:g}; e.g. multiplied by the world size, or "
-                "overridden by another config's LR)",
+                f"({moved}; e.g. multiplied by the world size, or overridden by another "
+                "config's LR)",
                 trace,
             )
     return None
+
+
+def _with_values(schedule: Schedule, values: dict[str, float]) -> Schedule | None:
+    try:
+        built = schedule.definition.build({**schedule.values, **values})
+    except LrplotError:
+        return None
+    return dataclasses.replace(built, warmup=schedule.warmup, label_given=schedule.label_given)
+
+
+def _tidy(value: float) -> float:
+    """``value`` to 12 significant digits: 0.1 * 0.9 is 0.09, not 0.09000000000000001."""
+    return float(f"{value:.12g}")
 
 
 def _nice(ratio: float) -> float | None:
@@ -356,7 +427,7 @@ def resumed(s: Search) -> Cause | None:
             if s.reproduces(trace):
                 how = how.format(last=steps_done(s.settings, at) - 1)
                 return Cause(f"the run was resumed at step {at:,} {how}", trace)
-    return _changed(s, steps)
+    return _changed(s, steps) or _changed_before(s)
 
 
 def _changed(s: Search, steps: list[int]) -> Cause | None:
@@ -392,6 +463,63 @@ def _changed(s: Search, steps: list[int]) -> Cause | None:
                             trace,
                         )
     return None
+
+
+def _changed_before(s: Search) -> Cause | None:
+    """A resume at step R with a parameter changed, the config being the resumed run's
+    (trained longer: more epochs, a larger num_training_steps): the log differs up to
+    R, where it followed the first run's value, and agrees from there on."""
+    from .resume import resume, steps_done
+
+    bad = np.flatnonzero(~s.verdict.close)
+    rows = s.verdict.rows
+    if not bad.size or bad[-1] + 1 >= len(rows):
+        return None  # the log ends differing: not this
+    last = int(bad[-1])
+    head = rows[: last + 1]
+    lo, hi = int(rows[last]), int(rows[last + 1])
+    settings = s.settings
+    steps = [
+        at
+        for at in range(max(lo, 1), min(hi, settings.total_steps - 1) + 1)
+        if settings.interval == "step" or at % settings.steps_per_epoch == 0
+    ][:MAX_AT]
+    if not steps:
+        return None
+    schedule = s.trace.schedule.resolved(settings.scheduler_steps)
+    lengths = {settings.units, settings.scheduler_steps, settings.total_steps, settings.epochs}
+    for name, value, rebuild in _int_params(schedule):
+        for new, _ in _values(value, lengths):
+            try:
+                before = s.simulate(rebuild(new))
+            except LrplotError:
+                continue
+            if before is None or not _follows(s, before, head):
+                continue  # the first run's part of the log is not this value's
+            for mode in ("restored", "last-epoch", "fresh"):
+                for at in steps:
+                    try:
+                        trace = resume(before, at, mode, schedule)
+                    except LrplotError:
+                        break
+                    if s.reproduces(trace):
+                        how = CHANGED[mode].format(last=steps_done(settings, at) - 1)
+                        return Cause(
+                            f"the run was resumed at step {at:,} ({how}) with {name} "
+                            f"{value:,}, as configured, instead of the {new:,} it was "
+                            "started with (the config is the resumed run's)",
+                            trace,
+                        )
+    return None
+
+
+def _follows(s: Search, trace: engine.Trace, rows: np.ndarray) -> bool:
+    """Whether the log's first ``len(rows)`` values are ``trace``'s."""
+    expected = expected_at(trace, rows)
+    if np.isnan(expected).any():
+        return False
+    peak = max(peak_of(trace), peak_of(s.trace))
+    return bool(agree(s.log.lr[: len(rows)], expected, s.verdict.rtol, peak).all())
 
 
 def _may_be(s: Search, after: Schedule, at: int, mode: str, rows: np.ndarray) -> bool:
@@ -440,5 +568,17 @@ def diagnose(verdict: Verdict) -> Cause | None:
     for family in FAMILIES:
         cause = family(search)
         if cause is not None:
-            return cause
+            return _or_length(search, family, cause)
     return None
+
+
+def _or_length(s: Search, family: Family, cause: Cause) -> Cause:
+    """Stepping k times per step (or once every k) gives the same LRs as lengths k
+    times shorter (or longer) for many schedules (a CosineAnnealingLR's t_max): when a
+    length reproduces the log too, the cause says both."""
+    if family not in (several_calls, every_k):
+        return cause
+    other = parameter(s)
+    if other is None:
+        return cause
+    return dataclasses.replace(cause, text=f"{cause.text}; or, with the same LRs, {other.text}")

@@ -19,6 +19,7 @@ import lrplot
 from lrplot.against import compare
 from lrplot.diagnose import verify
 from lrplot.logs import read_log
+from lrplot.resume import resume
 
 HF = "hf-cosine:num_warmup_steps=10,num_training_steps=200"
 RUN = {"epochs": 2, "steps_per_epoch": 100, "interval": "step", "lr": 1e-3}
@@ -248,7 +249,7 @@ def test_a_log_past_the_run_is_an_error_naming_the_run(cli):
     assert line == (
         "Error: invalid value for --against: run.csv: the log goes to step 195, past the "
         "simulated run's 100 steps (100 epochs): give the run's own length (--epochs, "
-        "--steps-per-epoch)"
+        "--steps-per-epoch; of a run resumed to train longer, the resumed run's config)"
     )
     assert cli.files() == {"run.csv"}  # nothing written
 
@@ -286,3 +287,137 @@ def test_a_100k_step_log_is_diagnosed_quickly_enough_to_wait_for(tmp_path):
     verdict = verify(lrplot.simulate(spec, **run), read_log(log_path))
     assert verdict.cause is not None
     assert verdict.cause.text.startswith("num_training_steps was 25,000, not 100,000")
+
+
+def test_a_scaled_lr_is_given_as_the_short_number(cli):
+    # 0.1 * 0.9 is 0.09000000000000001 in Python: the try: command says 0.09
+    truth = lrplot.simulate("cosine:t_max=200", **{**RUN, "lr": 0.09})
+    write_log(cli.folder / "run.csv", truth)
+    result = cli("cosine", "--t-max", "200", *RUN_WORDS[2:], "--lr", "0.1", "--against", "run.csv")
+    lines = result.stdout.splitlines()[-2:]
+    assert result.exit_code == 1, result.output
+    assert lines[0] == (
+        "likely cause: the LR is 0.9 times the configured one: the base LR was scaled "
+        "(lr 0.1 -> 0.09; e.g. multiplied by the world size, or overridden by another "
+        "config's LR)"
+    )
+    assert " --lr 0.09 " in lines[1]
+    again = cli(*shlex.split(lines[1].removeprefix("try: lrplot ")), "-q")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_scaled_onecycle_scales_its_max_lr(cli):
+    words = ["onecycle", "--total-steps", "200", *RUN_WORDS[2:]]
+    truth = lrplot.simulate("onecycle:max_lr=0.4,total_steps=200", **RUN)
+    write_log(cli.folder / "run.csv", truth)
+    result = cli(*words, "--max-lr", "0.1", "--against", "run.csv", "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        "likely cause: the LR is 4 times the configured one: the base LR was scaled "
+        "(max_lr 0.1 -> 0.4; e.g. multiplied by the world size, or overridden by another "
+        "config's LR)"
+    )
+    again = cli(*shlex.split(lines[2].removeprefix("try: lrplot ")), "-q")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_resume_that_trained_longer_is_found_from_the_resumed_config(cli):
+    # started with num_training_steps 150, resumed at step 60 with the configured 200
+    first = lrplot.simulate("hf-cosine:num_warmup_steps=10,num_training_steps=150", **RUN)
+    truth = resume(first, 60, "restored", configured().schedule)
+    write_log(cli.folder / "run.csv", truth, every=1)
+    result = cli(*HF_WORDS, *RUN_WORDS, "--against", "run.csv", "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        "likely cause: the run was resumed at step 60 (its state_dict loaded) with "
+        "num_training_steps 200, as configured, instead of the 150 it was started with "
+        "(the config is the resumed run's)"
+    )
+    again = cli(*shlex.split(lines[2].removeprefix("try: lrplot ")), "-q")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_plateau_unexplained_says_its_metric_was_made_up(cli):
+    other = lrplot.simulate("step:step_size=30,gamma=0.5", **RUN)
+    write_log(cli.folder / "run.csv", other)
+    result = cli("plateau", *RUN_WORDS, "--against", "run.csv", "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("likely cause: none of the usual mistakes")
+    assert lines[2] == (
+        "note: this schedule follows a metric, and lrplot's is a synthetic decay metric "
+        "(noise=0.01, seed=0): give the run's own with --metric-file (and --metric-column), "
+        "one value per scheduler step"
+    )
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+HF_FIXTURE_WORDS = [
+    "hf-cosine",
+    "--lr",
+    "0.001",
+    "--num-warmup-steps",
+    "5",
+    "--num-training-steps",
+    "30",
+    "--epochs",
+    "3",
+    "--steps-per-epoch",
+    "10",
+    "--interval",
+    "step",
+]
+
+
+@pytest.mark.parametrize(
+    ("log", "given", "cause", "option"),
+    [
+        (
+            "hf-4.50-cosine-right",
+            [],
+            "likely cause: each logged value is the LR of the next step: transformers 4.50 "
+            "and older logged the LR after scheduler.step() (issue #28124), and "
+            "trainer_state.json does not say which transformers wrote it: read it as 4.50's "
+            "(a logging offset, not a schedule bug)",
+            ["--log-format", "hf-4.50"],
+        ),
+        (
+            "hf-cosine-right",
+            ["--log-format", "hf-4.50"],
+            "likely cause: each logged value is the LR of the previous step: this "
+            "trainer_state.json is transformers 4.51's or newer (it logs the LR before "
+            "scheduler.step(), PR #36973), not 4.50's (a logging offset, not a schedule bug)",
+            ["--log-format", "hf"],
+        ),
+    ],
+)
+def test_a_trainer_state_read_as_the_other_transformers_gets_its_format(
+    cli, log, given, cause, option
+):
+    path = str(FIXTURES / log / "trainer_state.json")
+    result = cli(*HF_FIXTURE_WORDS, "--against", path, *given, "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == cause
+    words = shlex.split(lines[2].removeprefix("try: lrplot "))
+    assert words[-4:] == ["--against", path, *option]
+    again = cli(*words, "-q")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("logged LR matches at all ")
+
+
+def test_stepping_twice_and_half_the_length_are_both_named(cli):
+    # a CosineAnnealingLR stepped twice per step is one with half the t_max
+    truth = lrplot.simulate("cosine:t_max=100", **RUN)
+    write_log(cli.folder / "run.csv", truth)
+    result = cli("cosine", "--t-max", "200", *RUN_WORDS, "--against", "run.csv", "-q")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[1] == (
+        "likely cause: the scheduler was stepped 2 times per optimizer step: Accelerate on 2 "
+        "processes steps a prepared scheduler once per process, so a schedule whose lengths "
+        "count optimizer steps ends at 1/2 of the run (scale them by 2, or use split_batches); "
+        "or, with the same LRs, t_max was 100, not 200 (1/2 of the configured value: the "
+        "devices / accumulation mistake)"
+    )

@@ -13,6 +13,7 @@ import csv
 import functools
 import importlib.util
 import io
+import json
 import subprocess
 import sys
 import tomllib
@@ -370,13 +371,28 @@ def test_tensorboard_key_choice_and_errors(tmp_path):
         read_log(bad)
 
 
-def test_tensorboard_runs_of_several_folders(tmp_path):
+@needs_tensorboard
+def test_tensorboard_runs_of_several_folders_each_from_the_start_ask_for_one(tmp_path):
+    (events,) = (FIXTURES / "torch-cosine-right" / "tb").glob("events.out.tfevents*")
     for run in ("a", "b"):
         (tmp_path / run).mkdir()
-        (tmp_path / run / "events.out.tfevents.1.host").write_bytes(b"")
+        (tmp_path / run / events.name).write_bytes(events.read_bytes())
     with pytest.raises(LrplotError) as err:
         read_log(tmp_path)
-    assert str(err.value) == f"{tmp_path}: TensorBoard logs of 2 runs (a, b): name one run's folder"
+    assert str(err.value) == (
+        f"{tmp_path}: TensorBoard logs of 2 runs (a, b), a later one from step 0 again (not a "
+        "resume): name one run's folder"
+    )
+
+
+@needs_tensorboard
+def test_a_resumed_trainer_s_tensorboard_folders_are_one_run():
+    # the resumed Trainer wrote a second runs/<date> folder, from step 14 on
+    log = read_log(FIXTURES / "hf-linear-resume-tensorboard-right" / "runs")
+    assert log.logged_step.tolist() == list(range(2, 31, 2))
+    assert log.row.tolist() == list(range(1, 30, 2))
+    assert log.notes[0] == "2 event file(s)"
+    assert "2 runs (run_0, run_1) read as one resumed run, in time order" in log.notes
 
 
 def test_tensorboard_missing_package_is_one_line(monkeypatch):
@@ -527,7 +543,14 @@ def error(path: Path, **kwargs: str) -> str:
 def test_error_no_lr_column(tmp_path):
     path = tmp_path / "metrics.csv"
     path.write_text("epoch,step,train_loss\n0,0,1.5\n")
-    assert error(path) == f"{path}: no LR column (columns: epoch, step, train_loss); pass --log-key"
+    assert error(path) == (
+        f"{path}: no LR column (columns: epoch, step, train_loss): Lightning logs the LR with "
+        "a LearningRateMonitor callback, every log_every_n_steps (default 50) optimizer "
+        "steps; pass --log-key for another column"
+    )
+    other = tmp_path / "lr.csv"  # a plain table
+    other.write_text("step,train_loss\n0,1.5\n")
+    assert error(other) == f"{other}: no LR column (columns: step, train_loss); pass --log-key"
 
 
 def test_lightning_two_optimizers_need_a_key():
@@ -691,3 +714,106 @@ def test_garbage_event_file_is_an_lrplot_error(tmp_path, data):
     path.write_bytes(data)
     with pytest.raises(LrplotError):
         read_log(path)
+
+
+def test_a_trainer_run_shorter_than_logging_steps_says_so(tmp_path):
+    # what a 30-step Trainer run with the default logging_steps=500 writes (its only
+    # log_history entry is the closing summary)
+    state = {
+        "global_step": 30,
+        "logging_steps": 500,
+        "max_steps": 30,
+        "log_history": [
+            {"epoch": 3.0, "step": 30, "total_flos": 0.0, "train_loss": 19.9, "train_runtime": 0.03}
+        ],
+    }
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps(state))
+    with pytest.raises(LrplotError) as err:
+        read_log(path)
+    assert str(err.value) == (
+        f"{path}: no learning_rate logged: the Trainer logs every logging_steps=500 steps "
+        "and the run took 30 (set logging_steps to 30 or fewer, e.g. 1)"
+    )
+    state["logging_steps"] = 10  # logged, but not the LR: the usual message
+    path.write_text(json.dumps(state))
+    with pytest.raises(LrplotError, match="no LR key"):
+        read_log(path)
+
+
+LIGHTNING_CSV = (
+    Path(__file__).parent / "fixtures" / "logs" / "lightning-onecycle-right" / "metrics.csv"
+)
+
+
+def test_a_lightning_folder_is_read_from_its_version_folder(tmp_path):
+    # CSVLogger(save_dir, name="csv") writes save_dir/csv/version_0/metrics.csv
+    (tmp_path / "csv" / "version_0").mkdir(parents=True)
+    (tmp_path / "csv" / "version_0" / "metrics.csv").write_bytes(LIGHTNING_CSV.read_bytes())
+    for folder in (tmp_path, tmp_path / "csv"):
+        log = read_log(folder)
+        assert log.format == "lightning" and log.path.name == "metrics.csv"
+        assert log.lr.tolist() == read_log(LIGHTNING_CSV).lr.tolist()
+
+
+def test_lightning_runs_each_from_step_0_ask_for_one(tmp_path):
+    for n in (0, 1, 10):
+        (tmp_path / "csv" / f"version_{n}").mkdir(parents=True)
+        (tmp_path / "csv" / f"version_{n}" / "metrics.csv").write_bytes(LIGHTNING_CSV.read_bytes())
+    with pytest.raises(LrplotError) as err:
+        read_log(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path}: Lightning CSVLogger logs of 3 runs (csv/version_0, csv/version_1, "
+        "csv/version_10), a later one from step 0 again (not a resume): name one run's "
+        "metrics.csv"
+    )
+
+
+def test_a_resumed_lightning_fit_is_read_from_its_versions_in_order(tmp_path):
+    # fit(ckpt_path=...) logs into version_1 from the checkpoint's step (here 2) on
+    first = "epoch,lr-SGD,step\n,0.1,0,\n,0.09,1\n,0.08,2\n"
+    second = "epoch,lr-SGD,step\n,0.07,2,\n,0.06,3\n"
+    for n, text in ((0, first), (1, second)):
+        (tmp_path / f"version_{n}").mkdir()
+        (tmp_path / f"version_{n}" / "metrics.csv").write_text(text.replace(",\n", "\n"))
+    log = read_log(tmp_path)
+    assert (log.format, log.key) == ("lightning", "lr-SGD")
+    assert log.row.tolist() == [0, 1, 2, 3] and log.lr.tolist() == [0.1, 0.09, 0.07, 0.06]
+    assert ("2 runs (version_0, version_1) read as one resumed run, in time order") in log.notes
+    assert any("1 step(s) logged more than once, with different values" in n for n in log.notes)
+
+
+def test_a_lightning_csv_without_the_monitor_says_how_it_logs(tmp_path):
+    # a 30-step fit with the default log_every_n_steps=50: only the epochs' loss logged
+    path = tmp_path / "metrics.csv"
+    path.write_text("epoch,step,train_loss_epoch\n0,9,1.5\n1,19,1.2\n2,29,1.1\n")
+    with pytest.raises(LrplotError) as err:
+        read_log(path)
+    assert str(err.value) == (
+        f"{path}: no LR column (columns: epoch, step, train_loss_epoch): Lightning logs the "
+        "LR with a LearningRateMonitor callback, every log_every_n_steps (default 50) "
+        "optimizer steps; pass --log-key for another column"
+    )
+
+
+def test_lists_of_lrs_are_read_by_param_group(tmp_path):
+    # log({"lr": scheduler.get_last_lr()}): a list per record, one LR per param group
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text('{"step": 0, "lr": [0.1, 0.01]}\n{"step": 1, "lr": [0.09, 0.009]}\n')
+    log = read_log(jsonl)
+    assert (log.key, log.lr.tolist()) == ("lr", [0.1, 0.09])
+    assert (
+        "lr is a list of 2 LR(s), one per param group (scheduler.get_last_lr()): read "
+        "element 0, group 0 (--log-key 'lr[1]' reads group 1)"
+    ) in log.notes
+    group1 = read_log(jsonl, key="lr[1]")
+    assert (group1.key, group1.lr.tolist()) == ("lr[1]", [0.01, 0.009])
+    assert error(jsonl, key="lr[2]") == f"{jsonl}, line 1: lr has 2 value(s), no element 2"
+    # the same lists written into a CSV with str(list)
+    table = tmp_path / "lr.csv"
+    table.write_text('step,lr\n0,"[0.1, 0.01]"\n1,"[0.09, 0.009]"\n')
+    assert read_log(table).lr.tolist() == [0.1, 0.09]
+    assert read_log(table, key="lr[1]").lr.tolist() == [0.01, 0.009]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("step,lr\n0,0.1\n")
+    assert error(plain, key="lr[1]") == f"{plain}, line 2: lr '0.1' is not a list: no element 1"

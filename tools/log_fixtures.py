@@ -282,6 +282,29 @@ def hf_resume_right(case: Case, out: Path) -> None:
     hf_keep(case, out)
 
 
+def hf_longer(case: Case, out: Path) -> None:
+    # a linear schedule for 3 epochs, stopped at step 12 (checkpoint-12) and resumed with
+    # num_train_epochs=5 to train longer: the config lrplot is given is the resumed
+    # run's (50 steps); steps 0..12 followed the first run's num_training_steps 30
+    kwargs = {"scheduler": "linear", "warmup": 3, "save_steps": 12}
+    hf_trainer(out, callbacks=(stop_at(12),), **kwargs)
+    hf_trainer(out, epochs=5, resume=str(out / "checkpoint-12"), **kwargs)
+    hf_keep(case, out)
+
+
+def hf_resume_tensorboard(case: Case, out: Path) -> None:
+    # report_to tensorboard, logging_steps=2: stopped at step 12 (checkpoint-12) and
+    # resumed; the resumed Trainer's TensorBoardCallback writes a new runs/<date> folder
+    import time
+
+    kwargs = {"scheduler": "linear", "warmup": 3, "save_steps": 12, "logging_steps": 2}
+    hf_trainer(out, callbacks=(stop_at(12),), tensorboard=True, **kwargs)
+    time.sleep(1.1)  # the folder's name has the time in seconds
+    hf_trainer(out, resume=str(out / "checkpoint-12"), tensorboard=True, **kwargs)
+    for n, events in enumerate(sorted(event_file(out), key=lambda p: p.name)):
+        keep(events, OUT / case.name / "runs" / f"run_{n}" / events.name)
+
+
 # the run's files kept besides metrics/: the params lrplot looks at (of ~120 written)
 HF_MLFLOW_PARAMS = ("lr_scheduler_type", "learning_rate", "warmup_steps", "logging_steps")
 
@@ -537,6 +560,66 @@ def lightning_two_optimizers(case: Case, out: Path) -> None:
     lightning_run(case, out, build, manual=step, momentum=False)
 
 
+def lightning_resumed(case: Case, out: Path, t_max: Callable) -> None:
+    """A fit of 2 epochs, then ``fit(ckpt_path=last.ckpt)`` with max_epochs=4: CSVLogger
+    writes each into its own version_N; both are kept. ``t_max(module)`` is the
+    CosineAnnealingLR's T_max (stepped per step)."""
+    import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger
+    from torch import nn
+
+    class Tiny(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(4, 1)
+
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            return nn.functional.mse_loss(self.lin(x).squeeze(-1), y)
+
+        def configure_optimizers(self):
+            optimizer = sgd(self)
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t_max(self))
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+            }
+
+    x, y = tensors(BATCHES * BATCH)
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=BATCH)
+    for epochs, resume in ((2, None), (4, str(out / "ckpt" / "last.ckpt"))):
+        torch.manual_seed(0)
+        trainer = L.Trainer(
+            max_epochs=epochs,
+            accelerator="cpu",
+            devices=1,
+            logger=CSVLogger(out, name="csv"),
+            callbacks=[
+                LearningRateMonitor(logging_interval="step"),
+                ModelCheckpoint(dirpath=out / "ckpt", save_last=True),
+            ],
+            log_every_n_steps=1,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+        )
+        trainer.fit(Tiny(), data, ckpt_path=resume)
+    for version in ("version_0", "version_1"):
+        src = out / "csv" / version / "metrics.csv"
+        keep(src, OUT / case.name / "csv" / version / "metrics.csv")
+
+
+def lightning_resume_right(case: Case, out: Path) -> None:
+    lightning_resumed(case, out, lambda module: 4 * BATCHES)
+
+
+def lightning_resume_longer(case: Case, out: Path) -> None:
+    # T_max = estimated_stepping_batches: 20 in the first fit, 40 in the resumed one,
+    # but the restored scheduler state keeps T_max 20: the cosine turns back up
+    lightning_resumed(case, out, lambda module: module.trainer.estimated_stepping_batches)
+
+
 # --- a plain torch loop -------------------------------------------------------------------------
 
 
@@ -775,6 +858,42 @@ def csv_cosine_right(case: Case, out: Path) -> None:
     write(case, "lr.csv", buffer.getvalue())
 
 
+def cyclic(base_lr: float, max_lr: float) -> Callable:
+    def build(optimizer):
+        import torch
+
+        return torch.optim.lr_scheduler.CyclicLR(
+            optimizer, base_lr=base_lr, max_lr=max_lr, step_size_up=5, mode="triangular2"
+        )
+
+    return build
+
+
+def cyclic_argv(base_lr: float, max_lr: float) -> list[str]:
+    return [
+        "cyclic",
+        "--base-lr",
+        repr(base_lr),
+        "--max-lr",
+        repr(max_lr),
+        "--step-size-up",
+        "5",
+        "--mode",
+        "triangular2",
+        *run_settings(),
+    ]
+
+
+def csv_cyclic_scale(case: Case, out: Path) -> None:
+    # CyclicLR's base_lr and max_lr both multiplied by the world size (2)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["step", "lr"])
+    for row in table_rows(cyclic(0.01 * 2, 0.1 * 2)):
+        writer.writerow([row.step, repr(row.lr)])
+    write(case, "lr.csv", buffer.getvalue())
+
+
 def jsonl_cosine_length(case: Case, out: Path) -> None:
     # T_max given in epochs (3) where the scheduler is stepped per batch... as 20
     lines = []
@@ -782,6 +901,32 @@ def jsonl_cosine_length(case: Case, out: Path) -> None:
         lines.append(json.dumps({"global_step": row.step, "learning_rate": row.lr, "loss": 0.0}))
         if row.step % 10 == 9:  # an eval record without the LR
             lines.append(json.dumps({"global_step": row.step, "eval_loss": 0.5}))
+    write(case, "log.jsonl", "\n".join(lines) + "\n")
+
+
+def jsonl_onecycle_lists(case: Case, out: Path) -> None:
+    # two param groups (weight, bias), OneCycleLR(max_lr=[0.1, 0.01]); the loop logs
+    # {"step": s, "lr": scheduler.get_last_lr()} before optimizer.step(): a list per line
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    groups = [{"params": [model.weight]}, {"params": [model.bias]}]
+    optimizer = torch.optim.SGD(groups, lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=[0.1, 0.01], total_steps=STEPS
+    )
+    x, y = tensors(BATCHES * BATCH)
+    lines = []
+    for step in range(STEPS):
+        i = (step % BATCHES) * BATCH
+        loss = nn.functional.mse_loss(model(x[i : i + BATCH]).squeeze(-1), y[i : i + BATCH])
+        lines.append(json.dumps({"step": step, "lr": scheduler.get_last_lr(), "loss": loss.item()}))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
     write(case, "log.jsonl", "\n".join(lines) + "\n")
 
 
@@ -839,6 +984,9 @@ def wandb_cosine_offset(case: Case, out: Path) -> None:
 
 
 # --- the cases ---------------------------------------------------------------------------------
+
+
+LONGER = ["--steps-per-epoch", str(BATCHES), "--interval", "step"]  # after --epochs 5
 
 
 def cases() -> list[Case]:
@@ -968,6 +1116,28 @@ def cases() -> list[Case]:
             "nothing wrong: stopped at step 20, resumed from checkpoint-15 with its optimizer "
             "and scheduler state",
             record=hf_resume_right,
+        ),
+        Case(
+            "hf-linear-longer",
+            "hf-linear-longer/trainer_state.json",
+            [*hf_argv("hf-linear", warmup=3, total=50)[:-6], "--epochs", "5", *LONGER],
+            "mismatch",
+            "changed",
+            "linear, warmup_steps=3, 3 epochs, stopped at step 12 and resumed from "
+            "checkpoint-12 with num_train_epochs=5: checked with the resumed run's config "
+            "(50 steps); the first 12 steps decayed towards 30",
+            record=hf_longer,
+        ),
+        Case(
+            "hf-linear-resume-tensorboard-right",
+            "hf-linear-resume-tensorboard-right/runs",
+            hf_argv("hf-linear", warmup=3),
+            "match",
+            "",
+            "nothing wrong: report_to tensorboard, logging_steps=2, stopped at step 12 and "
+            "resumed from checkpoint-12: two runs/<date> folders (renamed run_0, run_1), read "
+            "as one resumed run",
+            record=hf_resume_tensorboard,
         ),
         Case(
             "mlflow-hf-cosine-right",
@@ -1252,6 +1422,47 @@ def cases() -> list[Case]:
             "",
             "nothing: a csv.writer row (step, epoch, lr) before optimizer.step()",
             record=csv_cosine_right,
+        ),
+        Case(
+            "lightning-cosine-resume-right",
+            "lightning-cosine-resume-right/csv",
+            [*cosine_argv(40)[:-6], "--epochs", "4", *LONGER],
+            "match",
+            "",
+            "nothing wrong: a fit of 2 epochs, then fit(ckpt_path='last.ckpt') with "
+            "max_epochs=4, T_max=40: two CSVLogger versions, read as one resumed fit",
+            record=lightning_resume_right,
+        ),
+        Case(
+            "lightning-cosine-resume-length",
+            "lightning-cosine-resume-length/csv",
+            [*cosine_argv(40)[:-6], "--epochs", "4", *LONGER],
+            "mismatch",
+            "length",
+            "T_max=self.trainer.estimated_stepping_batches: 20 in a fit of 2 epochs; resumed "
+            "with max_epochs=4 (40), but the checkpoint's scheduler state restores T_max 20",
+            truth=[*cosine_argv(20)[:-6], "--epochs", "4", *LONGER],
+            record=lightning_resume_longer,
+        ),
+        Case(
+            "csv-cyclic-scale",
+            "csv-cyclic-scale/lr.csv",
+            cyclic_argv(0.01, 0.1),
+            "mismatch",
+            "scale",
+            "CyclicLR(base_lr=0.01 * 2, max_lr=0.1 * 2): both multiplied by the world size",
+            truth=cyclic_argv(0.02, 0.2),
+            record=csv_cyclic_scale,
+        ),
+        Case(
+            "jsonl-onecycle-lists-right",
+            "jsonl-onecycle-lists-right/log.jsonl",
+            [*onecycle_argv, *run_settings()],
+            "match",
+            "",
+            "nothing: two param groups, OneCycleLR(max_lr=[0.1, 0.01]), each line's lr is "
+            "scheduler.get_last_lr() (a list): group 0 is read",
+            record=jsonl_onecycle_lists,
         ),
         Case(
             "jsonl-cosine-length",

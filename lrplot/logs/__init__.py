@@ -143,7 +143,7 @@ def _detect_folder(path: Path) -> tuple[str, tuple[str, ...]]:
         found.append("hf")
     except LrplotError:
         pass
-    if (path / lightning.NAME).is_file():
+    if lightning.find(path):
         found.append("lightning")
     if (path / mlflow.METRICS).is_dir() or path.name == mlflow.METRICS:
         found.append("mlflow")

@@ -168,6 +168,86 @@ def choose(
     return Choice(first, others, (note + " (--log-key picks one)",))
 
 
+# --- a resumed run logged into several folders ----------------------------------------------
+
+
+def chained(path: Path, logs: Sequence[Log], labels: Sequence[str], what: str, one: str) -> Log:
+    """Several runs' logs (in time order) read as one resumed run: each later one goes
+    on from a step after the first one's first (a run started over logs its first step
+    again: separate runs, and lrplot asks for one), with the same key."""
+    listed = ", ".join(labels[:6])
+
+    def several(why: str) -> LrplotError:
+        return LrplotError(
+            f"{path}: {what} of {len(logs)} runs ({listed}){why}: name one run's {one}"
+        )
+
+    start = int(logs[0].logged_step[0])
+    again = next((log for log in logs[1:] if int(log.logged_step[0]) <= start), None)
+    if again is not None:
+        raise several(f", a later one from step {int(again.logged_step[0])} again (not a resume)")
+    if len({log.key for log in logs}) > 1:
+        raise several(f", with other LR keys ({', '.join(log.key for log in logs)})")
+    first = logs[0]
+    offset = int(first.row[0] - first.logged_step[0])
+    steps = np.concatenate([log.logged_step for log in logs]).tolist()
+    values = np.concatenate([log.lr for log in logs]).tolist()
+    momenta = [log.momentum for log in logs if log.momentum is not None]
+    momentum = np.concatenate(momenta).tolist() if len(momenta) == len(logs) else None
+    own = [  # the first log's notes on how it is read (not on its values)
+        n for n in first.notes[:-1] if "logged more than once" not in n and " value(s) at " not in n
+    ]
+    note = f"{len(logs)} runs ({', '.join(labels)}) read as one resumed run, in time order"
+    choice = Choice(first.key, first.others, ())
+    return finish(
+        path, first.format, choice, steps, values, offset, (*own, note), momentum=momentum
+    )
+
+
+# --- lists: scheduler.get_last_lr() logged as it is ---------------------------------------
+
+ELEMENT = re.compile(r"(.+)\[(\d+)\]")
+
+
+def split_key(names: Sequence[str], key: str | None) -> tuple[str | None, int | None]:
+    """``--log-key 'lr[1]'``: element 1 of the list logged under ``lr`` (when ``lr[1]``
+    is not itself a key of the log)."""
+    if key is None or key in names:
+        return key, None
+    match = ELEMENT.fullmatch(key)
+    if match and match.group(1) in names:
+        return match.group(1), int(match.group(2))
+    return key, None
+
+
+def element(value: Any, index: int | None, where: str, key: str) -> tuple[Any, int]:
+    """(the value, the list's length: 0 when not a list): element ``index`` (default 0)
+    of a list of LRs, one per param group, as ``scheduler.get_last_lr()`` returns it
+    (a JSON list, or its ``str`` in a CSV cell)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            value = [v.strip() for v in text[1:-1].split(",") if v.strip()]
+    if isinstance(value, list):
+        i = index or 0
+        if i >= len(value):
+            raise LrplotError(f"{where}: {key} has {len(value)} value(s), no element {i}")
+        return value[i], len(value)
+    if index is not None:
+        raise LrplotError(f"{where}: {key} {value!r} is not a list: no element {index}")
+    return value, 0
+
+
+def list_note(key: str, index: int | None, size: int) -> str:
+    """The note of a key read from lists (``size``: the longest list)."""
+    i = index or 0
+    more = f" (--log-key '{key}[1]' reads group 1)" if index is None and size > 1 else ""
+    return (
+        f"{key} is a list of {size} LR(s), one per param group (scheduler.get_last_lr()): "
+        f"read element {i}, group {i}{more}"
+    )
+
+
 # --- numbers ----------------------------------------------------------------------------
 
 

@@ -76,6 +76,8 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
     for entry in entries:
         if isinstance(entry, dict):
             names += [str(k) for k in entry if k not in names]
+    if key is None and KEY not in names:
+        _too_rare(file, state)
     choice = choose(file, names, key, "key", lr_keys=(KEY,), prefer=KEY)
     steps: list[int] = []
     values: list[float] = []
@@ -105,3 +107,17 @@ def read(path: Path, key: str | None, legacy: bool = False) -> Log:
     offset = 0 if legacy else -1
     notes = (*notes_from, *notes)
     return finish(file, fmt, choice, steps, values, offset, notes, info=info, end=end)
+
+
+def _too_rare(file: Path, state: dict[str, Any]) -> None:
+    """No ``learning_rate`` logged because the run was shorter than ``logging_steps``
+    (its default is 500): say so, rather than that the log has no LR key."""
+    every, done = state.get("logging_steps"), state.get("global_step")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (every, done)):
+        return
+    assert isinstance(every, int) and isinstance(done, int)
+    if every > done:
+        raise LrplotError(
+            f"{file}: no learning_rate logged: the Trainer logs every logging_steps={every:,} "
+            f"steps and the run took {done:,} (set logging_steps to {done:,} or fewer, e.g. 1)"
+        )

@@ -10,6 +10,7 @@ table, other records of a JSON-lines log) are skipped.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -17,7 +18,20 @@ from typing import Any
 
 from ..errors import LrplotError
 from ..inputs import open_regular, text_lines
-from .common import STEP, Choice, Log, as_step, as_value, check_size, choose, finish, size_of
+from .common import (
+    STEP,
+    Choice,
+    Log,
+    as_step,
+    as_value,
+    check_size,
+    choose,
+    element,
+    finish,
+    list_note,
+    size_of,
+    split_key,
+)
 
 STEP_COLUMNS = (
     STEP,
@@ -99,9 +113,17 @@ class Table:
             raise LrplotError(f"{self.path}, line {self.line}: {err}") from None
 
     def read(
-        self, fmt: str, choice: Choice, step_name: str, notes: Sequence[str], offset: int = 0
+        self,
+        fmt: str,
+        choice: Choice,
+        step_name: str,
+        notes: Sequence[str],
+        offset: int = 0,
+        index: int | None = None,
     ) -> Log:
-        """The values of choice.key at step_name, skipping rows where the key is empty."""
+        """The values of choice.key at step_name, skipping rows where the key is empty
+        (``index``: element ``index`` of cells that are lists, ``[0.1, 0.01]``)."""
+        size = 0  # the longest list in the column
         names = self.names
         width = len(names)
         at = names.index(choice.key)
@@ -121,13 +143,15 @@ class Table:
                 continue
             try:  # the common case, fast; as_step and as_value say what is wrong
                 step = int(cells[at_step])
-                value = float(cell)
+                value = float(cell) if index is None else -1.0
             except ValueError:
                 step, value = -1, 0.0
-            if step < 0:
+            if step < 0 or index is not None:
                 where = f"{self.path}, line {self.line}"
                 step = as_step(cells[at_step].strip(), where)
-                value = as_value(cell.strip(), where, choice.key)
+                raw, length = element(cell, index, where, choice.key)
+                size = max(size, length)
+                value = as_value(raw, where, choice.key)
             steps.append(step)
             values.append(value)
             if at_moment is not None:
@@ -140,10 +164,12 @@ class Table:
                 except ValueError:
                     moments.append(as_value(text, f"{self.path}, line {self.line}", moment))
         has_moment = at_moment is not None and len(moments) == len(values)
+        if size:
+            notes = (*notes, list_note(choice.key, index, size))
         return finish(
             self.path,
             fmt,
-            choice,
+            _element_key(choice, index),
             steps,
             values,
             offset,
@@ -152,13 +178,21 @@ class Table:
         )
 
 
+def _element_key(choice: Choice, index: int | None) -> Choice:
+    """The choice, its key named as the element read (``lr[1]``)."""
+    if index is None:
+        return choice
+    return dataclasses.replace(choice, key=f"{choice.key}[{index}]")
+
+
 def read_csv(path: Path, key: str | None) -> Log:
     table = Table(path)
     column = step_column(path, table.names)
-    choice = choose(path, table.names, key)
+    base, index = split_key(table.names, key)
+    choice = choose(path, table.names, base)
     kind = "tab-separated" if table.delimiter == "\t" else "comma-separated"
     notes = (f"a {kind} table; " + NOTE.format(column=f"its {column} column"),)
-    return table.read("csv", choice, column, notes)
+    return table.read("csv", choice, column, notes, index=index)
 
 
 # --- JSON lines -------------------------------------------------------------------------
@@ -203,7 +237,9 @@ def read_jsonl(path: Path, key: str | None) -> Log:
     if not names:
         raise LrplotError(f"{path}: empty, no JSON records")
     column = step_column(path, names)
-    choice = choose(path, names, key, "key")
+    base, index = split_key(names, key)
+    choice = choose(path, names, base, "key")
+    size = 0  # the longest list of LRs
     moment = momentum_key(choice.key)
     steps: list[int] = []
     values: list[float] = []
@@ -215,11 +251,22 @@ def read_jsonl(path: Path, key: str | None) -> Log:
         if column not in record:
             raise LrplotError(f"{where}: {choice.key} without {column}")
         steps.append(as_step(record[column], where))
-        values.append(as_value(record[choice.key], where, choice.key))
+        raw, length = element(record[choice.key], index, where, choice.key)
+        size = max(size, length)
+        values.append(as_value(raw, where, choice.key))
         if isinstance(record.get(moment), (int, float)):
             moments.append(float(record[moment]))
-    notes = ("JSON lines; " + NOTE.format(column=f"its {column} key"),)
+    notes: tuple[str, ...] = ("JSON lines; " + NOTE.format(column=f"its {column} key"),)
+    if size:
+        notes = (*notes, list_note(choice.key, index, size))
     has_moment = len(moments) == len(values)
     return finish(
-        path, "jsonl", choice, steps, values, 0, notes, momentum=moments if has_moment else None
+        path,
+        "jsonl",
+        _element_key(choice, index),
+        steps,
+        values,
+        0,
+        notes,
+        momentum=moments if has_moment else None,
     )

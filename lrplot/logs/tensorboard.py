@@ -16,13 +16,14 @@ Scalars are stored as float32: the values are widened to float64.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import LrplotError
 from . import hf, lightning, table
-from .common import Choice, Log, check_size, choose, finish, size_of
+from .common import Choice, Log, chained, check_size, choose, finish, size_of
 
 MISSING = (
     "reading TensorBoard logs needs the tensorboard package: pip install 'lrplot[tensorboard]'"
@@ -74,6 +75,19 @@ def event_files(path: Path) -> list[Path]:
     return files
 
 
+def run_folders(path: Path) -> list[Path]:
+    """The folders of ``path``'s event files when there are several (a resumed run
+    writes a new one: Lightning's version_N, the Trainer's runs/<date>), in time order
+    (their first event file's name has its creation time); [] when there is one."""
+    if not path.is_dir():
+        return []
+    files = find(path)
+    folders = sorted({p.parent for p in files})
+    if len(folders) < 2 or any(f in folders for f in (p.parent for p in folders)):
+        return []  # one run, or event files beside a folder's: left to event_files
+    return sorted(folders, key=lambda f: min(p.name for p in files if p.parent == f))
+
+
 def _accumulator() -> Any:
     try:
         from tensorboard.backend.event_processing import event_accumulator  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -107,6 +121,14 @@ def _series(events: Any, tag: str, scalar: bool) -> tuple[list[int], list[float]
 
 
 def read(path: Path, key: str | None) -> Log:
+    folders = run_folders(path)
+    if folders:
+        check_size(path, sum(size_of(f) for f in find(path)))
+        labels = [str(f.relative_to(path)) for f in folders]
+        logs = [read(f, key) for f in folders]
+        log = chained(path, logs, labels, "TensorBoard logs", "folder")
+        own = tuple(n for n in log.notes if not n.endswith(" event file(s)"))
+        return dataclasses.replace(log, notes=(f"{len(find(path))} event file(s)", *own))
     files = event_files(path)
     check_size(path, sum(size_of(f) for f in files))
     module = _accumulator()
