@@ -375,6 +375,8 @@ def _values(value: int, lengths: set[int]) -> Iterator[tuple[int, str]]:
 RESUMES = {
     "restart": "with a new optimizer and scheduler (only the model's weights loaded): the "
     "schedule started over",
+    "unloaded": "with the optimizer's state loaded but not the scheduler's (a new scheduler "
+    "built first, scheduler.load_state_dict forgotten): it started its steps over",
     "fresh": "with a newly built scheduler whose state_dict was not loaded (the optimizer's was)",
     "jump": "and its restored scheduler was stepped again for every step already done: the "
     "schedule skipped ahead",

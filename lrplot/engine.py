@@ -253,7 +253,7 @@ def _nth(n: int) -> str:
 @dataclass(frozen=True)
 class Resumed:
     """How a trace's run was resumed (lrplot.resume): saved after optimizer step
-    ``at - 1``, resumed with the scheduler ``mode`` (restored, fresh, last-epoch, restart, jump)."""
+    ``at - 1``, resumed with the scheduler ``mode`` (lrplot.resume.MODES)."""
 
     at: int
     mode: str
@@ -266,6 +266,7 @@ class Resumed:
             "restored": "state restored",
             "fresh": "fresh scheduler",
             "restart": "fresh optimizer and scheduler",
+            "unloaded": "scheduler state not loaded",
             "jump": "state restored, steps counted twice",
         }.get(self.mode, "scheduler rebuilt with last_epoch")
         text = f"resumed at step {self.at} ({how})"

@@ -18,6 +18,10 @@ the optimizer, and then, by ``mode``:
   ChainedScheduler gets it): the constructor's initial step runs ``get_lr()`` at
   ``last_epoch = done`` on the restored LR (StepLR decays twice at a milestone).
   ReduceLROnPlateau takes no last_epoch.
+* ``unloaded``: the scheduler is built on the new optimizer, then the optimizer's
+  state is loaded and the scheduler's is not (``scheduler.load_state_dict``
+  forgotten: the usual resume bug): the first step after the resume uses the
+  restored LR, and the scheduler then starts its own steps over from there.
 * ``restart``: only the model's weights are loaded: a new optimizer and a new
   scheduler, so the schedule (``after``, else the same) starts over at step ``at``.
 * ``jump``: the scheduler's state is loaded and then stepped once more for every step
@@ -45,7 +49,7 @@ from .errors import ParamError
 from .params import CHOICE, INT, TEXT, Param, bind, format_value
 from .schedules import REGISTRY, Schedule, TorchScheduler
 
-MODES = ("restored", "fresh", "last-epoch", "restart", "jump")
+MODES = ("restored", "fresh", "last-epoch", "restart", "unloaded", "jump")
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -60,8 +64,9 @@ PARAMS: tuple[Param, ...] = (
         CHOICE,
         "restored: the scheduler's state_dict is loaded; fresh: a new scheduler on the "
         "restored optimizer; last-epoch: a new one built with last_epoch; restart: a new "
-        "optimizer and scheduler (the schedule starts over); jump: the state loaded, then "
-        "the steps already done counted again",
+        "optimizer and scheduler (the schedule starts over); unloaded: a new scheduler, "
+        "then the optimizer's state loaded, not the scheduler's; jump: the state loaded, "
+        "then the steps already done counted again",
         "restored",
         choices=MODES,
     ),
@@ -250,6 +255,14 @@ def _replay(
     built: TorchScheduler
     if mode == "restored":
         built = saved.restored(restored_group, new.values)
+    elif mode == "unloaded":  # built on the new optimizer, whose state is loaded after
+        rebuild = new.definition.stepper
+        assert rebuild is not None
+        fresh: dict[str, Any] = {"lr": base_lr, "momentum": 0.0}
+        built = rebuild(fresh, new.values, -1)
+        fresh.clear()
+        fresh.update(restored_group)  # optimizer.load_state_dict: the saved param group
+        restored_group = fresh
     else:
         rebuild = new.definition.stepper
         assert rebuild is not None

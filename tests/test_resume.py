@@ -346,7 +346,7 @@ def test_cli_run_reads_resume_keys_and_the_command_line_wins(cli):
         (
             ["cosine", "--t-max", "50", "--resume-at", "10", "--resume-mode", "later"],
             "Error: invalid value for --resume-mode: resume_mode must be one of restored, "
-            "fresh, last-epoch, restart, jump, got 'later'",
+            "fresh, last-epoch, restart, unloaded, jump, got 'later'",
         ),
         (
             ["cosine", "--t-max", "50", "--resume-at", "10", "--emit", "torch"],

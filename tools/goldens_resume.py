@@ -15,6 +15,8 @@ new scheduler (``resume_with``'s parameters, else the same), by ``resume_mode``:
   ``last_epoch = done - 1`` (``done``: its steps so far; SequentialLR gets it, its
   children none; ChainedScheduler has none, so every child gets it);
 * ``restart``: only the model's weights: a new SGD and a new scheduler, nothing loaded;
+* ``unloaded``: a new SGD and the scheduler built on it, then
+  ``optimizer.load_state_dict`` (the scheduler's state not loaded);
 * ``jump``: as restored, then ``scheduler.step()`` once for every step already done
   (a loop that fast-forwards a restored scheduler: the steps counted twice);
 
@@ -51,7 +53,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 S = torch.optim.lr_scheduler
 FOLDER = GOLDEN / "resume"
-MODES = ("restored", "fresh", "last-epoch", "restart", "jump")
+MODES = ("restored", "fresh", "last-epoch", "restart", "unloaded", "jump")
 
 CLASSES: dict[str, Any] = {
     "step": S.StepLR,
@@ -245,7 +247,7 @@ def cases() -> list[Case]:
             "01-per-step",
             ("onecycle", {"max_lr": 0.5, "total_steps": 50}),
             23,
-            modes=MODES[:4],
+            modes=MODES[:5],
             **per_step,
         ),
         *every_mode(
@@ -277,7 +279,7 @@ def cases() -> list[Case]:
             ("onecycle", {"max_lr": 0.5, "total_steps": 50}),
             20,
             ("onecycle", {"max_lr": 0.2, "total_steps": 50}),
-            modes=MODES[:4],
+            modes=MODES[:5],
             **per_step,
         ),
         *every_mode(
@@ -361,6 +363,9 @@ def run(c: Case) -> Columns:
             opt = optimizer()
             if mode == "restart":  # only the model's weights: a new optimizer and scheduler
                 sched = build(opt, after)
+            elif mode == "unloaded":  # scheduler.load_state_dict forgotten
+                sched = build(opt, after)
+                opt.load_state_dict(saved["optimizer"])
             elif mode in ("restored", "jump"):
                 sched = build(opt, after)
                 opt.load_state_dict(saved["optimizer"])

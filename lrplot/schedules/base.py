@@ -532,7 +532,8 @@ class _LambdaResume:
     (its lr function; transformers' schedules): the state_dict saves no lambda, so
     ``after``'s applies. restored: the saved LR at ``done`` (the optimizer's state),
     then ``after`` at its steps; fresh: ``after`` from its step 0; last-epoch:
-    ``after`` from step ``done`` (the constructor's step). The base LR is always the
+    ``after`` from step ``done`` (the constructor's step); unloaded: the saved LR at
+    ``done``, then ``after`` from its step 1. The base LR is always the
     original ``initial_lr``."""
 
     saves_params = False  # its state_dict holds none of its parameters: all are the lambda's
@@ -549,6 +550,8 @@ def _lambda_resumed(mode: str, after: Schedule, trace: Any, done: int) -> Any:
         out[done + 1 :] = after.lr(count, base_lr)[done + 1 :]
     elif mode == "fresh":
         out[done:] = after.lr(count - done, base_lr)
+    elif mode == "unloaded":  # the restored LR, then the new lambda from its step 1
+        out[done + 1 :] = after.lr(count - done, base_lr)[1:]
     else:
         out[done:] = after.lr(count, base_lr)[done:]
     return out

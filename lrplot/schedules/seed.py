@@ -557,12 +557,13 @@ def _cosine_replay(lr: np.ndarray, eta_min: float, t_max: int) -> np.ndarray:
 
 def _plateau_resume(mode: str, before: Any, after: Any, trace: Trace, done: int) -> np.ndarray:
     """ReduceLROnPlateau resumed: its state_dict holds every parameter (restored
-    continues as saved); a fresh one starts from the restored LR with its counters and
-    best reset; it takes no last_epoch."""
+    continues as saved); a fresh one (or one built before the optimizer's state was
+    loaded: it sets no LR) starts from the restored LR with its counters and best reset;
+    it takes no last_epoch."""
     lr, metric = trace.sched_lr, trace.sched_metric
     if mode == "restored":
         return lr.copy()
-    if mode != "fresh" or metric is None:
+    if mode not in ("fresh", "unloaded") or metric is None:  # unloaded: the same here
         raise ParamError(
             "resume_mode",
             "resume_mode last-epoch: ReduceLROnPlateau takes no last_epoch; use restored or fresh",
