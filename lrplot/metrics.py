@@ -138,7 +138,8 @@ def from_values(values: Mapping[str, Any], base_dir: Path | None = None) -> Metr
 def read_metric_file(path: Path, column: str | None = None, limit: int | None = None) -> np.ndarray:
     """Read metric values: one number a line, or a CSV with a header row.
 
-    Blank lines and lines starting with '#' are skipped. The file is read as a stream
+    Blank lines and lines starting with '#' are skipped, and so are a CSV's empty cells
+    in the column (Lightning's metrics.csv writes each metric on rows of its own). The file is read as a stream
     (lrplot.inputs: a regular file, bounded lines, no binary data) and only up to
     ``limit`` values. ``nan`` and ``inf`` are values (a diverged run): PyTorch's
     ReduceLROnPlateau counts them as "not better". Errors name the file and line.
@@ -194,7 +195,9 @@ def _csv_cells(
             raise LrplotError(
                 f"metric file {path}, line {number}: no value in column {header[index]!r}"
             )
-        yield number, row[index].strip()
+        cell = row[index].strip()
+        if cell:  # an empty cell: a row of other metrics (Lightning's metrics.csv)
+            yield number, cell
 
 
 def _numbers(path: Path, cells: Iterable[tuple[int, str]], limit: int | None) -> np.ndarray:

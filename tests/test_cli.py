@@ -242,6 +242,25 @@ def test_plateau_metric_csv_column(cli):
     ]
 
 
+def test_plateau_metric_from_a_sparse_lightning_csv(cli):
+    """Lightning's metrics.csv writes val_loss on rows of its own: the empty cells of
+    the column are other metrics' rows, skipped."""
+    (cli.folder / "metrics.csv").write_text(
+        "epoch,step,train_loss,val_loss\n0,9,1.0,\n0,9,,3\n1,19,0.8,\n1,19,,2\n"
+        "2,29,0.7,\n2,29,,2\n3,39,0.6,\n3,39,,2\n"
+    )
+    out = cli.ok(
+        "plateau", "--patience", "0", "--epochs", "4", "--metric-file", "metrics.csv",
+        "--metric-column", "val_loss", "--csv", "-",
+    ).stdout  # fmt: skip
+    assert out.splitlines()[1:] == [
+        "0,0,0.1,3.0",
+        "1,1,0.1,2.0",
+        "2,2,0.1,2.0",
+        "3,3,0.010000000000000002,2.0",
+    ]
+
+
 def test_steps_per_epoch_interval_step(cli, csv_writer):
     args = ("step", "--step-size", "3", "--gamma", "0.5", "--epochs", "2", "--steps-per-epoch", "4")
     out = cli.ok(*args, "--interval", "step", "--csv", "-").stdout
