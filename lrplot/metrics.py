@@ -139,8 +139,9 @@ def read_metric_file(path: Path, column: str | None = None, limit: int | None = 
     """Read metric values: one number a line, or a CSV with a header row.
 
     Blank lines and lines starting with '#' are skipped, and so are a CSV's empty cells
-    in the column (Lightning's metrics.csv writes each metric on rows of its own). The file is read as a stream
-    (lrplot.inputs: a regular file, bounded lines, no binary data) and only up to
+    in the column (Lightning's metrics.csv writes each metric on rows of its own). The
+    file is read as a stream (lrplot.inputs: a regular file, bounded lines, no binary
+    data) and only up to
     ``limit`` values. ``nan`` and ``inf`` are values (a diverged run): PyTorch's
     ReduceLROnPlateau counts them as "not better". Errors name the file and line.
     """
