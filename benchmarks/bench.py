@@ -293,7 +293,7 @@ def main() -> None:
     engine_vs_numpy([big, 10 * big])
     engine_vs_torch(big, big // 10)
     end_to_end(big)
-    startup(3 if args.quick else 9)
+    startup(3 if args.quick else 11)
 
 
 if __name__ == "__main__":
