@@ -13,16 +13,17 @@ import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rich import box
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.markup import escape
-from rich.measure import Measurement
-from rich.table import Table
 
 from ..engine import Logged, Trace, summarize
+
+if TYPE_CHECKING:  # rich's Table: on a terminal only (a pipe gets _plain_table)
+    from rich.table import Table
 
 MAX_ROWS = 100  # a run this short is shown whole when piped (`lrplot cosine --epochs 100`)
 FEW_ROWS = 60  # a longer run with changes this few shows them (and the rows before)
@@ -274,6 +275,8 @@ def _width(console: Console, block: Block, rows: np.ndarray, exact: bool, single
     """The width a table of these columns needs to show ``rows`` uncut."""
     table = _table(block, rows, set(), exact, single)
     options = console.options.update(width=1 << 20)  # unclamped: the width it wants
+    from rich.measure import Measurement
+
     return Measurement.get(console, options, table).maximum
 
 
@@ -292,6 +295,9 @@ def _table(
 
 
 def _rich_table(columns: list[Column], cells: list[list[str]]) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(box=box.SIMPLE_HEAD)
     for header, justify, style in columns:
         table.add_column(header, justify=justify, style=style, no_wrap=True)  # type: ignore[arg-type]
