@@ -115,3 +115,29 @@ def test_plain_values_leaves_other_types_to_typer():
     param = _Param(int)
     plain_values([param])
     assert param._runtime_param is None
+
+
+BLAS_PROBE = textwrap.dedent(
+    """
+    import os, sys
+    sys.argv = ["lrplot", "cosine", "--t-max", "5", "--epochs", "10"]
+    from lrplot.cli import main
+    try:
+        main()
+    finally:
+        sys.stderr.write(f"\\nthreads={os.environ.get('OPENBLAS_NUM_THREADS')}\\n")
+    """
+)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_the_command_starts_openblas_with_one_thread_unless_told(tmp_path, given, expected):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(Path(lrplot.__file__).resolve().parents[1])
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    proc = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.stderr.strip().splitlines()[-1] == f"threads={expected}", proc.stderr
