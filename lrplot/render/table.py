@@ -9,18 +9,21 @@ output is not limited by any terminal: never wrapped, never padded, whole labels
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rich import box
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.markup import escape
-from rich.measure import Measurement
-from rich.table import Table
 
 from ..engine import Logged, Trace, summarize
+
+if TYPE_CHECKING:  # rich's Table: on a terminal only (a pipe gets _plain_table)
+    from rich.table import Table
 
 MAX_ROWS = 100  # a run this short is shown whole when piped (`lrplot cosine --epochs 100`)
 FEW_ROWS = 60  # a longer run with changes this few shows them (and the rows before)
@@ -175,7 +178,12 @@ def render_table(
     for line in head:
         console.print(line)
     for block in blocks:
-        console.print(_table(block, rows, change_set, exact, len(traces) == 1, logged))
+        grid = _grid(block, rows, change_set, exact, len(traces) == 1, logged)
+        text = _plain_table(console, *grid) if view.width is None else None
+        if text is None:
+            console.print(_rich_table(*grid))
+        else:
+            console.out(text, highlight=False)
     for line in legend:
         console.print(f"[dim]{line}[/dim]")
     if logged is not None and len(rows) < len(logged.rows):
@@ -267,7 +275,12 @@ def _width(console: Console, block: Block, rows: np.ndarray, exact: bool, single
     """The width a table of these columns needs to show ``rows`` uncut."""
     table = _table(block, rows, set(), exact, single)
     options = console.options.update(width=1 << 20)  # unclamped: the width it wants
+    from rich.measure import Measurement
+
     return Measurement.get(console, options, table).maximum
+
+
+Column = tuple[str, str, str | None]  # header (markup), justify, style
 
 
 def _table(
@@ -278,27 +291,51 @@ def _table(
     single: bool,
     logged: Logged | None = None,
 ) -> Table:
-    settings = block[0][1].settings
+    return _rich_table(*_grid(block, rows, change_set, exact, single, logged))
+
+
+def _rich_table(columns: list[Column], cells: list[list[str]]) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(box=box.SIMPLE_HEAD)
+    for header, justify, style in columns:
+        table.add_column(header, justify=justify, style=style, no_wrap=True)  # type: ignore[arg-type]
+    for row in cells:
+        table.add_row(*row)
+    return table
+
+
+def _grid(
+    block: Block,
+    rows: np.ndarray,
+    change_set: set[int],
+    exact: bool,
+    single: bool,
+    logged: Logged | None = None,
+) -> tuple[list[Column], list[list[str]]]:
+    """The table's columns and its rows of cells (rich markup)."""
+    settings = block[0][1].settings
+    columns: list[Column] = []
     if settings.per_step:
-        table.add_column("step", justify="right", style="cyan", no_wrap=True)
-    table.add_column("epoch", justify="right", style="cyan", no_wrap=True)
+        columns.append(("step", "right", "cyan"))
+    columns.append(("epoch", "right", "cyan"))
     for key, t in block:
         for column, _ in t.lr_columns(brief=True):
             if t.settings.groups is None:
                 name = "lr" if single else key
             else:
                 name = column if single else f"{key} {column}"
-            table.add_column(escape(name), justify="right", no_wrap=True)
+            columns.append((escape(name), "right", None))
         if logged is not None:
-            table.add_column("logged", justify="right", no_wrap=True)
+            columns.append(("logged", "right", None))
         if t.sched_momentum is not None:
             name = "momentum" if single else escape(f"{key} momentum")
-            table.add_column(name, justify="right", style="green", no_wrap=True)
+            columns.append((name, "right", "green"))
         if t.sched_metric is not None:
             name = "metric" if single else escape(f"{key} metric")
-            table.add_column(name, justify="right", style="magenta", no_wrap=True)
-    table.add_column("", justify="left", no_wrap=True)
+            columns.append((name, "right", "magenta"))
+    columns.append(("", "left", None))
 
     traces = [t for _, t in block]
     lrs = [t.lr_at(rows).tolist() for t in traces]  # the run's own lr: the change marks
@@ -312,12 +349,12 @@ def _table(
     if logged is not None:
         values, differ = logged.at(rows)
         position = np.searchsorted(logged.rows, rows).tolist()  # a gap: a logged row skipped
+    grid: list[list[str]] = []
     last = -1
     for i, row in enumerate(rows.tolist()):
         skipped = position[i] != position[i - 1] + 1 if logged is not None and i else False
         if last >= 0 and (skipped if logged is not None else row != last + 1):
-            gap = ["[dim]⋮[/dim]"] + [""] * (len(table.columns) - 1)
-            table.add_row(*gap)
+            grid.append(["[dim]⋮[/dim]"] + [""] * (len(columns) - 1))
         cells = [str(row)] if settings.per_step else []
         cells.append(str(epochs[i]))
         marks = []
@@ -337,6 +374,52 @@ def _table(
                 arrow = "↓" if lrs[j][i] < prev[j][i] else "↑"
                 marks.append(arrow if single else escape(f"{arrow} {key}"))
         cells.append("[yellow]" + ", ".join(marks) + "[/yellow]" if marks else "")
-        table.add_row(*cells)
+        grid.append(cells)
         last = row
-    return table
+    return columns, grid
+
+
+_PLAIN_CELL = re.compile(r"[\w.+\- ]*", re.ASCII)  # no markup, no emoji code: as it reads
+
+
+def _plain_table(console: Console, columns: list[Column], grid: list[list[str]]) -> str | None:
+    """The table as rich prints it to a console without colours or width (a pipe):
+    the same characters, made without rich's layout machinery (which takes most of a
+    short run's time); None where it might differ (colours, a narrow encoding, a cell
+    of several lines), for rich to print."""
+    if console.color_system is not None or console.legacy_windows:
+        return None
+    if not console.encoding.lower().startswith("utf"):
+        return None  # rich would substitute the box's characters
+
+    def plain(cell: str) -> tuple[str, int] | None:
+        if _PLAIN_CELL.fullmatch(cell):
+            return cell, len(cell)
+        text = console.render_str(cell, highlight=False).plain
+        if "\n" in text or "\t" in text or "\r" in text:
+            return None
+        return text, cell_len(text)
+
+    heads = [plain(header) for header, _, _ in columns]
+    body = [[plain(cell) for cell in row] for row in grid]
+    if any(h is None for h in heads) or any(c is None for row in body for c in row):
+        return None
+    widths = [h[1] for h in heads]  # type: ignore[index]
+    for row in body:
+        for k, c in enumerate(row):
+            widths[k] = max(widths[k], c[1])  # type: ignore[index]
+    right = [justify == "right" for _, justify, _ in columns]
+
+    def line(cells: Sequence[tuple[str, int] | None]) -> str:
+        parts = []
+        for k, c in enumerate(cells):
+            text, width = c  # type: ignore[misc]
+            pad = " " * (widths[k] - width)
+            parts.append(f" {pad}{text} " if right[k] else f" {text}{pad} ")
+        return " " + " ".join(parts) + " "
+
+    full = sum(widths) + 3 * len(widths) + 1
+    lines = [" " * full, line(heads), " " + "─" * (full - 2) + " "]
+    lines += [line(row) for row in body]
+    lines.append(" " * full)
+    return "\n".join(lines)

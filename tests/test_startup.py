@@ -1,0 +1,143 @@
+"""What a short command loads (speed is measured by benchmarks/bench.py, not here):
+`lrplot --help` no numpy, no command pydantic (Typer 0.26+ converts option values
+with it; lrplot's text and flag options are converted by lrplot.cli.app.PlainValue)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import typer
+
+import lrplot
+from lrplot.cli.app import PlainValue, plain_values
+
+PROBE = textwrap.dedent(
+    """
+    import sys
+    sys.argv = ["lrplot", *sys.argv[1:]]
+    from lrplot.cli import main
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    loaded = [m for m in ("numpy", "pydantic", "matplotlib") if m in sys.modules]
+    sys.stderr.write(f"\\nexit={code} loaded={','.join(loaded)}\\n")
+    """
+)
+
+
+def _probe(tmp_path: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LRPLOT_", "MPL"))}
+    root = str(Path(lrplot.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [root, env.get("PYTHONPATH", "")] if p)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    return proc.stderr.strip().splitlines()[-1]
+
+
+def test_help_loads_no_numpy_and_no_pydantic(tmp_path):
+    assert _probe(tmp_path, "--help") == "exit=0 loaded="
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cosine", "--t-max", "5", "--epochs", "10"],
+        ["compare", "cosine:t_max=5", "step:step_size=2", "--epochs", "10", "--log-y"],
+        ["onecycle", "--max-lr", "0.1", "--total-steps", "20", "--epochs", "20", "--csv", "-"],
+        ["check", "cosine", "--t-max", "5", "--epochs", "10"],
+        ["list"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_command_loads_no_pydantic(tmp_path, args):
+    status = _probe(tmp_path, *args)
+    assert status.startswith(("exit=0 ", "exit=1 ")), status
+    assert "pydantic" not in status and "matplotlib" not in status, status
+
+
+class _Param:
+    def __init__(self, annotation: object, multiple: bool = False) -> None:
+        from typer._coercion import resolve_type_descriptor
+        from typer.models import OptionInfo
+
+        self.type_descriptor = resolve_type_descriptor(annotation, OptionInfo())
+        self.multiple, self.nargs, self._runtime_param = multiple, 1, None
+
+
+typer_has_adapters = pytest.mark.skipif(
+    not hasattr(typer.core.TyperOption, "get_runtime_param"),
+    reason="Typer before 0.26 converts values with click, without pydantic",
+)
+
+
+@typer_has_adapters
+@pytest.mark.parametrize(
+    ("annotation", "multiple", "value", "expected"),
+    [
+        (str, False, "0.1", "0.1"),
+        (str, False, None, None),
+        (str, False, b"caf\xc3\xa9", "café"),  # not text: Typer's own conversion
+        (bool, False, True, True),
+        (bool, False, False, False),
+        (bool, False, "yes", True),  # Typer's own
+        (list[str], True, ("a", "b"), ["a", "b"]),
+        (list[str], True, None, ()),
+    ],
+)
+def test_plain_value_converts_as_typer_does(annotation, multiple, value, expected):
+    ours, theirs = _Param(annotation, multiple), _Param(annotation, multiple)
+    plain_values([ours])
+    assert isinstance(ours._runtime_param, PlainValue)
+    got = ours._runtime_param.coerce(value, param=ours, ctx=None)
+    from typer._coercion import build_runtime_param
+
+    want = build_runtime_param(theirs.type_descriptor).coerce(value, param=theirs, ctx=None)
+    assert got == want == expected
+    assert type(got) is type(want)
+
+
+@typer_has_adapters
+def test_plain_values_leaves_other_types_to_typer():
+    param = _Param(int)
+    plain_values([param])
+    assert param._runtime_param is None
+
+
+BLAS_PROBE = textwrap.dedent(
+    """
+    import os, sys
+    sys.argv = ["lrplot", "cosine", "--t-max", "5", "--epochs", "10"]
+    from lrplot.cli import main
+    try:
+        main()
+    finally:
+        sys.stderr.write(f"\\nthreads={os.environ.get('OPENBLAS_NUM_THREADS')}\\n")
+    """
+)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_the_command_starts_openblas_with_one_thread_unless_told(tmp_path, given, expected):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(Path(lrplot.__file__).resolve().parents[1])
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    proc = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.stderr.strip().splitlines()[-1] == f"threads={expected}", proc.stderr
