@@ -1,6 +1,5 @@
 """What a short command loads (speed is measured by benchmarks/bench.py, not here):
-`lrplot --help` no numpy, no command pydantic (Typer 0.26+ converts option values
-with it; lrplot's text and flag options are converted by lrplot.cli.app.PlainValue)."""
+`lrplot --help` no numpy and no pydantic, a table or CSV no matplotlib."""
 
 from __future__ import annotations
 
@@ -11,10 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import typer
 
 import lrplot
-from lrplot.cli.app import PlainValue, plain_values
 
 PROBE = textwrap.dedent(
     """
@@ -63,58 +60,10 @@ def test_help_loads_no_numpy_and_no_pydantic(tmp_path):
     ],
     ids=lambda a: " ".join(a[:2]),
 )
-def test_a_command_loads_no_pydantic(tmp_path, args):
+def test_a_command_loads_no_matplotlib(tmp_path, args):
     status = _probe(tmp_path, *args)
     assert status.startswith(("exit=0 ", "exit=1 ")), status
-    assert "pydantic" not in status and "matplotlib" not in status, status
-
-
-class _Param:
-    def __init__(self, annotation: object, multiple: bool = False) -> None:
-        from typer._coercion import resolve_type_descriptor
-        from typer.models import OptionInfo
-
-        self.type_descriptor = resolve_type_descriptor(annotation, OptionInfo())
-        self.multiple, self.nargs, self._runtime_param = multiple, 1, None
-
-
-typer_has_adapters = pytest.mark.skipif(
-    not hasattr(typer.core.TyperOption, "get_runtime_param"),
-    reason="Typer before 0.26 converts values with click, without pydantic",
-)
-
-
-@typer_has_adapters
-@pytest.mark.parametrize(
-    ("annotation", "multiple", "value", "expected"),
-    [
-        (str, False, "0.1", "0.1"),
-        (str, False, None, None),
-        (str, False, b"caf\xc3\xa9", "café"),  # not text: Typer's own conversion
-        (bool, False, True, True),
-        (bool, False, False, False),
-        (bool, False, "yes", True),  # Typer's own
-        (list[str], True, ("a", "b"), ["a", "b"]),
-        (list[str], True, None, ()),
-    ],
-)
-def test_plain_value_converts_as_typer_does(annotation, multiple, value, expected):
-    ours, theirs = _Param(annotation, multiple), _Param(annotation, multiple)
-    plain_values([ours])
-    assert isinstance(ours._runtime_param, PlainValue)
-    got = ours._runtime_param.coerce(value, param=ours, ctx=None)
-    from typer._coercion import build_runtime_param
-
-    want = build_runtime_param(theirs.type_descriptor).coerce(value, param=theirs, ctx=None)
-    assert got == want == expected
-    assert type(got) is type(want)
-
-
-@typer_has_adapters
-def test_plain_values_leaves_other_types_to_typer():
-    param = _Param(int)
-    plain_values([param])
-    assert param._runtime_param is None
+    assert "matplotlib" not in status, status
 
 
 BLAS_PROBE = textwrap.dedent(

@@ -32,74 +32,15 @@ class LazyCommand:
     build: Callable[[], click.Command]
 
 
-class PlainValue:
-    """How Typer 0.26+ turns a command-line value into its Python value, for the
-    values lrplot's options take (text, flags, repeated text), without pydantic.
-
-    Typer builds a pydantic ``TypeAdapter`` for every parameter of the command run,
-    given or not (importing pydantic and building some 40 adapters: most of the
-    start-up of a schedule's table). For a ``str`` that is given text, a ``bool``
-    given a flag's value, a ``list[str]`` given texts, the adapter returns the value
-    itself (the list as a list); anything else goes to Typer's own conversion.
-    """
-
-    def __init__(self, param: Any) -> None:
-        self.descriptor = param.type_descriptor
-        self.typer: Any = None
-
-    def coerce(self, value: Any, param: Any, ctx: click.Context) -> Any:
-        multi = param.multiple or param.nargs == -1
-        if value is None:  # as Typer's RuntimeParam.coerce
-            return () if multi else None
-        kind = self.descriptor.annotation
-        if kind is str and isinstance(value, str) and not multi:
-            return value
-        if kind is bool and isinstance(value, bool) and not multi:
-            return value
-        if (
-            kind == list[str]
-            and multi
-            and isinstance(value, (list, tuple))
-            and all(isinstance(v, str) for v in value)
-        ):
-            return list(value)
-        if self.typer is None:
-            from typer._coercion import build_runtime_param
-
-            self.typer = build_runtime_param(self.descriptor)
-        return self.typer.coerce(value, param=param, ctx=ctx)
-
-
-def plain_values(params: Sequence[Any]) -> None:
-    """Give each parameter Typer would convert with pydantic a :class:`PlainValue`
-    (no-op on a Typer without that conversion)."""
-    for param in params:
-        descriptor = getattr(param, "type_descriptor", None)
-        if (
-            descriptor is not None
-            and getattr(param, "_runtime_param", 0) is None
-            and getattr(descriptor, "file_annotation", 0) is None
-            and descriptor.annotation in (str, bool, list[str])
-        ):
-            param._runtime_param = PlainValue(param)
-
-
 class PlainHelp:
     """Help without Python types: Typer 0.26+ prints a flag's type beside it
     (``--help -h <bool>``) and an argument's (``SPEC <list[str]>``); lrplot's options
-    say what they take in their own words. Values are converted by :class:`PlainValue`.
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        plain_values(self.params)  # type: ignore[attr-defined]
-        return list(super().parse_args(ctx, args))  # type: ignore[misc]
+    say what they take in their own words."""
 
     def get_help_option(self, ctx: click.Context) -> Any:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None and option.metavar is None:
             option.metavar = ""
-        if option is not None:
-            plain_values([option])
         return option
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
