@@ -403,3 +403,88 @@ def test_errors_point_at_the_line_that_gives_the_flag(cli):
     text += "    --lr-decay-style wsd\n)\npython pretrain_gpt.py \\\n    ${ARGS[@]}\n"
     (cli.folder / "train.sh").write_text(text, encoding="utf-8")
     cli.fail("run", "train.sh", fragments=["train.sh, line 6: --lr-decay-style: invalid choice"])
+
+
+# --- real scripts from Megatron-LM (tests/fixtures/configs/megatron/) ---------------------
+
+FIXTURES = ROOT / "tests" / "fixtures" / "configs" / "megatron"
+
+
+def test_bash_c_of_a_variable_with_unknowns_is_read_real_deepseek_sbatch():
+    # its pretrain_gpt.py runs in `bash -x -c "${TRAINING_CMD}"` inside an sbatch
+    # here-document, and TRAINING_CMD holds ${PYTHONPATH}, which the script does not
+    # set: the flags were dropped ("--lr: missing")
+    loaded = configs.load(FIXTURES / "sbatch_mfsdp_deepseek_v3.sh")
+    assert loaded.format == "megatron"
+    assert dict(loaded.schedules[0].non_defaults()) == {
+        "lr_decay_style": "cosine",
+        "lr_warmup_steps": 1536000,
+        "lr_decay_steps": 584765624,
+        "init_lr": 3.9e-7,
+        "min_lr": 3.9e-7,
+        "increment": 2048,
+    }
+    assert loaded.settings.lr == 3.9e-6
+    assert loaded.settings.total_steps == 585937500 // 2048
+
+
+def test_an_unknown_in_bash_c_stays_unknown_and_names_its_line(tmp_path):
+    text = 'CMD="cd $WORK;\n'
+    text += 'python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size 2"\n'
+    text += 'srun bash -c "${CMD}"\n'
+    with pytest.raises(LrplotError) as err:
+        _run(tmp_path, text)
+    assert str(err.value) == (
+        f"{tmp_path / 'train.sh'}, line 2: $LR is not set in the script (it is the value of "
+        "--lr); lrplot reads the script as text and never runs it: set LR in the script"
+    )
+
+
+def test_a_variable_set_in_two_branches_is_unknown(tmp_path):
+    # Megatron-LM's examples/mamba/train.sh sets GLOBAL_BATCH_SIZE in each case branch
+    # (32 for 800M, 8 for 8B): lrplot took the last one
+    text = 'case "$SIZE" in\n  "800M")\n    GBS=32\n    ;;\n  "8B")\n    GBS=8\n    ;;\nesac\n'
+    text += "python pretrain_gpt.py --lr 1e-4 --train-iters 10 \\\n  --global-batch-size $GBS\n"
+    with pytest.raises(LrplotError) as err:
+        _run(tmp_path, text)
+    assert str(err.value) == (
+        f"{tmp_path / 'train.sh'}, line 6: $GBS (set on lines 3 and 6, in the branches of an "
+        "if, case or loop: which one runs is not in the script) cannot be known without "
+        "running the script (it is the value of --global-batch-size); lrplot reads it as "
+        "text: write the value in the script"
+    )
+
+
+def test_a_variable_set_in_a_branch_over_another_value_is_unknown(tmp_path):
+    text = 'LR=1e-4\nif [ -n "$BIG" ]; then LR=5e-5; fi\n'
+    text += "python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size 2\n"
+    with pytest.raises(LrplotError, match=r"line 2: \$LR \(set on lines 1 and 2, in the"):
+        _run(tmp_path, text)
+
+
+def test_branches_that_agree_and_values_set_after_them_are_known(tmp_path):
+    text = 'if [ -n "$A" ]; then\n  GBS=16\nelse\n  GBS=16\nfi\n'
+    text += 'if [ -n "$B" ]; then\n  LR=1\nfi\nLR=2e-4\n'
+    text += "python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size $GBS\n"
+    loaded = _run(tmp_path, text)
+    assert loaded.settings.lr == 2e-4
+    assert loaded.schedules[0].values["increment"] == 16
+
+
+def test_two_branches_running_the_same_flags_are_one_run(tmp_path):
+    # examples/multimodal/nvlm/*.sh: torchrun ... ${OPTIONS} when interactive, else
+    # srun ... sh -c "${run_cmd}" with the same ${OPTIONS}
+    text = 'OPTIONS="--lr 1e-4 --train-iters 10 --global-batch-size 4 --data-path <some dir>"\n'
+    text += "if [[ $BATCH -eq 0 ]]; then\n  torchrun train.py ${OPTIONS}\nelse\n"
+    text += '  run_cmd="python -u ${SOURCE}/train.py ${OPTIONS}"\n  srun sh -c "${run_cmd}"\nfi\n'
+    loaded = _run(tmp_path, text)
+    assert loaded.settings.lr == 1e-4 and loaded.settings.total_steps == 10
+    text = text.replace("-u ${SOURCE}/train.py ${OPTIONS}", "x.py --lr 2e-4")
+    with pytest.raises(LrplotError, match="several commands run Megatron"):
+        _run(tmp_path, text)
+
+
+def test_a_script_that_ends_in_a_redirection_is_read(tmp_path):
+    # the lexer ran past the end of the text (an IndexError, a traceback)
+    text = "python pretrain_gpt.py --lr 1e-4 --train-iters 10 --global-batch-size 4 >"
+    assert _run(tmp_path, text).settings.lr == 1e-4

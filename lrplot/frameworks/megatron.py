@@ -198,13 +198,25 @@ def _megatron_command(found: list[list[Word]], where: str) -> list[Word]:
             f"{where}: no command runs Megatron (pretrain_*.py) or gives its flags "
             "(--lr, --train-iters, ...): is it a Megatron-LM launch script?"
         )
-    if len(pick) > 1:
+    if len(pick) > 1 and len({_arguments(c) for c in pick}) > 1:
         lines = " and ".join(str(c[0].line) for c in pick[:2])
         raise LrplotError(
             f"{where}: several commands run Megatron (lines {lines}): lrplot reads one; "
             "put that one's flags in an args file"
         )
     return pick[0]
+
+
+def _arguments(command: list[Word]) -> tuple[tuple[str, str | None], ...]:
+    """The flags lrplot reads, with the word after each: two commands with the same
+    ones (an interactive and a batch branch) are the same run for lrplot."""
+    out: list[tuple[str, str | None]] = []
+    for k, w in enumerate(command):
+        if w.text.partition("=")[0] in FLAGS or w.text in REFUSED:
+            out.append((w.text, w.unknown))
+            if k + 1 < len(command):
+                out.append((command[k + 1].text, command[k + 1].unknown))
+    return tuple(out)
 
 
 def _value(where: str, found: dict[str, Flag], name: str, default: Any = None) -> Any:
