@@ -86,6 +86,17 @@ CONFIGS: dict[str, tuple[str, str, list[str]]] = {
         "tests/golden/llmstacks/ax_default_warmup.yaml",
         ["--dataset-size", "5000", "--devices", "2"],
     ),
+    # real configs of the stacks' repositories (tests/fixtures/configs/, source in line 2)
+    "real_tt_qwen2_5_72B_lora": (
+        "torchtune",
+        "tests/fixtures/configs/torchtune/qwen2_5_72B_lora.yaml",
+        ["--dataset-size", "10000", "--devices", "8"],
+    ),
+    "real_ax_replit_3b_lora": (
+        "axolotl",
+        "tests/fixtures/configs/axolotl/replit-3b_config-lora.yml",
+        ["--dataset-size", "1000"],
+    ),
 }
 
 
