@@ -488,3 +488,58 @@ def test_a_script_that_ends_in_a_redirection_is_read(tmp_path):
     # the lexer ran past the end of the text (an IndexError, a traceback)
     text = "python pretrain_gpt.py --lr 1e-4 --train-iters 10 --global-batch-size 4 >"
     assert _run(tmp_path, text).settings.lr == 1e-4
+
+
+def test_functional_test_model_config_yaml_is_the_golden_run():
+    # Megatron-LM's tests keep their flags in model_config.yaml (MODEL_ARGS); this one
+    # gives --ffn-hidden-size twice (PyYAML keeps the last, as argparse) and --lr 3e-4
+    # (text to YAML 1.1)
+    path = FIXTURES / "gpt3_mcore_reruns_disable.yaml"
+    loaded = configs.load(path)
+    assert loaded.format == "megatron"
+    (trace,) = api.simulate_loaded(loaded)
+    golden = load(GOLDEN / "megatron" / "real_gpt3_mcore_reruns_disable.csv")
+    assert np.array_equal(np.asarray(trace.lr, dtype=float), golden.lr)
+    values = loaded.schedules[0].values
+    assert {k: values[k] for k in golden.case["params"]} == golden.case["params"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "lr", "iters"),
+    [
+        ("bert_release", {"lr_warmup_steps": 6400.0, "lr_decay_steps": 640000,
+                          "min_lr": 1e-5, "increment": 32}, 1e-4, 20000),
+        ("mixtral_8x7b_alltoall_release", {"lr_decay_style": "cosine",
+         "lr_warmup_steps": 3906252, "lr_decay_steps": 1949218748, "min_lr": 3e-5,
+         "increment": 1024}, 3e-4, 24414063 // 1024),
+    ],
+)  # fmt: skip
+def test_functional_test_model_configs_read(name, params, lr, iters):
+    loaded = configs.load(FIXTURES / f"{name}.yaml")
+    assert dict(loaded.schedules[0].non_defaults()) == params
+    assert loaded.settings.lr == lr and loaded.settings.total_steps == iters
+
+
+def test_model_config_yaml_rules(tmp_path):
+    text = "MODEL_ARGS:\n  --lr: 1.0e-3\n  --train-iters: 10\n  --global-batch-size: 4\n"
+    text += "  --use-mcore-models: true\n  --lr-decay-style: ''\n  --min-lr: ${MIN_LR}\n"
+    with pytest.raises(LrplotError) as err:
+        _run(tmp_path, text, "model_config.yaml")
+    assert str(err.value) == (
+        f"{tmp_path / 'model_config.yaml'}, line 7: ${{MIN_LR}} is not set in the script (it "
+        "is the value of --min-lr); lrplot reads the script as text and never runs it: set "
+        "MIN_LR in the script"
+    )
+    loaded = _run(tmp_path, text.replace("${MIN_LR}", "1.0e-4"), "model_config.yaml")
+    assert loaded.schedules[0].values["lr_decay_style"] == "linear"  # "" leaves it out
+    assert loaded.schedules[0].values["min_lr"] == 1e-4
+    nemo = "MODEL_ARGS:\n  trainer.max_steps: 50\n  model.optim.lr: 1e-4\n"
+    with pytest.raises(LrplotError, match=r"MODEL_ARGS has no Megatron-LM --flags \(its keys"):
+        _run(tmp_path, nemo, "model_config.yaml")
+    # a YAML without MODEL_ARGS is no Megatron config
+    assert not reader.looks_like(_write_text(tmp_path / "x.yaml", "lr_scheduler: {}\n"))
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
