@@ -409,3 +409,31 @@ def test_axolotl_packing_with_max_steps_and_a_dataset_size(cli):
         "max_steps 305 if the data lasts) or pass --steps-per-epoch (its data_loader_len)"
     )
     assert "max_steps 305" in cli.ok("run", name, "-q").stderr
+
+
+@pytest.mark.parametrize(
+    ("head", "recipe"),
+    [
+        ("# tune run --nproc_per_node 4 dev/grpo_full_finetune_distributed --config x\n",
+         "grpo_full_finetune_distributed"),
+        ("ppo_epochs: 1\n", "a PPO recipe (ppo_epochs)"),
+    ],
+)  # fmt: skip
+def test_torchtune_ppo_and_grpo_configs_are_refused_by_name(cli, head, recipe):
+    # recipes/configs/dev/3B_full_grpo.yaml, mistral/7B_full_ppo_low_memory.yaml: refused
+    # for a missing gradient_accumulation_steps / epochs before
+    name = _write(cli, "rl.yaml", head + TT)
+    assert cli.fail("run", name, "--dataset-size", "100") == (
+        f"Error: rl.yaml: lr_scheduler: {recipe}: lrplot reads the fine-tune, LoRA, DPO and "
+        "distillation recipes' configs; PPO and GRPO count their steps otherwise"
+    )
+
+
+def test_axolotl_fractional_warmup_steps_says_warmup_ratio(cli):
+    # examples/expert_parallel/qwen3_30ba3b_ep_*.yaml write warmup_steps: 0.1, which
+    # axolotl's schema (warmup_steps: int | None) refuses
+    text = "base_model: m\nlearning_rate: 1e-4\nmax_steps: 50\nwarmup_steps: 0.1\n"
+    assert cli.fail("run", _write(cli, "ax.yaml", text)) == (
+        "Error: ax.yaml: warmup_steps: axolotl's schema takes a whole number and refuses 0.1: "
+        "for a share of the steps, write warmup_ratio: 0.1"
+    )

@@ -258,6 +258,13 @@ def _epochs(epochs: float) -> str:
 
 def _warmup(cfg: Config, counted: int | None, steps: int, notes: list[str]) -> int:
     """_configure_warmup_and_logging, then TrainingArguments.get_warmup_steps(steps)."""
+    raw = cfg.data.get("warmup_steps")
+    if isinstance(raw, float) and not raw.is_integer() and 0 < raw < 1:
+        raise cfg.error(
+            "warmup_steps",
+            f"axolotl's schema takes a whole number and refuses {raw:g}: for a share of the "
+            f"steps, write warmup_ratio: {raw:g}",
+        )
     given_steps = cfg.value("warmup_steps", INT, None, low=0)
     ratio = cfg.value("warmup_ratio", FLOAT, None, low=0, high=1)
     if given_steps and ratio:

@@ -195,7 +195,23 @@ def _launch_notes(cfg: Config, given: Given, notes: list[str]) -> None:
         notes.append(f"{recipe} ({command}) {_OTHER_RECIPES[recipe]}")
 
 
+def _reinforcement(cfg: Config) -> None:
+    """PPO and GRPO recipes count their steps their own way (num_steps, ppo_epochs,
+    generations): refused by name rather than by a missing key."""
+    found = launch(cfg.path)
+    recipe = found[2] if found else ""
+    rl = "ppo" in recipe or "grpo" in recipe or "ppo_epochs" in cfg.data
+    if rl:
+        what = recipe.rsplit("/", 1)[-1] or "a PPO recipe (ppo_epochs)"
+        raise cfg.error(
+            "lr_scheduler",
+            f"{what}: lrplot reads the fine-tune, LoRA, DPO and distillation recipes' "
+            "configs; PPO and GRPO count their steps otherwise",
+        )
+
+
 def convert(cfg: Config, given: Given) -> Converted:
+    _reinforcement(cfg)
     cfg.typos(FIELDS, READ)
     root = cfg.data
     top = _resolved(cfg, root, READ)
