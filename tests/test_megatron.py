@@ -543,3 +543,19 @@ def test_model_config_yaml_rules(tmp_path):
 def _write_text(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_nested_defaults_and_arithmetic_are_expanded(tmp_path):
+    # Megatron-LM's examples/mimo/scripts/run_hetero_nemotron_20l_mock_train.sh:
+    # ${TORCHRUN_LOG_DIR:-"${PWD}/logs/..."} (the lexer stopped at the first "}": 'a "
+    # quote is not closed') and GLOBAL_BATCH_SIZE=$((MICRO_BATCH_SIZE * ... * 2))
+    text = 'LOGS=${LOGS:-"${PWD}/logs/$(date +%s)"}\nN=${NODES:-${SLURM_NNODES:-1}}\n'
+    text += "MBS=1\nMB=${MB:-4}\nGBS=$((MBS * MB * N * 2))\nWARM=$(( (GBS - 10) / 3 ))\n"
+    text += "python pretrain_gpt.py --lr 1e-4 --train-iters 20 --global-batch-size $GBS \\\n"
+    text += "  --lr-warmup-iters $((WARM * -1 % 4 + 2)) --log-dir $LOGS\n"
+    loaded = _run(tmp_path, text)
+    values = loaded.schedules[0].values
+    assert values["increment"] == 8
+    assert values["lr_warmup_steps"] == 2 * 8  # (8 - 10) / 3 = 0 in bash: 0 * -1 % 4 + 2
+    with pytest.raises(LrplotError, match=r"line 7: \$\(\(MB \* X\)\) cannot be known"):
+        _run(tmp_path, text.replace("GBS=$((MBS * MB * N * 2))", "GBS=$((MB * X))"))

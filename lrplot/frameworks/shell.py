@@ -8,8 +8,9 @@
   between commands;
 * assignments ``NAME=value``, ``NAME+=value``, ``export``/``declare``/``local``/
   ``readonly NAME=value``, arrays ``NAME=(a b c)`` over several lines;
-* expansions ``$NAME``, ``${NAME}``, ``${NAME:-default}`` (also ``-``, ``:=``, ``=``),
-  ``${NAME[@]}``/``${NAME[*]}``, split into words where bash splits them (unquoted).
+* expansions ``$NAME``, ``${NAME}``, ``${NAME:-default}`` (also ``-``, ``:=``, ``=``;
+  defaults nest), ``${NAME[@]}``/``${NAME[*]}``, split into words where bash splits
+  them (unquoted); ``$((...))`` of integers and known integer variables.
 
 What it cannot know (a variable the script does not set, ``$(...)``, backticks, ``$1``)
 makes the word *unknown*: :attr:`Word.unknown` names what it came from, and the
@@ -22,6 +23,7 @@ unknown. Everything else of bash (functions, here-documents) is read as plain wo
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -196,13 +198,18 @@ class _Lexer:
         self.take()  # $
         c = self.peek()
         if c == "{":
-            end = self.text.find("}", self.i)
-            if end < 0:
-                raise self.error("a ${ is not closed")
+            end = self._brace_end()
             inner = self.text[self.i + 1 : end]
             while self.i <= end:
                 self.take()
             return ("var", inner, quoted, at)
+        if c == "(" and self.peek(1) == "(":  # $(( arithmetic ))
+            end = self._arithmetic_end()
+            if end >= 0:
+                inner = self.text[self.i + 2 : end]
+                while self.i < end + 2:
+                    self.take()
+                return ("arith", inner, quoted, at)
         if c == "(":
             depth = 0
             while self.i < len(self.text):
@@ -221,6 +228,45 @@ class _Lexer:
             self.take()
             return ("unknown", "$" + c, quoted, at)
         return ("lit", "$", quoted, at)
+
+    def _arithmetic_end(self) -> int:
+        """Where the ``))`` of the ``$((`` at self.i starts (-1: none)."""
+        depth = 0
+        for j in range(self.i + 2, len(self.text)):
+            c = self.text[j]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    return j if self.text[j + 1 : j + 2] == ")" else -1
+                depth -= 1
+        return -1
+
+    def _brace_end(self) -> int:
+        """Where the ``}`` of the ``${`` at self.i is: past nested ``${...}`` and quotes
+        (``${LOG_DIR:-"${PWD}/logs"}``)."""
+        j, depth, double = self.i + 1, 1, False
+        text = self.text
+        while j < len(text):
+            c = text[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "'" and not double:
+                close = text.find("'", j + 1)
+                j = close + 1 if close >= 0 else len(text)
+                continue
+            if c == '"':
+                double = not double
+            elif c == "$" and text[j + 1 : j + 2] == "{":
+                depth += 1
+                j += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return j
+            j += 1
+        raise self.error("a ${ is not closed")
 
     def array(self) -> list[_Raw]:
         items: list[_Raw] = []
@@ -319,6 +365,34 @@ class Script:
             return [value.items[k] if k < len(value.items) else []]
         return [value]
 
+    def _values(self, kind: str, inner: str) -> list[Text]:
+        """A ``var`` piece's value (:meth:`_lookup`), or an ``arith`` one's."""
+        if kind == "arith":
+            return [self._arithmetic(inner)]
+        return self._lookup(inner)
+
+    def _arithmetic(self, inner: str) -> Text:
+        """``$((...))`` of integers and the script's integer variables (+ - * / % and
+        parentheses, bash's integer division), else unknown."""
+        unknown: Text = [("", "$((" + inner + "))", 0)]
+
+        def number(m: re.Match[str]) -> str:
+            value = self.variables.get(m.group(1) or m.group(2) or m.group(3))
+            if not isinstance(value, list) or any(u is not None for _, u, _ in value):
+                raise ValueError
+            text = "".join(t for t, _, _ in value).strip()
+            if not re.fullmatch(r"-?\d+", text):
+                raise ValueError
+            return f"({text})"
+
+        try:
+            expr = re.sub(r"\$\{(\w+)\}|\$(\w+)|\b([A-Za-z_]\w*)\b", number, inner)
+            if not re.fullmatch(r"[\d\s+\-*/%()]*", expr) or "**" in expr:
+                return unknown
+            return [(str(_evaluate(ast.parse(expr.strip(), mode="eval").body)), None, 0)]
+        except (ValueError, SyntaxError, ZeroDivisionError, RecursionError):
+            return unknown
+
     def text(self, pieces: list[Piece]) -> Text:
         """Pieces as one text, unsplit (an assignment's value; a default)."""
         out: Text = []
@@ -328,7 +402,7 @@ class Script:
             elif kind == "unknown":
                 out.append(("", text, line))
             else:
-                for n, item in enumerate(self._lookup(text)):
+                for n, item in enumerate(self._values(kind, text)):
                     if n:
                         out.append((" ", None, line))
                     out += item
@@ -344,7 +418,7 @@ class Script:
             if kind == "unknown":
                 fields[-1].mark(text, quoted, line, self.placeholder(text))
                 continue
-            for n, item in enumerate(self._lookup(text)):
+            for n, item in enumerate(self._values(kind, text)):
                 if n:
                     fields.append(_Field())  # an array's elements are words of their own
                 for chunk, unknown, at in item:
@@ -413,6 +487,29 @@ class Script:
         )
         self.set_at[name] = ([("", what, line)], line, True)
         return [("", what, line)]
+
+
+def _evaluate(node: ast.expr) -> int:
+    """An integer expression of + - * / % as bash computes it (division truncates)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _evaluate(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp):
+        a, b = _evaluate(node.left), _evaluate(node.right)
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
+            if b == 0:
+                raise ZeroDivisionError
+            quotient = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+            return quotient if not isinstance(node.op, ast.Mod) else a - b * quotient
+    raise ValueError
 
 
 def _drop(pieces: list[Piece], count: int) -> list[Piece]:
