@@ -448,8 +448,9 @@ def test_a_variable_set_in_two_branches_is_unknown(tmp_path):
     with pytest.raises(LrplotError) as err:
         _run(tmp_path, text)
     assert str(err.value) == (
-        f"{tmp_path / 'train.sh'}, line 6: $GBS (set on lines 3 and 6, in the branches of an "
-        "if, case or loop: which one runs is not in the script) cannot be known without "
+        f"{tmp_path / 'train.sh'}, line 6: $GBS (set to 32 on line 3 and to 8 on line 6, in "
+        "the branches of an if, case or loop: which one runs is not in the script) cannot be "
+        "known without "
         "running the script (it is the value of --global-batch-size); lrplot reads it as "
         "text: write the value in the script"
     )
@@ -458,7 +459,7 @@ def test_a_variable_set_in_two_branches_is_unknown(tmp_path):
 def test_a_variable_set_in_a_branch_over_another_value_is_unknown(tmp_path):
     text = 'LR=1e-4\nif [ -n "$BIG" ]; then LR=5e-5; fi\n'
     text += "python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size 2\n"
-    with pytest.raises(LrplotError, match=r"line 2: \$LR \(set on lines 1 and 2, in the"):
+    with pytest.raises(LrplotError, match=r"line 2: \$LR \(set to 1e-4 on line 1 and to 5e-5 on line 2, in the"):
         _run(tmp_path, text)
 
 

@@ -482,11 +482,20 @@ class Script:
             self.set_at[name] = before
             return value
         what = (
-            f"${name} (set on lines {old_line} and {line}, in the branches of an if, "
-            "case or loop: which one runs is not in the script)"
+            f"${name} (set to {_shown(old)} on line {old_line} and to {_shown(value)} on line "
+            f"{line}, in the branches of an if, case or loop: which one runs is not in the "
+            "script)"
         )
         self.set_at[name] = ([("", what, line)], line, True)
         return [("", what, line)]
+
+
+def _shown(value: Text) -> str:
+    """A variable's value for a message: its known text, ``?`` for what is not known."""
+    text = "".join(t if u is None else "?" for t, u, _ in value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return repr(text) if not re.fullmatch(r"[\w.+-]+", text) else text
 
 
 def _evaluate(node: ast.expr) -> int:
