@@ -459,7 +459,8 @@ def test_a_variable_set_in_two_branches_is_unknown(tmp_path):
 def test_a_variable_set_in_a_branch_over_another_value_is_unknown(tmp_path):
     text = 'LR=1e-4\nif [ -n "$BIG" ]; then LR=5e-5; fi\n'
     text += "python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size 2\n"
-    with pytest.raises(LrplotError, match=r"line 2: \$LR \(set to 1e-4 on line 1 and to 5e-5 on line 2, in the"):
+    branches = r"line 2: \$LR \(set to 1e-4 on line 1 and to 5e-5 on line 2, in the"
+    with pytest.raises(LrplotError, match=branches):
         _run(tmp_path, text)
 
 
