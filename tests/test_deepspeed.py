@@ -208,7 +208,7 @@ def test_ds_config_without_a_run_length(cli):
     name = write(cli.folder, "ds.json", ds_config("WarmupLR", {"warmup_num_steps": 20}, 0.001))
     got, err = _run(cli, name)
     assert len(got) == 100
-    assert "showing 100 optimizer steps (give --epochs and --steps-per-epoch)" in err
+    assert "showing 100 optimizer steps (give --epochs 1 --steps-per-epoch N for a run of N)" in err
     assert "WarmupLR warms up to the optimizer's lr 0.001" in err
     want = load(GOLDEN / "ds-warmup-01-log-defaults-max.csv").lr.tolist()
     assert got[: len(want)] == want
@@ -452,3 +452,28 @@ def test_emit_deepspeed_writes_deepspeed_names(cli):
 )
 def test_emit_deepspeed_refuses_what_has_no_equivalent(cli, args, fragment):
     cli.fail(*args, "--emit", "deepspeed", fragments=["--emit deepspeed: ", fragment])
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "why"),
+    [
+        # DeepSpeedExamples' cifar/ds_config.json (WarmupLR, warmup_num_steps 1000)
+        ("WarmupLR", {"warmup_min_lr": 0, "warmup_max_lr": 0.001, "warmup_num_steps": 1000},
+         ", though its warmup alone is 1,000"),
+        ("WarmupLR", {}, ", though its warmup alone is 1,000"),  # the class's default
+        # DeepSpeed's docs/_tutorials/one-cycle.md
+        ("OneCycle", {"cycle_min_lr": 0.0001, "cycle_max_lr": 0.001,
+                      "cycle_first_step_size": 1000}, ", though its cycle alone is 2,000"),
+        ("OneCycle", {"cycle_min_lr": 0.0001, "cycle_max_lr": 0.001,
+                      "cycle_first_step_size": 40, "cycle_second_step_size": 50}, ""),
+        ("LRRangeTest", {"lr_range_test_step_size": 200}, ""),
+    ],
+)  # fmt: skip
+def test_a_run_without_length_says_what_100_steps_miss(cli, kind, params, why):
+    name = write(cli.folder, "ds.json", ds_config(kind, params, 0.001))
+    got, err = _run(cli, name)
+    assert len(got) == 100
+    assert (
+        "#   a ds_config has no run length and this scheduler no total_num_steps: showing 100 "
+        f"optimizer steps{why} (give --epochs 1 --steps-per-epoch N for a run of N)"
+    ) in err.splitlines()

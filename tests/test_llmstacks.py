@@ -65,7 +65,9 @@ def test_config_goldens_cover_both_stacks_and_the_samples():
         "sample_configs/torchtune_lora.yaml",
         "sample_configs/axolotl.yaml",
     }
-    assert Counter(s["stack"] for s in specs) == {"torchtune": 6, "axolotl": 8}
+    assert Counter(s["stack"] for s in specs) == {"torchtune": 7, "axolotl": 9}
+    # real configs of the stacks' own repositories among them
+    assert sum(s["config"].startswith("tests/fixtures/configs/") for s in specs) == 2
 
 
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=[p.stem for p in CONFIG_FILES])
@@ -332,4 +334,106 @@ def test_a_composed_child_needs_its_length(cli):
     assert line == (
         "Error: axolotl-cosine-min-lr: as a child of a composition it needs "
         "num_training_steps (axolotl always passes it)"
+    )
+
+
+# --- real configs from torchtune's and axolotl's repositories (tests/fixtures/configs/) ----
+
+FIXTURES = ROOT / "tests" / "fixtures" / "configs"
+QWEN_72B = str(FIXTURES / "torchtune" / "qwen2_5_72B_lora.yaml")
+
+
+def test_torchtune_says_the_devices_its_comment_launches_on(cli):
+    # recipes/configs/qwen2_5/72B_lora.yaml: "tune run --nnodes 1 --nproc_per_node 8
+    # lora_finetune_distributed": lrplot showed 1 device (8x the steps) and said nothing
+    out = cli.ok("run", QWEN_72B, "--dataset-size", "10000", "-q").stderr.splitlines()
+    assert out[2] == (
+        "#   the config's comment runs it on 8 devices (line 11: tune run ... "
+        "lora_finetune_distributed): shown on 1; pass --devices 8 if the run has them"
+    )
+    out = cli.ok("run", QWEN_72B, "--dataset-size", "10000", "--devices", "8", "-q").stderr
+    assert "comment runs it" not in out
+    assert out.splitlines()[-1].endswith("--epochs 1 --steps-per-epoch 625 --interval step")
+    out = cli.ok("run", QWEN_72B, "--steps-per-epoch", "100", "-q").stderr
+    assert "comment runs it" not in out
+
+
+@pytest.mark.parametrize(
+    ("comment", "note"),
+    [
+        ("tune run --nproc_per_node 2 qat_distributed --config x", "#   the config's comment "
+         "runs it on 2 devices (line 1: tune run ... qat_distributed): shown on 1; pass "
+         "--devices 2 if the run has them\n#   qat_distributed (line 1: tune run ... "
+         "qat_distributed) builds no lr scheduler: the LR stays at the optimizer's lr"),
+        ("tune run --nnodes=2 --nproc-per-node=4 knowledge_distillation_distributed",
+         "on 8 devices (line 1: tune run ... knowledge_distillation_distributed)"),
+        ("  tune run lora_finetune_single_device --config x", None),
+    ],
+)  # fmt: skip
+def test_torchtune_launch_comments(cli, comment, note):
+    name = _write(cli, "tt.yaml", f"# {comment}\n" + TT)
+    out = cli.ok("run", name, "--dataset-size", "100", "-q").stderr
+    if note is None:  # the same run, the same notes as without the comment
+        plain = cli.ok("run", _write(cli, "tt.yaml", TT), "--dataset-size", "100", "-q").stderr
+        assert out == plain
+    else:
+        assert note in out
+
+
+def test_torchtune_a_config_without_optimizer_is_no_training_config(cli):
+    name = _write(cli, "eval.yaml", "model: {_component_: torchtune.models.phi3.phi3_mini}\n")
+    assert cli.fail("run", name, "--format", "torchtune") == (
+        "Error: eval.yaml: optimizer: missing: lrplot reads the configs of training recipes, "
+        "which have one (a generation, evaluation or quantization config has no schedule)"
+    )
+
+
+def test_axolotl_batch_size_alone_is_said(cli):
+    # examples/archived/replit-3b/config-lora.yml: batch_size 8, micro_batch_size 1, no
+    # gradient_accumulation_steps (the LRs: tests/golden/llmstacks/real_ax_replit_3b_lora)
+    path = str(FIXTURES / "axolotl" / "replit-3b_config-lora.yml")
+    out = cli.ok("run", path, "--dataset-size", "1000", "-q").stderr.splitlines()
+    assert out[2] == (
+        "#   batch_size 8 only counts the steps: gradient_accumulation_steps stays 1 (the "
+        "schema's default), so an optimizer step takes 1 sample and the 500 steps cover 1/8 "
+        "of 4 epochs' samples"
+    )
+
+
+def test_axolotl_packing_with_max_steps_and_a_dataset_size(cli):
+    text = "base_model: m\nlearning_rate: 1e-4\nsample_packing: true\nmax_steps: 305\n"
+    name = _write(cli, "ax.yaml", text)
+    assert cli.fail("run", name, "--dataset-size", "10") == (
+        "Error: ax.yaml: sample_packing: with sample packing axolotl counts steps from the "
+        "packed token lengths, not the samples: leave out --dataset-size (the run is "
+        "max_steps 305 if the data lasts) or pass --steps-per-epoch (its data_loader_len)"
+    )
+    assert "max_steps 305" in cli.ok("run", name, "-q").stderr
+
+
+@pytest.mark.parametrize(
+    ("head", "recipe"),
+    [
+        ("# tune run --nproc_per_node 4 dev/grpo_full_finetune_distributed --config x\n",
+         "grpo_full_finetune_distributed"),
+        ("ppo_epochs: 1\n", "a PPO recipe (ppo_epochs)"),
+    ],
+)  # fmt: skip
+def test_torchtune_ppo_and_grpo_configs_are_refused_by_name(cli, head, recipe):
+    # recipes/configs/dev/3B_full_grpo.yaml, mistral/7B_full_ppo_low_memory.yaml: refused
+    # for a missing gradient_accumulation_steps / epochs before
+    name = _write(cli, "rl.yaml", head + TT)
+    assert cli.fail("run", name, "--dataset-size", "100") == (
+        f"Error: rl.yaml: lr_scheduler: {recipe}: lrplot reads the fine-tune, LoRA, DPO and "
+        "distillation recipes' configs; PPO and GRPO count their steps otherwise"
+    )
+
+
+def test_axolotl_fractional_warmup_steps_says_warmup_ratio(cli):
+    # examples/expert_parallel/qwen3_30ba3b_ep_*.yaml write warmup_steps: 0.1, which
+    # axolotl's schema (warmup_steps: int | None) refuses
+    text = "base_model: m\nlearning_rate: 1e-4\nmax_steps: 50\nwarmup_steps: 0.1\n"
+    assert cli.fail("run", _write(cli, "ax.yaml", text)) == (
+        "Error: ax.yaml: warmup_steps: axolotl's schema takes a whole number and refuses 0.1: "
+        "for a share of the steps, write warmup_ratio: 0.1"
     )

@@ -403,3 +403,161 @@ def test_errors_point_at_the_line_that_gives_the_flag(cli):
     text += "    --lr-decay-style wsd\n)\npython pretrain_gpt.py \\\n    ${ARGS[@]}\n"
     (cli.folder / "train.sh").write_text(text, encoding="utf-8")
     cli.fail("run", "train.sh", fragments=["train.sh, line 6: --lr-decay-style: invalid choice"])
+
+
+# --- real scripts from Megatron-LM (tests/fixtures/configs/megatron/) ---------------------
+
+FIXTURES = ROOT / "tests" / "fixtures" / "configs" / "megatron"
+
+
+def test_bash_c_of_a_variable_with_unknowns_is_read_real_deepseek_sbatch():
+    # its pretrain_gpt.py runs in `bash -x -c "${TRAINING_CMD}"` inside an sbatch
+    # here-document, and TRAINING_CMD holds ${PYTHONPATH}, which the script does not
+    # set: the flags were dropped ("--lr: missing")
+    loaded = configs.load(FIXTURES / "sbatch_mfsdp_deepseek_v3.sh")
+    assert loaded.format == "megatron"
+    assert dict(loaded.schedules[0].non_defaults()) == {
+        "lr_decay_style": "cosine",
+        "lr_warmup_steps": 1536000,
+        "lr_decay_steps": 584765624,
+        "init_lr": 3.9e-7,
+        "min_lr": 3.9e-7,
+        "increment": 2048,
+    }
+    assert loaded.settings.lr == 3.9e-6
+    assert loaded.settings.total_steps == 585937500 // 2048
+
+
+def test_an_unknown_in_bash_c_stays_unknown_and_names_its_line(tmp_path):
+    text = 'CMD="cd $WORK;\n'
+    text += 'python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size 2"\n'
+    text += 'srun bash -c "${CMD}"\n'
+    with pytest.raises(LrplotError) as err:
+        _run(tmp_path, text)
+    assert str(err.value) == (
+        f"{tmp_path / 'train.sh'}, line 2: $LR is not set in the script (it is the value of "
+        "--lr); lrplot reads the script as text and never runs it: set LR in the script"
+    )
+
+
+def test_a_variable_set_in_two_branches_is_unknown(tmp_path):
+    # Megatron-LM's examples/mamba/train.sh sets GLOBAL_BATCH_SIZE in each case branch
+    # (32 for 800M, 8 for 8B): lrplot took the last one
+    text = 'case "$SIZE" in\n  "800M")\n    GBS=32\n    ;;\n  "8B")\n    GBS=8\n    ;;\nesac\n'
+    text += "python pretrain_gpt.py --lr 1e-4 --train-iters 10 \\\n  --global-batch-size $GBS\n"
+    with pytest.raises(LrplotError) as err:
+        _run(tmp_path, text)
+    assert str(err.value) == (
+        f"{tmp_path / 'train.sh'}, line 6: $GBS (set to 32 on line 3 and to 8 on line 6, in "
+        "the branches of an if, case or loop: which one runs is not in the script) cannot be "
+        "known without "
+        "running the script (it is the value of --global-batch-size); lrplot reads it as "
+        "text: write the value in the script"
+    )
+
+
+def test_a_variable_set_in_a_branch_over_another_value_is_unknown(tmp_path):
+    text = 'LR=1e-4\nif [ -n "$BIG" ]; then LR=5e-5; fi\n'
+    text += "python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size 2\n"
+    branches = r"line 2: \$LR \(set to 1e-4 on line 1 and to 5e-5 on line 2, in the"
+    with pytest.raises(LrplotError, match=branches):
+        _run(tmp_path, text)
+
+
+def test_branches_that_agree_and_values_set_after_them_are_known(tmp_path):
+    text = 'if [ -n "$A" ]; then\n  GBS=16\nelse\n  GBS=16\nfi\n'
+    text += 'if [ -n "$B" ]; then\n  LR=1\nfi\nLR=2e-4\n'
+    text += "python pretrain_gpt.py --lr $LR --train-iters 10 --global-batch-size $GBS\n"
+    loaded = _run(tmp_path, text)
+    assert loaded.settings.lr == 2e-4
+    assert loaded.schedules[0].values["increment"] == 16
+
+
+def test_two_branches_running_the_same_flags_are_one_run(tmp_path):
+    # examples/multimodal/nvlm/*.sh: torchrun ... ${OPTIONS} when interactive, else
+    # srun ... sh -c "${run_cmd}" with the same ${OPTIONS}
+    text = 'OPTIONS="--lr 1e-4 --train-iters 10 --global-batch-size 4 --data-path <some dir>"\n'
+    text += "if [[ $BATCH -eq 0 ]]; then\n  torchrun train.py ${OPTIONS}\nelse\n"
+    text += '  run_cmd="python -u ${SOURCE}/train.py ${OPTIONS}"\n  srun sh -c "${run_cmd}"\nfi\n'
+    loaded = _run(tmp_path, text)
+    assert loaded.settings.lr == 1e-4 and loaded.settings.total_steps == 10
+    text = text.replace("-u ${SOURCE}/train.py ${OPTIONS}", "x.py --lr 2e-4")
+    with pytest.raises(LrplotError, match="several commands run Megatron"):
+        _run(tmp_path, text)
+
+
+def test_a_script_that_ends_in_a_redirection_is_read(tmp_path):
+    # the lexer ran past the end of the text (an IndexError, a traceback)
+    text = "python pretrain_gpt.py --lr 1e-4 --train-iters 10 --global-batch-size 4 >"
+    assert _run(tmp_path, text).settings.lr == 1e-4
+
+
+def test_functional_test_model_config_yaml_is_the_golden_run():
+    # Megatron-LM's tests keep their flags in model_config.yaml (MODEL_ARGS); this one
+    # gives --ffn-hidden-size twice (PyYAML keeps the last, as argparse) and --lr 3e-4
+    # (text to YAML 1.1)
+    path = FIXTURES / "gpt3_mcore_reruns_disable.yaml"
+    loaded = configs.load(path)
+    assert loaded.format == "megatron"
+    (trace,) = api.simulate_loaded(loaded)
+    golden = load(GOLDEN / "megatron" / "real_gpt3_mcore_reruns_disable.csv")
+    assert np.array_equal(np.asarray(trace.lr, dtype=float), golden.lr)
+    values = loaded.schedules[0].values
+    assert {k: values[k] for k in golden.case["params"]} == golden.case["params"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "lr", "iters"),
+    [
+        ("bert_release", {"lr_warmup_steps": 6400.0, "lr_decay_steps": 640000,
+                          "min_lr": 1e-5, "increment": 32}, 1e-4, 20000),
+        ("mixtral_8x7b_alltoall_release", {"lr_decay_style": "cosine",
+         "lr_warmup_steps": 3906252, "lr_decay_steps": 1949218748, "min_lr": 3e-5,
+         "increment": 1024}, 3e-4, 24414063 // 1024),
+    ],
+)  # fmt: skip
+def test_functional_test_model_configs_read(name, params, lr, iters):
+    loaded = configs.load(FIXTURES / f"{name}.yaml")
+    assert dict(loaded.schedules[0].non_defaults()) == params
+    assert loaded.settings.lr == lr and loaded.settings.total_steps == iters
+
+
+def test_model_config_yaml_rules(tmp_path):
+    text = "MODEL_ARGS:\n  --lr: 1.0e-3\n  --train-iters: 10\n  --global-batch-size: 4\n"
+    text += "  --use-mcore-models: true\n  --lr-decay-style: ''\n  --min-lr: ${MIN_LR}\n"
+    with pytest.raises(LrplotError) as err:
+        _run(tmp_path, text, "model_config.yaml")
+    assert str(err.value) == (
+        f"{tmp_path / 'model_config.yaml'}, line 7: ${{MIN_LR}} is not set in the script (it "
+        "is the value of --min-lr); lrplot reads the script as text and never runs it: set "
+        "MIN_LR in the script"
+    )
+    loaded = _run(tmp_path, text.replace("${MIN_LR}", "1.0e-4"), "model_config.yaml")
+    assert loaded.schedules[0].values["lr_decay_style"] == "linear"  # "" leaves it out
+    assert loaded.schedules[0].values["min_lr"] == 1e-4
+    nemo = "MODEL_ARGS:\n  trainer.max_steps: 50\n  model.optim.lr: 1e-4\n"
+    with pytest.raises(LrplotError, match=r"MODEL_ARGS has no Megatron-LM --flags \(its keys"):
+        _run(tmp_path, nemo, "model_config.yaml")
+    # a YAML without MODEL_ARGS is no Megatron config
+    assert not reader.looks_like(_write_text(tmp_path / "x.yaml", "lr_scheduler: {}\n"))
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_nested_defaults_and_arithmetic_are_expanded(tmp_path):
+    # Megatron-LM's examples/mimo/scripts/run_hetero_nemotron_20l_mock_train.sh:
+    # ${TORCHRUN_LOG_DIR:-"${PWD}/logs/..."} (the lexer stopped at the first "}": 'a "
+    # quote is not closed') and GLOBAL_BATCH_SIZE=$((MICRO_BATCH_SIZE * ... * 2))
+    text = 'LOGS=${LOGS:-"${PWD}/logs/$(date +%s)"}\nN=${NODES:-${SLURM_NNODES:-1}}\n'
+    text += "MBS=1\nMB=${MB:-4}\nGBS=$((MBS * MB * N * 2))\nWARM=$(( (GBS - 10) / 3 ))\n"
+    text += "python pretrain_gpt.py --lr 1e-4 --train-iters 20 --global-batch-size $GBS \\\n"
+    text += "  --lr-warmup-iters $((WARM * -1 % 4 + 2)) --log-dir $LOGS\n"
+    loaded = _run(tmp_path, text)
+    values = loaded.schedules[0].values
+    assert values["increment"] == 8
+    assert values["lr_warmup_steps"] == 2 * 8  # (8 - 10) / 3 = 0 in bash: 0 * -1 % 4 + 2
+    with pytest.raises(LrplotError, match=r"line 7: \$\(\(MB \* X\)\) cannot be known"):
+        _run(tmp_path, text.replace("GBS=$((MBS * MB * N * 2))", "GBS=$((MB * X))"))

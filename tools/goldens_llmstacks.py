@@ -86,6 +86,17 @@ CONFIGS: dict[str, tuple[str, str, list[str]]] = {
         "tests/golden/llmstacks/ax_default_warmup.yaml",
         ["--dataset-size", "5000", "--devices", "2"],
     ),
+    # real configs of the stacks' repositories (tests/fixtures/configs/, source in line 2)
+    "real_tt_qwen2_5_72B_lora": (
+        "torchtune",
+        "tests/fixtures/configs/torchtune/qwen2_5_72B_lora.yaml",
+        ["--dataset-size", "10000", "--devices", "8"],
+    ),
+    "real_ax_replit_3b_lora": (
+        "axolotl",
+        "tests/fixtures/configs/axolotl/replit-3b_config-lora.yml",
+        ["--dataset-size", "1000"],
+    ),
 }
 
 
@@ -306,6 +317,17 @@ def cases() -> list[Case]:
         ),
         c("07-w-all", quad, {"num_warmup_steps": 60, "num_training_steps": 60}, epochs=70),
         c("08-w3", quad, {"num_warmup_steps": 3, "num_training_steps": 13}, epochs=20),
+        # axolotl's examples/llama-2/gptq-lora.yml with 10,000 samples (warmup_ratio 0.1 of
+        # 40,000 steps): Python's (n / w) ** 2 is libm's pow, one ulp off n*n/w/w at steps
+        # 2759 and 3259
+        c(
+            "09-w4000-pow",
+            quad,
+            {"num_warmup_steps": 4000, "num_training_steps": 40000},
+            lr=1.7e-5,
+            epochs=420,
+            **step,
+        ),
     ]
     rex = "axolotl-rex"
     out += [

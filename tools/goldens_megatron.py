@@ -32,6 +32,12 @@ arguments) and the flags (``megatron``). ``tests/golden/megatron/pretrain.csv`` 
 ``sample_configs/megatron_pretrain.sh``'s run, from the flags written below (the test
 checks that lrplot reads the same flags from the script). Only this script's files
 are replaced.
+
+``tests/golden/megatron/real_*.csv`` are the runs of real configs of Megatron-LM
+(tests/fixtures/configs/megatron/, the short ones: a golden has every iteration): the
+flags of its functional tests' ``model_config.yaml`` are taken from MODEL_ARGS as
+_run_training.sh gives them (YAML read with PyYAML: a key given twice keeps its last
+value, as argparse does).
 """
 
 from __future__ import annotations
@@ -344,6 +350,39 @@ def cases() -> list[Case]:
     return [case(f"{i + 1:02d}-{name}", **flags) for i, (name, flags) in enumerate(runs)]
 
 
+FIXTURES = GOLDEN.parent / "fixtures" / "configs" / "megatron"
+REAL_YAML = ("gpt3_mcore_reruns_disable",)
+
+
+def model_args_flags(path: Path) -> dict[str, Any]:
+    """The scheduler's flags among a functional test's MODEL_ARGS, typed as argparse
+    types them (a "" value leaves the flag out)."""
+    import yaml
+
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))["MODEL_ARGS"]
+    flags: dict[str, Any] = {}
+    for key, value in table.items():
+        name = str(key).removeprefix("--").replace("-", "_")
+        if name not in DEFAULTS or value == "":
+            continue
+        floats = ("lr", "min_lr", "lr_warmup_fraction", "lr_warmup_init")
+        kind = {"lr_decay_style": str, "lr_wsd_decay_style": str}.get(name)
+        if kind is None:
+            kind = float if name in floats else int
+        flags[name] = kind(value)
+    return flags
+
+
+def real_cases() -> list[Case]:
+    runs = [(f"{name}.yaml", model_args_flags(FIXTURES / f"{name}.yaml")) for name in REAL_YAML]
+    out = []
+    for file, flags in runs:
+        c = case("real_" + file.split(".")[0], **flags)
+        c["spec"]["config"] = f"tests/fixtures/configs/megatron/{file}"
+        out.append(c)
+    return out
+
+
 def sample_case() -> Case:
     c = case("pretrain", **SAMPLE_FLAGS)
     c["spec"]["config"] = "sample_configs/megatron_pretrain.sh"
@@ -359,6 +398,10 @@ def main() -> int:
     SAMPLE.parent.mkdir(exist_ok=True)
     golden_io.write(SAMPLE, sample["spec"], record(cls, sample))
     print(f"wrote {SAMPLE}")
+    for c in real_cases():
+        name = Path(c["spec"]["config"]).name.split(".")[0]
+        golden_io.write(SAMPLE.parent / f"real_{name}.csv", c["spec"], record(cls, c))
+    print(f"wrote {len(real_cases())} real configs' runs to {SAMPLE.parent}")
     return 0
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from ..params import LrplotError
@@ -201,6 +202,13 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
             how += f" - {math.ceil(epochs)} (dataloader_drop_last) = {counted:,}"
         notes.append(how)
     elif size is not None:
+        if packing and max_steps is not None:
+            raise cfg.error(
+                "sample_packing",
+                "with sample packing axolotl counts steps from the packed token lengths, "
+                "not the samples: leave out --dataset-size (the run is max_steps "
+                f"{max_steps:,} if the data lasts) or pass --steps-per-epoch (its data_loader_len)",
+            )
         if packing:
             raise cfg.error(
                 "sample_packing",
@@ -212,6 +220,17 @@ def _steps(cfg: Config, given: Given, notes: list[str]) -> tuple[int | None, int
             f"total_num_steps = ceil({size:,} samples x {epochs:g} {_epochs(epochs)} / "
             f"batch {batch:,} ({parts})) = {counted:,}"
         )
+        micro, accumulate = _batch(cfg, given)[:2]
+        devices = given.plan.get("devices") or 1
+        if micro * accumulate * devices != batch:
+            step = micro * accumulate * devices
+            share = Fraction(step, batch)
+            notes.append(
+                f"batch_size {batch // devices:,} only counts the steps: "
+                "gradient_accumulation_steps stays 1 (the schema's default), so an optimizer "
+                f"step takes {step:,} {'sample' if step == 1 else 'samples'} and the "
+                f"{counted:,} steps cover {share} of {epochs:g} {_epochs(epochs)}' samples"
+            )
     elif max_steps is None:
         raise cfg.error(
             "num_epochs",
@@ -239,6 +258,13 @@ def _epochs(epochs: float) -> str:
 
 def _warmup(cfg: Config, counted: int | None, steps: int, notes: list[str]) -> int:
     """_configure_warmup_and_logging, then TrainingArguments.get_warmup_steps(steps)."""
+    raw = cfg.data.get("warmup_steps")
+    if isinstance(raw, float) and not raw.is_integer() and 0 < raw < 1:
+        raise cfg.error(
+            "warmup_steps",
+            f"axolotl's schema takes a whole number and refuses {raw:g}: for a share of the "
+            f"steps, write warmup_ratio: {raw:g}",
+        )
     given_steps = cfg.value("warmup_steps", INT, None, low=0)
     ratio = cfg.value("warmup_ratio", FLOAT, None, low=0, high=1)
     if given_steps and ratio:

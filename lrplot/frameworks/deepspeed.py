@@ -85,16 +85,32 @@ def convert(cfg: Config, given: Given) -> Converted:
         notes.append(f"the run is total_num_steps = {total} optimizer steps")
     else:
         epochs, per_epoch = 100, 1
-        notes.append(
-            "a ds_config has no run length and this scheduler no total_num_steps: showing "
-            "100 optimizer steps (give --epochs and --steps-per-epoch)"
-        )
+    unset = len(notes) if given.epochs is None and given.steps_per_epoch is None else -1
     if any(v is not None for v in given.plan.values()):
         notes.append("the training-plan options are not read for a ds_config (it has no epochs)")
     schedule = scheduler(cfg, lr, notes)
+    if unset >= 0 and total is None:
+        notes.insert(unset, _no_length(schedule.values))
     _engine_notes(cfg, notes)
     run = settings(cfg, lr, epochs, per_epoch, "step")
     return Converted(NAME, [schedule], run, notes=notes)
+
+
+def _no_length(values: Mapping[str, Any]) -> str:
+    """The note of a run without a length: 100 optimizer steps, and what they miss."""
+    why = ""
+    warmup = values.get("warmup_num_steps")
+    first = values.get("cycle_first_step_size")
+    if isinstance(warmup, int) and max(2, warmup) > 100:
+        why = f", though its warmup alone is {max(2, warmup):,}"
+    elif isinstance(first, int):
+        second = values.get("cycle_second_step_size") or first
+        if first + second > 100:
+            why = f", though its cycle alone is {first + second:,}"
+    return (
+        "a ds_config has no run length and this scheduler no total_num_steps: showing 100 "
+        f"optimizer steps{why} (give --epochs 1 --steps-per-epoch N for a run of N)"
+    )
 
 
 _NO_SCHEDULER = (

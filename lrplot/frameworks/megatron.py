@@ -24,6 +24,13 @@ Defaults: --lr-decay-style linear, --lr-wsd-decay-style exponential, --min-lr 0,
 --lr-warmup-init 0, warmups 0. Refused: batch-size rampup (--rampup-batch-size,
 --step-batch-size-schedule: the increment then changes), the deprecated --warmup.
 Not shown: weight-decay increments, --decoupled-lr's groups (noted).
+
+Megatron-LM's own functional tests keep their flags in YAML (``model_config.yaml``:
+a ``MODEL_ARGS`` table of ``--flag: value``), which
+tests/functional_tests/shell_test_utils/_run_training.sh turns into the command line:
+``true`` is the flag alone, ``""`` leaves it out, a ``[...]`` list gives its items, any
+other value follows the flag (``$VAR`` in it comes from the environment). Such a file
+is read as those flags.
 """
 
 from __future__ import annotations
@@ -111,10 +118,19 @@ def read_text(path: Path) -> str:
         raise LrplotError(f"{path}: not UTF-8 text") from None
 
 
+_MODEL_ARGS = re.compile(r"^MODEL_ARGS:[ \t]*(#.*)?$", re.M)
+_YAML = (".yaml", ".yml")
+
+
 def looks_like(path: Path) -> bool:
     """A launch script (.sh) or a text file with Megatron's flags or pretrain_*.py; not
-    a TOML/JSON/YAML config."""
+    a TOML/JSON/YAML config, except a functional test's YAML (its MODEL_ARGS)."""
     suffix = path.suffix.lower()
+    if suffix in _YAML:
+        try:
+            return _MODEL_ARGS.search(read_text(path)) is not None
+        except LrplotError:
+            return False
     if suffix in _STRUCTURED:
         return False
     if suffix in _SCRIPT_SUFFIXES:
@@ -129,11 +145,66 @@ def looks_like(path: Path) -> bool:
 def flags(path: Path, text: str) -> dict[str, Flag]:
     """The flags lrplot reads, from the command that runs Megatron (or the args file)."""
     where = str(path)
+    if path.suffix.lower() in _YAML:
+        return _read_flags(where, model_args(path, text))
     found = commands(text, where)
     if found and found[0][0].text.startswith("--"):
         words = [w for c in found for w in c]  # an args file: every line is flags
     else:
         words = _megatron_command(found, where)
+    return _read_flags(where, words)
+
+
+def model_args(path: Path, text: str) -> list[Word]:
+    """A functional test's MODEL_ARGS as the words of its command line (the module
+    docstring), each on the line of its key."""
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:
+        raise LrplotError(f"{path}: YAML configs need PyYAML (pip install pyyaml)") from None
+    try:  # a key given twice counts with its last value, as yq and argparse leave it
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise LrplotError(f"{path}: invalid YAML: {' '.join(str(err).split())}") from None
+    table = data.get("MODEL_ARGS") if isinstance(data, dict) else None
+    if not isinstance(table, dict) or not table:
+        raise LrplotError(f"{path}: MODEL_ARGS must be a table of --flag: value")
+    if not any(str(k).startswith("--") for k in table):
+        shown = ", ".join(str(k) for k in list(table)[:3])
+        raise LrplotError(
+            f"{path}: MODEL_ARGS has no Megatron-LM --flags (its keys: {shown}, ...): "
+            "lrplot reads Megatron-LM's flags, not NeMo's trainer.* keys"
+        )
+    lines = text.splitlines()
+    words: list[Word] = []
+    for key, value in table.items():
+        flag = str(key)
+        pattern = re.compile(rf"\s*['\"]?{re.escape(flag)}['\"]?\s*:")
+        line = next((n for n, t in enumerate(lines, 1) if pattern.match(t)), 0)
+        if value == "":
+            continue
+        words.append(Word(flag, line))
+        if value is True:
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            shown = _yaml_text(item)
+            unknown = re.search(r"\$\{?\w+\}?", shown)
+            words.append(Word(shown, line, unknown.group() if unknown else None))
+    return words
+
+
+def _yaml_text(value: Any) -> str:
+    """A YAML scalar as yq prints it for the command line."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _read_flags(where: str, words: list[Word]) -> dict[str, Flag]:
+    """The flags lrplot reads among a command's words."""
     out: dict[str, Flag] = {}
     previous = ""
     k = 0
@@ -198,13 +269,25 @@ def _megatron_command(found: list[list[Word]], where: str) -> list[Word]:
             f"{where}: no command runs Megatron (pretrain_*.py) or gives its flags "
             "(--lr, --train-iters, ...): is it a Megatron-LM launch script?"
         )
-    if len(pick) > 1:
+    if len(pick) > 1 and len({_arguments(c) for c in pick}) > 1:
         lines = " and ".join(str(c[0].line) for c in pick[:2])
         raise LrplotError(
             f"{where}: several commands run Megatron (lines {lines}): lrplot reads one; "
             "put that one's flags in an args file"
         )
     return pick[0]
+
+
+def _arguments(command: list[Word]) -> tuple[tuple[str, str | None], ...]:
+    """The flags lrplot reads, with the word after each: two commands with the same
+    ones (an interactive and a batch branch) are the same run for lrplot."""
+    out: list[tuple[str, str | None]] = []
+    for k, w in enumerate(command):
+        if w.text.partition("=")[0] in FLAGS or w.text in REFUSED:
+            out.append((w.text, w.unknown))
+            if k + 1 < len(command):
+                out.append((command[k + 1].text, command[k + 1].unknown))
+    return tuple(out)
 
 
 def _value(where: str, found: dict[str, Flag], name: str, default: Any = None) -> Any:

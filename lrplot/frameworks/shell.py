@@ -8,18 +8,22 @@
   between commands;
 * assignments ``NAME=value``, ``NAME+=value``, ``export``/``declare``/``local``/
   ``readonly NAME=value``, arrays ``NAME=(a b c)`` over several lines;
-* expansions ``$NAME``, ``${NAME}``, ``${NAME:-default}`` (also ``-``, ``:=``, ``=``),
-  ``${NAME[@]}``/``${NAME[*]}``, split into words where bash splits them (unquoted).
+* expansions ``$NAME``, ``${NAME}``, ``${NAME:-default}`` (also ``-``, ``:=``, ``=``;
+  defaults nest), ``${NAME[@]}``/``${NAME[*]}``, split into words where bash splits
+  them (unquoted); ``$((...))`` of integers and known integer variables.
 
 What it cannot know (a variable the script does not set, ``$(...)``, backticks, ``$1``)
 makes the word *unknown*: :attr:`Word.unknown` names what it came from, and the
-reader decides whether that matters. The script of ``bash -c "..."`` is read as
-commands too. Everything else of bash (if/for, functions, here-documents) is read as
-plain words.
+reader decides whether that matters. A variable set to different values in the
+branches of an ``if``/``case`` (or a loop), or set before one and again inside it, is
+unknown too: which assignment runs depends on the run. (Arrays keep their last
+value.) The script of ``bash -c "..."`` is read as commands too, its unknowns staying
+unknown. Everything else of bash (functions, here-documents) is read as plain words.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -44,6 +48,7 @@ class Word:
     line: int
     unknown: str | None = None  # what made it unknown (``$DATA``), if anything
     alone: bool = False  # unknown and unquoted on its own: it could be several words
+    script: str | None = None  # an unknown word's text as a script, unknowns as ${...}
 
 
 # a word before expansion: its pieces, (kind, text, quoted) with kind "lit", "var"
@@ -59,10 +64,10 @@ class _Raw:
 
 
 class _Lexer:
-    def __init__(self, text: str, where: str) -> None:
+    def __init__(self, text: str, where: str, line: int = 1) -> None:
         self.text = text
         self.i = 0
-        self.line = 1
+        self.line = line
         self.where = where
 
     def error(self, message: str) -> LrplotError:
@@ -108,7 +113,7 @@ class _Lexer:
                     return words
                 continue
             if c in "<>":  # a redirection: the operator goes, its target stays a word
-                while self.peek() in "<>&":
+                while self.peek() and self.peek() in "<>&":
                     self.take()
                 continue
             words.append(self.word())
@@ -193,13 +198,18 @@ class _Lexer:
         self.take()  # $
         c = self.peek()
         if c == "{":
-            end = self.text.find("}", self.i)
-            if end < 0:
-                raise self.error("a ${ is not closed")
+            end = self._brace_end()
             inner = self.text[self.i + 1 : end]
             while self.i <= end:
                 self.take()
             return ("var", inner, quoted, at)
+        if c == "(" and self.peek(1) == "(":  # $(( arithmetic ))
+            end = self._arithmetic_end()
+            if end >= 0:
+                inner = self.text[self.i + 2 : end]
+                while self.i < end + 2:
+                    self.take()
+                return ("arith", inner, quoted, at)
         if c == "(":
             depth = 0
             while self.i < len(self.text):
@@ -218,6 +228,45 @@ class _Lexer:
             self.take()
             return ("unknown", "$" + c, quoted, at)
         return ("lit", "$", quoted, at)
+
+    def _arithmetic_end(self) -> int:
+        """Where the ``))`` of the ``$((`` at self.i starts (-1: none)."""
+        depth = 0
+        for j in range(self.i + 2, len(self.text)):
+            c = self.text[j]
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    return j if self.text[j + 1 : j + 2] == ")" else -1
+                depth -= 1
+        return -1
+
+    def _brace_end(self) -> int:
+        """Where the ``}`` of the ``${`` at self.i is: past nested ``${...}`` and quotes
+        (``${LOG_DIR:-"${PWD}/logs"}``)."""
+        j, depth, double = self.i + 1, 1, False
+        text = self.text
+        while j < len(text):
+            c = text[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "'" and not double:
+                close = text.find("'", j + 1)
+                j = close + 1 if close >= 0 else len(text)
+                continue
+            if c == '"':
+                double = not double
+            elif c == "$" and text[j + 1 : j + 2] == "{":
+                depth += 1
+                j += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return j
+            j += 1
+        raise self.error("a ${ is not closed")
 
     def array(self) -> list[_Raw]:
         items: list[_Raw] = []
@@ -240,16 +289,19 @@ class _Field:
         self.unknown: str | None = None
         self.solid = False  # holds text, or quotes (a quoted "" is a word)
         self.quoted_unknown = False
+        self.script = ""  # the text with each unknown as a placeholder ${name}
 
     def add(self, text: str, line: int) -> None:
         self.line = self.line or line
         self.text += text
+        self.script += text
         self.solid = True
 
-    def mark(self, what: str, quoted: bool, line: int) -> None:
+    def mark(self, what: str, quoted: bool, line: int, placeholder: str) -> None:
         self.line = self.line or line
         self.unknown = self.unknown or what
         self.quoted_unknown = self.quoted_unknown or quoted
+        self.script += placeholder
 
     @property
     def empty(self) -> bool:
@@ -257,7 +309,8 @@ class _Field:
 
     def word(self, line: int) -> Word:
         alone = self.unknown is not None and not self.solid and not self.quoted_unknown
-        return Word(self.text, self.line or line, self.unknown, alone)
+        script = self.script if self.unknown is not None else None
+        return Word(self.text, self.line or line, self.unknown, alone, script)
 
 
 @dataclass
@@ -275,6 +328,18 @@ class Script:
     def __init__(self, where: str) -> None:
         self.where = where
         self.variables: dict[str, Text | Array] = {}
+        self.depth = 0  # inside how many if/case/loop blocks
+        self.set_at: dict[str, tuple[Text, int, bool]] = {}  # value, line, in a block
+        self.placeholders: dict[str, str] = {}  # placeholder name -> what is unknown
+
+    def placeholder(self, what: str) -> str:
+        """``${name}`` standing for an unknown in a text read again as a script."""
+        for name, known in self.placeholders.items():
+            if known == what:
+                return "${" + name + "}"
+        name = f"__lrplot_unknown_{len(self.placeholders)}"
+        self.placeholders[name] = what
+        return "${" + name + "}"
 
     def _lookup(self, inner: str) -> list[Text]:
         """The value of ``${inner}``: one text, or an array's elements (``[@]``, ``[*]``)."""
@@ -282,6 +347,8 @@ class Script:
         if not m:
             return [[("", "${" + inner + "}", 0)]]
         name, index, op, default = m.group(1), m.group(3), m.group(4), m.group(5)
+        if name in self.placeholders:
+            return [[("", self.placeholders[name], 0)]]
         value = self.variables.get(name)
         empty = value is None or value == [] or (isinstance(value, Array) and not value.items)
         if op is not None and (value is None or (op.startswith(":") and empty)):
@@ -298,6 +365,34 @@ class Script:
             return [value.items[k] if k < len(value.items) else []]
         return [value]
 
+    def _values(self, kind: str, inner: str) -> list[Text]:
+        """A ``var`` piece's value (:meth:`_lookup`), or an ``arith`` one's."""
+        if kind == "arith":
+            return [self._arithmetic(inner)]
+        return self._lookup(inner)
+
+    def _arithmetic(self, inner: str) -> Text:
+        """``$((...))`` of integers and the script's integer variables (+ - * / % and
+        parentheses, bash's integer division), else unknown."""
+        unknown: Text = [("", "$((" + inner + "))", 0)]
+
+        def number(m: re.Match[str]) -> str:
+            value = self.variables.get(m.group(1) or m.group(2) or m.group(3))
+            if not isinstance(value, list) or any(u is not None for _, u, _ in value):
+                raise ValueError
+            text = "".join(t for t, _, _ in value).strip()
+            if not re.fullmatch(r"-?\d+", text):
+                raise ValueError
+            return f"({text})"
+
+        try:
+            expr = re.sub(r"\$\{(\w+)\}|\$(\w+)|\b([A-Za-z_]\w*)\b", number, inner)
+            if not re.fullmatch(r"[\d\s+\-*/%()]*", expr) or "**" in expr:
+                return unknown
+            return [(str(_evaluate(ast.parse(expr.strip(), mode="eval").body)), None, 0)]
+        except (ValueError, SyntaxError, ZeroDivisionError, RecursionError):
+            return unknown
+
     def text(self, pieces: list[Piece]) -> Text:
         """Pieces as one text, unsplit (an assignment's value; a default)."""
         out: Text = []
@@ -307,7 +402,7 @@ class Script:
             elif kind == "unknown":
                 out.append(("", text, line))
             else:
-                for n, item in enumerate(self._lookup(text)):
+                for n, item in enumerate(self._values(kind, text)):
                     if n:
                         out.append((" ", None, line))
                     out += item
@@ -321,15 +416,15 @@ class Script:
                 fields[-1].add(text, line)
                 continue
             if kind == "unknown":
-                fields[-1].mark(text, quoted, line)
+                fields[-1].mark(text, quoted, line, self.placeholder(text))
                 continue
-            for n, item in enumerate(self._lookup(text)):
+            for n, item in enumerate(self._values(kind, text)):
                 if n:
                     fields.append(_Field())  # an array's elements are words of their own
                 for chunk, unknown, at in item:
                     at = at or line  # 0: where it is used
                     if unknown is not None:
-                        fields[-1].mark(unknown, quoted, at)
+                        fields[-1].mark(unknown, quoted, at, self.placeholder(unknown))
                     elif quoted:
                         fields[-1].add(chunk, at)
                     else:
@@ -371,8 +466,59 @@ class Script:
             value = self.text(_drop(raw.pieces, m.end()))
             if append and isinstance(old, list):
                 value = old + value
-            self.variables[name] = value
+            self.variables[name] = self._branched(name, value, raw.line)
         return True
+
+    def _branched(self, name: str, value: Text, line: int) -> Text:
+        """The value, or an unknown one when a block may or may not have set it: set in
+        a block to a value other than the one before (or than another branch's)."""
+        before = self.set_at.get(name)
+        self.set_at[name] = (value, line, self.depth > 0)
+        if self.depth == 0 or before is None:
+            return value
+        old, old_line, _ = before
+        plain = [(t, u) for t, u, _ in value]
+        if plain == [(t, u) for t, u, _ in old]:
+            self.set_at[name] = before
+            return value
+        what = (
+            f"${name} (set to {_shown(old)} on line {old_line} and to {_shown(value)} on line "
+            f"{line}, in the branches of an if, case or loop: which one runs is not in the "
+            "script)"
+        )
+        self.set_at[name] = ([("", what, line)], line, True)
+        return [("", what, line)]
+
+
+def _shown(value: Text) -> str:
+    """A variable's value for a message: its known text, ``?`` for what is not known."""
+    text = "".join(t if u is None else "?" for t, u, _ in value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return repr(text) if not re.fullmatch(r"[\w.+-]+", text) else text
+
+
+def _evaluate(node: ast.expr) -> int:
+    """An integer expression of + - * / % as bash computes it (division truncates)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _evaluate(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp):
+        a, b = _evaluate(node.left), _evaluate(node.right)
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
+            if b == 0:
+                raise ZeroDivisionError
+            quotient = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+            return quotient if not isinstance(node.op, ast.Mod) else a - b * quotient
+    raise ValueError
 
 
 def _drop(pieces: list[Piece], count: int) -> list[Piece]:
@@ -398,13 +544,28 @@ def commands(text: str, where: str) -> list[list[Word]]:
     return out
 
 
-def _read(text: str, where: str, script: Script, out: list[list[Word]], depth: int) -> None:
-    lexer = _Lexer(text, where)
+_OPEN = frozenset({"if", "case", "for", "while", "until", "select"})
+_CLOSE = frozenset({"fi", "esac", "done"})
+_BRANCH = frozenset({"then", "else", "elif", "do"})
+
+
+def _read(
+    text: str, where: str, script: Script, out: list[list[Word]], depth: int, line: int = 1
+) -> None:
+    lexer = _Lexer(text, where, line)
     while True:
         raw = lexer.command()
         if raw is None:
             return
         words = raw
+        while words and _plain(words[0]) in _BRANCH | _CLOSE:
+            if _plain(words[0]) in _CLOSE:
+                script.depth = max(script.depth - 1, 0)
+            words = words[1:]
+        if words and _plain(words[0]) in _OPEN:
+            script.depth += 1
+        if not words:
+            continue
         if words and _plain(words[0]) in _DECLARE:
             words = [w for w in words[1:] if not _plain(w).startswith("-")]
             for w in words:
@@ -420,8 +581,9 @@ def _read(text: str, where: str, script: Script, out: list[list[Word]], depth: i
             continue
         out.append(expanded)
         for before, after in pairwise(expanded):
-            if before.text == "-c" and after.unknown is None and depth < 3:
-                _read(after.text, where, script, out, depth + 1)
+            if before.text == "-c" and not after.alone and depth < 3:
+                inner = after.text if after.script is None else after.script
+                _read(inner, where, script, out, depth + 1, after.line)
 
 
 def _plain(raw: _Raw) -> str:

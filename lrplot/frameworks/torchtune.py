@@ -22,15 +22,22 @@ A config is data: ``_component_`` is a name looked up among the components lrplo
 knows (the declarations' ``known_as["torchtune"]``), never imported, and a value that
 is exactly ``${a.b}`` is read from that key of the config (OmegaConf's interpolation);
 anything else with ``${`` is refused.
+
+torchtune's own configs say in a comment how they are launched (``# tune run
+--nnodes 1 --nproc_per_node 8 lora_finetune_distributed --config ...``): the config
+gives no device count, so a note names the comment's when it is more than the run's
+``--devices``, and the recipes whose rules differ.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from ..params import ParamError
+from ..inputs import read_config_bytes
+from ..params import LrplotError, ParamError
 from ..schedules import REGISTRY, ScheduleDef, known_names
 from . import hf
 from .common import FLOAT, INT, TEXT, Config, Converted, Given, build, settings
@@ -129,13 +136,94 @@ def _resolved(cfg: Config, root: Mapping[str, Any], names: Any = None) -> Config
     return Config(cfg.path, data, cfg.prefix)
 
 
+_TUNE_RUN = re.compile(r"#+\s*tune run\s+(.*)")
+# recipes whose steps or schedule differ from the rules above: what lrplot says
+_OTHER_RECIPES = {
+    "qat_distributed": "builds no lr scheduler: the LR stays at the optimizer's lr",
+    "knowledge_distillation_distributed": (
+        "keeps the last partial batch: pass --steps-per-epoch "
+        "ceil(ceil(N / devices) / batch_size) // gradient_accumulation_steps"
+    ),
+}
+
+
+def launch(path: Path) -> tuple[int, int, str] | None:
+    """The first ``tune run`` in the config's comments: (its line, the devices it runs
+    on: --nnodes x --nproc_per_node, the recipe), if there is one."""
+    try:
+        text = read_config_bytes(path).decode("utf-8", "replace")
+    except LrplotError:
+        return None
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _TUNE_RUN.match(line.strip())
+        if m is None:
+            continue
+        words = m.group(1).split()
+        counts = {"--nnodes": 1, "--nproc_per_node": 1}
+        recipe = ""
+        k = 0
+        while k < len(words) and not recipe:
+            name, eq, value = words[k].partition("=")
+            name = name.replace("-per-", "_per_")
+            if name in counts:
+                if not eq:
+                    k += 1
+                    value = words[k] if k < len(words) else ""
+                if not value.isdigit():
+                    return None
+                counts[name] = int(value)
+            elif not name.startswith("-"):
+                recipe = name
+            k += 1
+        return number, counts["--nnodes"] * counts["--nproc_per_node"], recipe
+    return None
+
+
+def _launch_notes(cfg: Config, given: Given, notes: list[str]) -> None:
+    found = launch(cfg.path)
+    if found is None:
+        return
+    line, devices, recipe = found
+    command = f"line {line}: tune run ... {recipe}" if recipe else f"line {line}: tune run"
+    given_devices = given.plan.get("devices") or 1
+    if devices > given_devices and given.steps_per_epoch is None:
+        notes.append(
+            f"the config's comment runs it on {devices} devices ({command}): shown on "
+            f"{given_devices}; pass --devices {devices} if the run has them"
+        )
+    if recipe in _OTHER_RECIPES:
+        notes.append(f"{recipe} ({command}) {_OTHER_RECIPES[recipe]}")
+
+
+def _reinforcement(cfg: Config) -> None:
+    """PPO and GRPO recipes count their steps their own way (num_steps, ppo_epochs,
+    generations): refused by name rather than by a missing key."""
+    found = launch(cfg.path)
+    recipe = found[2] if found else ""
+    rl = "ppo" in recipe or "grpo" in recipe or "ppo_epochs" in cfg.data
+    if rl:
+        what = recipe.rsplit("/", 1)[-1] or "a PPO recipe (ppo_epochs)"
+        raise cfg.error(
+            "lr_scheduler",
+            f"{what}: lrplot reads the fine-tune, LoRA, DPO and distillation recipes' "
+            "configs; PPO and GRPO count their steps otherwise",
+        )
+
+
 def convert(cfg: Config, given: Given) -> Converted:
+    _reinforcement(cfg)
     cfg.typos(FIELDS, READ)
     root = cfg.data
     top = _resolved(cfg, root, READ)
     notes: list[str] = []
 
     lr = given.lr
+    if "optimizer" not in cfg.data:
+        raise cfg.error(
+            "optimizer",
+            "missing: lrplot reads the configs of training recipes, which have one "
+            "(a generation, evaluation or quantization config has no schedule)",
+        )
     optimizer = top.table("optimizer")
     assert optimizer is not None
     if lr is None:
@@ -145,6 +233,7 @@ def convert(cfg: Config, given: Given) -> Converted:
     if given.epochs is not None:
         epochs = given.epochs
     per_epoch = _steps_per_epoch(top, given, notes)
+    _launch_notes(cfg, given, notes)
     total = epochs * per_epoch
     unit = "epoch" if epochs == 1 else "epochs"
     notes.append(f"num_training_steps = {epochs} {unit} x {per_epoch:,} = {total:,}")

@@ -383,7 +383,8 @@ def _cosine_quadratic(count: int, base_lr: float, p: Mapping[str, Any], metric: 
     n = _steps(count)
     k = min(w, count)
     f = np.empty(count)
-    f[:k] = (n[:k] / float(max(1, w))) ** 2
+    # Python's x ** 2 is libm's pow(x, 2.0), not always numpy's x * x (one ulp, at some x)
+    f[:k] = np.fromiter((x**2 for x in (n[:k] / float(max(1, w))).tolist()), float, k)
     x = 0.5 * (1.0 + np.cos(math.pi * float(p["num_cycles"]) * 2.0 * _progress(n[k:], w, t)))
     f[k:] = np.where(x > 0.0, x, 0.0)
     return _lr(base_lr, f)
