@@ -127,3 +127,54 @@ def test_enough_goldens_per_schedule() -> None:
         f"too few golden files (need {MIN_CASES_PER_SCHEDULE} per schedule): {missing}; "
         "run `python tools/make_goldens.py`"
     )
+
+
+# Goldens lrplot matches to within an ulp or two rather than bit for bit, and why; every
+# other golden is bit for bit (a new inexact one fails below, to be fixed or listed here)
+NOT_BIT_FOR_BIT = {
+    # --warmup is lrplot's closed-form ramp; SequentialLR's LinearLR multiplies chained
+    # factors step by step
+    **{
+        f"sequential-warmup-{n}.csv": "closed-form warmup vs chained factors"
+        for n in (
+            "01-cosine",
+            "02-cosine-eta",
+            "04-exp-step-interval",
+            "05-multistep",
+            "06-cosine-long",
+        )
+    },
+    # timm's tanh schedule: math.tanh per step vs numpy's vectorised tanh
+    **{
+        f"timm-tanh-{n}.csv": "np.tanh vs math.tanh"
+        for n in (
+            "01-t100",
+            "02-t30-limit1",
+            "04-mul2-limit10",
+            "05-warmup5",
+            "06-warmup5-prefix",
+            "07-mul1.5-limit100-long",
+            "08-step-s50",
+            "09-epoch-s10",
+            "10-mul0.5-shrinking",
+            "11-mul1.3-warmup-prefix",
+            "12-lb-3-ub3",
+            "13-lb-5-ub1-warmup",
+            "14-ub8-mul1.5",
+        )
+    },
+}
+
+
+def test_goldens_are_bit_for_bit_but_the_listed():
+    inexact = []
+    for path in FILES:
+        golden = load(path)
+        case = golden.case
+        settings = case_settings(case)
+        sched = lookup(case["schedule"]).build(case["params"])
+        metric = ArrayMetric(scheduler_metric(golden, settings)) if sched.needs_metric else None
+        lr = np.asarray(simulate(sched, settings, metric=metric).lr, dtype=float)
+        if not np.array_equal(lr, golden.lr):
+            inexact.append(path.name)
+    assert sorted(inexact) == sorted(NOT_BIT_FOR_BIT)

@@ -192,6 +192,16 @@ def hf_cases() -> list[dict[str, Any]]:
             lr=1.0,
             epochs=200,
         ),
+        # long: Python's float ** (libm's pow), not numpy's array power, on every step
+        case(
+            "11-power3-long",
+            s,
+            {"power": 3.0, "lr_end": 1e-7, "num_warmup_steps": 100},
+            lr=1e-3,
+            epochs=1,
+            steps_per_epoch=5000,
+            interval="step",
+        ),
     ]
     s = "hf-constant"
     out += [

@@ -29,6 +29,7 @@ else:
     from .._lazy import np
 
 from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
+from ._pyfloat import py_pow
 from .base import lambda_resume, schedule
 from .declare import Emit, Explain, Stepping
 from .rules import Finding, Part, format_value, num
@@ -455,7 +456,9 @@ def _polynomial_factor(count: int, defaults_lr: float, p: Mapping[str, Any]) -> 
     if hi > k:
         decay_steps = t - w
         pct_remaining = 1 - (n[k:hi] - w) / decay_steps
-        f[k:hi] = ((lr_init - lr_end) * pct_remaining**power + lr_end) / lr_init
+        # Python's float ** (libm's pow), as transformers computes it: numpy's array
+        # power differs in the last bit on some steps
+        f[k:hi] = ((lr_init - lr_end) * py_pow(pct_remaining, power) + lr_end) / lr_init
     f[hi:] = lr_end / lr_init
     return f
 

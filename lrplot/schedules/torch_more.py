@@ -37,6 +37,7 @@ else:
 
 from .. import expr as expressions
 from ..params import BOOL, CHOICE, FLOAT, INT, REQUIRED, TEXT, LrplotError, Param, ParamError
+from ._pyfloat import py_pow as _pow
 from .base import TorchScheduler, chain, schedule
 from .declare import BATCH, EITHER, Emit, Explain, HfForm
 from .rules import Finding, Part, format_value, num, run_length
@@ -44,18 +45,6 @@ from .rules import Finding, Part, format_value, num, run_length
 LISTING = 20  # where its schedules come in `lrplot list` (lrplot.schedules)
 
 LONGEST = 10**15  # bound of step counts PyTorch turns into floats (runs are <= 1e8 steps)
-
-
-def _pow(base: Any, exponent: Any) -> np.ndarray:
-    """Python's float ``base ** exponent`` elementwise (PyTorch's bits; a million in
-    about 0.1 s), inf where Python overflows."""
-    a, b = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
-    xs, ys = a.ravel().tolist(), b.ravel().tolist()
-    try:
-        values = [x**y for x, y in zip(xs, ys, strict=True)]
-    except OverflowError:
-        values = [_pow_or_inf(x, y) for x, y in zip(xs, ys, strict=True)]
-    return np.array(values, dtype=float).reshape(a.shape)
 
 
 def _quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,13 +56,6 @@ def _quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args)
 
     return wrapper
-
-
-def _pow_or_inf(x: float, y: float) -> float:
-    try:
-        return x**y
-    except OverflowError:
-        return math.inf
 
 
 def _fraction(name: str, help: str, default: float, low_open: bool = False) -> Param:
