@@ -33,7 +33,7 @@ from ..params import FLOAT, INT, REQUIRED, LrplotError, Param, ParamError
 from .base import TorchScheduler, schedule
 from .declare import Emit, Explain, HfForm
 from .hf import HF_STEPPING, warmup_longer
-from .rules import Finding, Part, num
+from .rules import Finding, Part, decay_length, num
 
 if TYPE_CHECKING:
     from ..engine import RunSettings, Trace
@@ -112,27 +112,7 @@ def _floor(part: Part, base_lr: float) -> str:
 
 def run_length(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
     """num_training_steps (total_steps for rex) not matching the run."""
-    name = part.schedule.definition.run_length[0]
-    t, n = part.values[name], part.length
-    if t is None or t == n:
-        return []
-    lr = part.lr(trace)
-    fix = f"set {part.option(name, n)} (or leave it out)"
-    if t > n:
-        message = (
-            f"{part.subject} never reaches {_floor(part, settings.lr)}: {name} {t} is longer "
-            f"than {part.span} and the LR ends at {num(lr[-1])}: {fix}"
-        )
-    else:
-        rest = lr[t:]
-        if rest.size > 1 and rest.max() > rest[0]:
-            then = "then the LR rises again"
-        else:
-            then = f"the LR then stays at {num(rest[0])} for the last {n - t} steps"
-        message = (
-            f"{part.subject} ends its decay at step {part.start + t} of {part.total}, {then}: {fix}"
-        )
-    return [Finding("training-steps", message, name)]
+    return decay_length(part, _floor(part, settings.lr), trace)
 
 
 def _zero_start(p: Mapping[str, Any], lr: float) -> tuple[str, str] | None:

@@ -32,7 +32,7 @@ from ..params import CHOICE, FLOAT, INT, REQUIRED, Param, ParamError
 from ._pyfloat import py_pow
 from .base import lambda_resume, schedule
 from .declare import Emit, Explain, Stepping
-from .rules import Finding, Part, format_value, num
+from .rules import Finding, Part, decay_length, format_value, num
 
 LISTING = 30  # where its schedules come in `lrplot list` (lrplot.schedules)
 
@@ -175,26 +175,7 @@ def _floor(part: Part, base_lr: float) -> str:
 
 def training_steps(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:
     """transformers' num_training_steps not matching the run."""
-    t, n = part.values["num_training_steps"], part.length
-    if t is None or t == n:
-        return []
-    lr = part.lr(trace)
-    fix = f"set {part.option('num_training_steps', n)} (or leave it out)"
-    if t > n:
-        message = (
-            f"{part.subject} never reaches {_floor(part, settings.lr)}: num_training_steps "
-            f"{t} is longer than {part.span} and the LR ends at {num(lr[-1])}: {fix}"
-        )
-    else:
-        rest = lr[t:]
-        if rest.size > 1 and rest.max() > rest[0]:
-            then = "then the LR rises again"
-        else:
-            then = f"the LR then stays at {num(rest[0])} for the last {n - t} steps"
-        message = (
-            f"{part.subject} ends its decay at step {part.start + t} of {part.total}, {then}: {fix}"
-        )
-    return [Finding("training-steps", message, "num_training_steps")]
+    return decay_length(part, _floor(part, settings.lr), trace)
 
 
 def wsd_phases(part: Part, settings: RunSettings, trace: Trace) -> list[Finding]:

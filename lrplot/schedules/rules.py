@@ -131,3 +131,31 @@ def run_length(settings: RunSettings, steps: int) -> str:
 PartRule = Callable[["Part", "RunSettings", "Trace"], list[Finding]]
 
 __all__ = ["Finding", "Part", "PartRule", "format_value", "num", "parts", "run_length"]
+
+
+def decay_length(part: Part, floor: str, trace: Trace) -> list[Finding]:
+    """A decay whose length (the declaration's first ``run_length``: transformers'
+    num_training_steps, axolotl's, rex's total_steps) is not the stretch it drives: it
+    never reaches ``floor`` (its end LR, in words), or reaches it early and stays there
+    (or rises again)."""
+    name = part.schedule.definition.run_length[0]
+    t, n = part.values[name], part.length
+    if t is None or t == n:
+        return []
+    lr = part.lr(trace)
+    fix = f"set {part.option(name, n)} (or leave it out)"
+    if t > n:
+        message = (
+            f"{part.subject} never reaches {floor}: {name} {t} is longer than {part.span} "
+            f"and the LR ends at {num(lr[-1])}: {fix}"
+        )
+    else:
+        rest = lr[t:]
+        if rest.size > 1 and rest.max() > rest[0]:
+            then = "then the LR rises again"
+        else:
+            then = f"the LR then stays at {num(rest[0])} for the last {n - t} steps"
+        message = (
+            f"{part.subject} ends its decay at step {part.start + t} of {part.total}, {then}: {fix}"
+        )
+    return [Finding("training-steps", message, name)]

@@ -637,7 +637,34 @@ def _cyclic_shape(count: int, p: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
     return factor[:-1], scale
 
 
-class CyclicLR(TorchScheduler):
+class _ClosedRange(TorchScheduler):
+    """A scheduler whose LR (and momentum) over steps lo .. hi-1 has a closed form
+    (``_range``; None: step by step): ``advance`` and ``record`` use it, leaving the
+    state as that many step() calls would (CyclicLR, OneCycleLR)."""
+
+    def _range(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+        return None
+
+    def advance(self, count: int) -> np.ndarray:
+        return self.record(count)[0]
+
+    def record(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        lo = self.last_epoch + 1
+        got = self._range(lo, lo + count) if count else None
+        if got is None:
+            return super().record(count)
+        lr, momentum = got
+        self.last_epoch += count
+        self._step_count += count
+        self.group["lr"] = float(lr[-1])
+        if momentum is None:
+            momentum = np.full(count, self.group.get("momentum", 0.0))
+        else:
+            self.group["momentum"] = float(momentum[-1])
+        return lr, momentum
+
+
+class CyclicLR(_ClosedRange):
     def __init__(
         self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
     ) -> None:
@@ -710,24 +737,6 @@ class CyclicLR(TorchScheduler):
             return lr, None
         high = self.max_momentum
         return lr, high - (high - self.base_momentum) * factor * scale
-
-    def advance(self, count: int) -> np.ndarray:
-        return self.record(count)[0]
-
-    def record(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        lo = self.last_epoch + 1
-        got = self._range(lo, lo + count) if count else None
-        if got is None:
-            return super().record(count)
-        lr, momentum = got
-        self.last_epoch += count
-        self._step_count += count
-        self.group["lr"] = float(lr[-1])
-        if momentum is None:
-            momentum = np.full(count, self.group.get("momentum", 0.0))
-        else:
-            self.group["momentum"] = float(momentum[-1])
-        return lr, momentum
 
 
 _CYCLIC_PARAMS = (
@@ -918,7 +927,7 @@ def _onecycle_curve(count: int, p: Mapping[str, Any], momentum: bool) -> np.ndar
     return out
 
 
-class OneCycleLR(TorchScheduler):
+class OneCycleLR(_ClosedRange):
     def __init__(
         self, group: dict[str, Any], values: Mapping[str, Any], last_epoch: int = -1
     ) -> None:
@@ -994,24 +1003,6 @@ class OneCycleLR(TorchScheduler):
                     momentum[here] = _anneal(self.strategy, group[m0], group[m1], pct)
                 free &= ~here
             start_step = end_step
-        return lr, momentum
-
-    def advance(self, count: int) -> np.ndarray:
-        return self.record(count)[0]
-
-    def record(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        lo = self.last_epoch + 1
-        got = self._range(lo, lo + count) if count else None
-        if got is None:
-            return super().record(count)
-        lr, momentum = got
-        self.last_epoch += count
-        self._step_count += count
-        self.group["lr"] = float(lr[-1])
-        if momentum is None:
-            momentum = np.full(count, self.group.get("momentum", 0.0))
-        else:
-            self.group["momentum"] = float(momentum[-1])
         return lr, momentum
 
 
