@@ -296,6 +296,16 @@ def parameter(s: Search) -> Cause | None:
     """An integer parameter (a length, a warmup) with another value: k x or 1/k of the
     configured one first (devices, accumulation, epochs vs steps), then the run's own
     lengths."""
+    for name, value, new, why, changed in _changed_schedules(s):
+        trace = s.simulate(changed)
+        if trace is not None and s.reproduces(trace):
+            return Cause(f"{name} was {new:,}, not {value:,}{why}", trace)
+    return None
+
+
+def _changed_schedules(s: Search) -> Iterator[tuple[str, int, int, str, Schedule]]:
+    """The configured schedule with each integer parameter (or length) changed, simplest
+    changes first: (name, value, new value, why it is a likely one, the schedule)."""
     settings = s.settings
     schedule = s.trace.schedule.resolved(settings.scheduler_steps)  # run-length defaults
     lengths = {settings.units, settings.scheduler_steps, settings.total_steps, settings.epochs}
@@ -305,10 +315,7 @@ def parameter(s: Search) -> Cause | None:
                 changed = rebuild(new)
             except LrplotError:
                 continue
-            trace = s.simulate(changed)
-            if trace is not None and s.reproduces(trace):
-                return Cause(f"{name} was {new:,}, not {value:,}{why}", trace)
-    return None
+            yield name, value, new, why, changed
 
 
 def _int_params(schedule: Schedule) -> Iterator[tuple[str, int, Callable[[int], Schedule]]]:
@@ -439,31 +446,23 @@ def _changed(s: Search, steps: list[int]) -> Cause | None:
     if not steps:
         return None
     settings = s.settings
-    schedule = s.trace.schedule.resolved(settings.scheduler_steps)
-    lengths = {settings.units, settings.scheduler_steps, settings.total_steps, settings.epochs}
-    rows = s.verdict.rows
-    after_rows = rows[s.verdict.first :]
-    for name, value, rebuild in _int_params(schedule):
-        for new, _ in _values(value, lengths):
-            try:
-                after = rebuild(new)
-            except LrplotError:
-                continue
-            for mode in ("restored", "last-epoch", "fresh"):
-                for at in steps[:4]:
-                    if not _may_be(s, after, at, mode, after_rows):
-                        continue
-                    try:
-                        trace = resume(s.trace, at, mode, after)
-                    except LrplotError:
-                        break
-                    if s.reproduces(trace):
-                        how = CHANGED[mode].format(last=steps_done(settings, at) - 1)
-                        return Cause(
-                            f"the run was resumed at step {at:,} ({how}) with {name} "
-                            f"{new:,} instead of {value:,}",
-                            trace,
-                        )
+    after_rows = s.verdict.rows[s.verdict.first :]
+    for name, value, new, _, after in _changed_schedules(s):
+        for mode in ("restored", "last-epoch", "fresh"):
+            for at in steps[:4]:
+                if not _may_be(s, after, at, mode, after_rows):
+                    continue
+                try:
+                    trace = resume(s.trace, at, mode, after)
+                except LrplotError:
+                    break
+                if s.reproduces(trace):
+                    how = CHANGED[mode].format(last=steps_done(settings, at) - 1)
+                    return Cause(
+                        f"the run was resumed at step {at:,} ({how}) with {name} "
+                        f"{new:,} instead of {value:,}",
+                        trace,
+                    )
     return None
 
 
@@ -489,29 +488,24 @@ def _changed_before(s: Search) -> Cause | None:
     if not steps:
         return None
     schedule = s.trace.schedule.resolved(settings.scheduler_steps)
-    lengths = {settings.units, settings.scheduler_steps, settings.total_steps, settings.epochs}
-    for name, value, rebuild in _int_params(schedule):
-        for new, _ in _values(value, lengths):
-            try:
-                before = s.simulate(rebuild(new))
-            except LrplotError:
-                continue
-            if before is None or not _follows(s, before, head):
-                continue  # the first run's part of the log is not this value's
-            for mode in ("restored", "last-epoch", "fresh"):
-                for at in steps:
-                    try:
-                        trace = resume(before, at, mode, schedule)
-                    except LrplotError:
-                        break
-                    if s.reproduces(trace):
-                        how = CHANGED[mode].format(last=steps_done(settings, at) - 1)
-                        return Cause(
-                            f"the run was resumed at step {at:,} ({how}) with {name} "
-                            f"{value:,}, as configured, instead of the {new:,} it was "
-                            "started with (the config is the resumed run's)",
-                            trace,
-                        )
+    for name, value, new, _, started in _changed_schedules(s):
+        before = s.simulate(started)
+        if before is None or not _follows(s, before, head):
+            continue  # the first run's part of the log is not this value's
+        for mode in ("restored", "last-epoch", "fresh"):
+            for at in steps:
+                try:
+                    trace = resume(before, at, mode, schedule)
+                except LrplotError:
+                    break
+                if s.reproduces(trace):
+                    how = CHANGED[mode].format(last=steps_done(settings, at) - 1)
+                    return Cause(
+                        f"the run was resumed at step {at:,} ({how}) with {name} "
+                        f"{value:,}, as configured, instead of the {new:,} it was "
+                        "started with (the config is the resumed run's)",
+                        trace,
+                    )
     return None
 
 

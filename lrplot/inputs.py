@@ -43,13 +43,19 @@ def open_regular(path: Path, what: str) -> BinaryIO:
         raise LrplotError(f"cannot read {what} {path}: {err.strerror or err}") from None
 
 
+def read_at_most(path: Path, what: str, limit: int) -> bytes:
+    """Up to ``limit`` + 1 bytes of a regular file (one more: the caller can tell it is
+    longer); errors name it as ``what`` (config, log)."""
+    with open_regular(path, what) as f:
+        try:
+            return f.read(limit + 1)
+        except OSError as err:
+            raise LrplotError(f"cannot read {what} {path}: {err.strerror or err}") from None
+
+
 def read_config_bytes(path: Path) -> bytes:
     """A config file's bytes: a regular file of at most MAX_CONFIG bytes."""
-    with open_regular(path, "config") as f:
-        try:
-            data = f.read(MAX_CONFIG + 1)
-        except OSError as err:
-            raise LrplotError(f"cannot read config {path}: {err.strerror or err}") from None
+    data = read_at_most(path, "config", MAX_CONFIG)
     if len(data) > MAX_CONFIG:
         size = os.stat(path).st_size
         raise LrplotError(

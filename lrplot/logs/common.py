@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LrplotError, ParamError
-from ..inputs import open_regular
+from ..inputs import read_at_most
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,11 +70,7 @@ def check_size(path: Path, total: int) -> None:
 
 def read_bytes(path: Path) -> bytes:
     """A whole log file (a regular file of at most MAX_LOG bytes)."""
-    with open_regular(path, "log") as f:
-        try:
-            data = f.read(MAX_LOG + 1)
-        except OSError as err:
-            raise LrplotError(f"cannot read log {path}: {err.strerror or err}") from None
+    data = read_at_most(path, "log", MAX_LOG)
     check_size(path, len(data))
     return data
 
