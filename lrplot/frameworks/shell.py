@@ -150,13 +150,7 @@ class _Lexer:
             elif c == "$":
                 pieces.append(self.dollar(quoted=False))
             elif c == "`":
-                self.take()
-                end = self.text.find("`", self.i)
-                if end < 0:
-                    raise self.error("a ` quote is not closed")
-                while self.i <= end:
-                    self.take()
-                pieces.append(("unknown", "`...`", False, self.line))
+                pieces.append(self.backticks(quoted=False))
             else:
                 pieces.append(self.lit(False))
         return _Raw(pieces, line)
@@ -178,15 +172,19 @@ class _Lexer:
             elif c == "$":
                 pieces.append(self.dollar(quoted=True))
             elif c == "`":
-                self.take()
-                end = self.text.find("`", self.i)
-                if end < 0:
-                    raise self.error("a ` quote is not closed")
-                while self.i <= end:
-                    self.take()
-                pieces.append(("unknown", "`...`", True, self.line))
+                pieces.append(self.backticks(quoted=True))
             else:
                 pieces.append(self.lit(True))
+
+    def backticks(self, quoted: bool) -> Piece:
+        """A `command` substitution: skipped, its value unknown (never run)."""
+        self.take()
+        end = self.text.find("`", self.i)
+        if end < 0:
+            raise self.error("a ` quote is not closed")
+        while self.i <= end:
+            self.take()
+        return ("unknown", "`...`", quoted, self.line)
 
     def lit(self, quoted: bool) -> Piece:
         """The next character as literal text."""
