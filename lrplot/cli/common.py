@@ -437,7 +437,11 @@ class Outputs:
                     width = view.width or console.width
                     drawing = partial(chart_traces, traces, width, log_y, exact, colour)
                 found = _notes(traces) if notes and verdict is None else []
-                render_table(traces, console, self.show_all, exact, drawing, view, found)
+                reserve = 0
+                if verdict is not None and view.width:  # the verdict's lines, wrapped
+                    lines = verdict.lines(self._against_words())
+                    reserve = sum(-(-max(len(line), 1) // view.width) for line in lines)
+                render_table(traces, console, self.show_all, exact, drawing, view, found, reserve)
         if verdict is not None:
             self._verdict(verdict, to_stderr=code is not None or csv == "-")
 
@@ -455,15 +459,18 @@ class Outputs:
         verdict = verify(traces[0], self.log, given.get("rtol", 1e-6), given.get("log_offset", 0))
         return [api.Trace.of(verdict.shown())], verdict
 
+    def _against_words(self) -> list[str]:
+        """The --against options given, as the try: command repeats them."""
+        words = [w for k, v in self.against.items() if k != "against"
+                 for w in (f"--{k.replace('_', '-')}", str(v))]  # fmt: skip
+        return ["--against", str(self.against["against"]), *words]
+
     def _verdict(self, verdict: Verdict, to_stderr: bool) -> None:
         """The verdict's lines (stdout, unless stdout holds the CSV or the code); exit
         code 1 when the log differs."""
         from ..render.console import stdout_console
 
-        words = [w for k, v in self.against.items() if k != "against"
-                 for w in (f"--{k.replace('_', '-')}", str(v))]  # fmt: skip
-        words = ["--against", str(self.against["against"]), *words]
-        lines = verdict.lines(words)
+        lines = verdict.lines(self._against_words())
         if to_stderr:
             from rich.console import Console
 

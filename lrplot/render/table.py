@@ -109,9 +109,12 @@ def render_table(
     chart: Callable[[int], RenderableType] | None = None,
     view: View | None = None,
     notes: Sequence[str] = (),
+    reserve: int = 0,
 ) -> None:
     """The title line, then the terminal chart if ``chart`` (its drawing, given its
-    height in lines), the table, a summary, and ``notes`` (rich-escaped lines, dim).
+    height in lines), the table, a summary, and ``notes`` (rich-escaped lines, dim);
+    ``reserve``: lines the caller prints after it (``--against``'s verdict), which the
+    view leaves room for on a terminal.
 
     ``view``: the terminal to fit (see the module docstring); default: the console's.
     On a terminal too low for the chart and a few rows, the chart gets lower, then is
@@ -161,6 +164,7 @@ def render_table(
         # each block: its header, its rule and the blank line after it; then the note
         # and the prompt
         used = sum(_height(console, r) for r in [*head, *summary, *dim]) + len(legend) + 2
+        used += reserve
         room = view.height - used - 4 * len(blocks)
         lines = room - (_chart_lines(console, chart, CHART_HEIGHTS[0]) if chart else 0)
         fitted = select(lines // len(blocks))
