@@ -9,33 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import case_settings
-from test_parity import GOLDEN, load, scheduler_metric
+from test_parity import GOLDEN, load, through_the_api
 
 import lrplot
-from lrplot.schedules import lookup
 
 FILES = sorted((GOLDEN / "accelerate").glob("*.csv"))
 
 
 def simulated(path: Path) -> tuple[lrplot.Trace, object]:
-    golden = load(path)
-    case = golden.case
-    settings = case_settings(case)
-    schedule = lookup(case["schedule"]).build(case["params"], run=settings)
-    metric = scheduler_metric(golden, settings) if golden.metric is not None else None
-    trace = lrplot.simulate(
-        schedule,
-        epochs=case["epochs"],
-        steps_per_epoch=case["steps_per_epoch"],
-        interval=case["interval"],
-        lr=case["lr"],
-        metric=metric,
-        accelerate=case["accelerate"],
-        num_processes=case["num_processes"],
-        split_batches=case["split_batches"],
-    )
-    return trace, golden
+    """The golden's case through the API, with Accelerate's options."""
+    return through_the_api(path, "accelerate", "num_processes", "split_batches")
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

@@ -36,6 +36,12 @@ def write_log(path: Path, trace: lrplot.Trace, every: int = 5, shift: int = 0) -
     return path
 
 
+def assert_reproduces(cli, try_line: str) -> None:
+    """The ``try:`` line's command, run, matches the log (exit 0)."""
+    again = cli(*shlex.split(try_line.removeprefix("try: lrplot ")), "-q")
+    assert again.exit_code == 0, again.output
+
+
 def configured() -> lrplot.Trace:
     return lrplot.simulate(HF, **RUN)
 
@@ -302,8 +308,7 @@ def test_a_scaled_lr_is_given_as_the_short_number(cli):
         "config's LR)"
     )
     assert " --lr 0.09 " in lines[1]
-    again = cli(*shlex.split(lines[1].removeprefix("try: lrplot ")), "-q")
-    assert again.exit_code == 0, again.output
+    assert_reproduces(cli, lines[1])
 
 
 def test_a_scaled_onecycle_scales_its_max_lr(cli):
@@ -318,8 +323,7 @@ def test_a_scaled_onecycle_scales_its_max_lr(cli):
         "(max_lr 0.1 -> 0.4; e.g. multiplied by the world size, or overridden by another "
         "config's LR)"
     )
-    again = cli(*shlex.split(lines[2].removeprefix("try: lrplot ")), "-q")
-    assert again.exit_code == 0, again.output
+    assert_reproduces(cli, lines[2])
 
 
 def test_a_resume_that_trained_longer_is_found_from_the_resumed_config(cli):
@@ -335,8 +339,7 @@ def test_a_resume_that_trained_longer_is_found_from_the_resumed_config(cli):
         "num_training_steps 200, as configured, instead of the 150 it was started with "
         "(the config is the resumed run's)"
     )
-    again = cli(*shlex.split(lines[2].removeprefix("try: lrplot ")), "-q")
-    assert again.exit_code == 0, again.output
+    assert_reproduces(cli, lines[2])
 
 
 def test_a_plateau_unexplained_says_its_metric_was_made_up(cli):

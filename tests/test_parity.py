@@ -63,6 +63,28 @@ def scheduler_metric(golden: Golden, settings: RunSettings) -> tuple[float, ...]
     return tuple(golden.metric.tolist())
 
 
+def through_the_api(path: Path, *keys: str) -> tuple[Any, Golden]:
+    """A golden's case through ``lrplot.simulate`` (its run, its metric, and the case's
+    ``keys``: resume_at, accelerate ...), with the golden."""
+    import lrplot
+
+    golden = load(path)
+    case = golden.case
+    settings = case_settings(case)
+    schedule = lookup(case["schedule"]).build(case["params"], run=settings)
+    metric = scheduler_metric(golden, settings) if golden.metric is not None else None
+    trace = lrplot.simulate(
+        schedule,
+        epochs=case["epochs"],
+        steps_per_epoch=case["steps_per_epoch"],
+        interval=case["interval"],
+        lr=case["lr"],
+        metric=metric,
+        **{key: case[key] for key in keys},
+    )
+    return trace, golden
+
+
 def worst_relative_error(actual: np.ndarray, expected: np.ndarray) -> tuple[float, int]:
     diff = np.abs(actual - expected)
     scale = np.abs(expected)

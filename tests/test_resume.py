@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import case_settings, read_csv, table_rows
-from test_parity import load, scheduler_metric
+from conftest import read_csv, table_rows
+from test_parity import load, through_the_api
 
 import lrplot
 from lrplot import engine
 from lrplot.errors import ParamError
 from lrplot.resume import MODES, every_mode, resume
-from lrplot.schedules import REGISTRY, lookup
+from lrplot.schedules import REGISTRY
 from lrplot.schedules.declare import TORCH
 from lrplot.spec import parse_spec
 
@@ -30,23 +30,7 @@ FILES = sorted(GOLDEN.glob("*.csv"))
 
 def resumed_from(path: Path) -> tuple[lrplot.Trace, object]:
     """The golden's case through the API: lrplot.simulate with the resume options."""
-    golden = load(path)
-    case = golden.case
-    settings = case_settings(case)
-    schedule = lookup(case["schedule"]).build(case["params"], run=settings)
-    metric = scheduler_metric(golden, settings) if golden.metric is not None else None
-    trace = lrplot.simulate(
-        schedule,
-        epochs=case["epochs"],
-        steps_per_epoch=case["steps_per_epoch"],
-        interval=case["interval"],
-        lr=case["lr"],
-        metric=metric,
-        resume_at=case["resume_at"],
-        resume_mode=case["resume_mode"],
-        resume_with=case["resume_with"],
-    )
-    return trace, golden
+    return through_the_api(path, "resume_at", "resume_mode", "resume_with")
 
 
 def test_goldens_cover_every_schedule_mode_and_run():
