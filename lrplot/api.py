@@ -15,7 +15,6 @@ only by :meth:`Trace.plot` (and the PNG display), rich only by the HTML display.
 from __future__ import annotations
 
 import dataclasses
-import html
 import io
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -27,18 +26,18 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from . import configs
     from .against import Verdict
     from .lint import Finding
     from .logs import Log
 else:
     from ._lazy import np
 
-from . import configs, engine, groups, metrics, plan
+from . import engine, groups, metrics, plan
 from .errors import LrplotError, ParamError
 from .params import bind, unknown_name_message
 from .schedules import Schedule, lookup
 from .schedules.warmup import WARMUP_PARAMS, Warmup
-from .spec import SpecError, parse_spec, spec_items
 
 METRIC_OPTIONS = tuple(p for p in metrics.PARAMS if p.name not in ("seed", "metric_file"))
 STEPPING_OPTIONS = tuple(p for p in engine.PARAMS if p.name in engine.STEPPING)
@@ -366,6 +365,8 @@ def load(
     (dataset_size, batch_size, ...) and a warmup (lrplot configs), which win over the
     config's; a resume (as for :func:`simulate`) applies to every schedule. Nothing in
     a config is run."""
+    from . import configs  # the config readers (json, tomllib) load with the first config
+
     ramp = {k: run.pop(k) for k in list(run) if k in {p.name for p in WARMUP_PARAMS}}
     loaded = configs.load(path, format, ramp, run)
     given = {"resume_at": resume_at, "resume_mode": resume_mode, "resume_with": resume_with}
@@ -440,6 +441,8 @@ def build(
 
     ``defaults``: raw values for keys neither gives (a warmup); ``run`` resolves
     durations with units (3ep, 10%)."""
+    from .spec import SpecError, parse_spec, spec_items
+
     given = {str(k).lower().replace("-", "_"): v for k, v in params.items()}
     label = given.pop("label", None)
     if isinstance(item, str) and not given and label is None:  # a SPEC: errors quote it
@@ -585,7 +588,8 @@ def _html(traces: Sequence[Trace]) -> str:
         rows = rows[(rows >= 0) & (rows < total)]
     title = first.title() if len(traces) == 1 else f"{len(traces)} schedules"
     run = first.describe_run() if len(traces) == 1 else first.settings.describe()
-    e = html.escape
+    from html import escape as e
+
     columns = [(t, name, values) for t in traces for name, values in _html_columns(t, traces)]
     head = "<th>step</th><th>epoch</th>" + "".join(f"<th>{e(name)}</th>" for _, name, _ in columns)
     body = []

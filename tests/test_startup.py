@@ -1,5 +1,7 @@
 """What a short command loads (speed is measured by benchmarks/bench.py, not here):
-`lrplot --help` no numpy and no pydantic, a table or CSV no matplotlib."""
+`lrplot --help` no numpy, no pydantic and none of the engine (only the schedules'
+registry, for their names), a table or CSV no matplotlib, a schedule's table none of
+the config readers; `import lrplot` itself loads nothing until a name is used."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ PROBE = textwrap.dedent(
         code = exc.code
     else:
         code = 0
-    loaded = [m for m in ("numpy", "pydantic", "matplotlib") if m in sys.modules]
+    watched = ("numpy", "pydantic", "matplotlib", "lrplot.engine", "lrplot.configs")
+    loaded = [m for m in watched if m in sys.modules]
     sys.stderr.write(f"\\nexit={code} loaded={','.join(loaded)}\\n")
     """
 )
@@ -45,8 +48,29 @@ def _probe(tmp_path: Path, *args: str) -> str:
     return proc.stderr.strip().splitlines()[-1]
 
 
-def test_help_loads_no_numpy_and_no_pydantic(tmp_path):
+def test_help_loads_no_numpy_no_pydantic_and_no_engine(tmp_path):
     assert _probe(tmp_path, "--help") == "exit=0 loaded="
+
+
+def test_a_schedule_table_loads_no_config_reader(tmp_path):
+    status = _probe(tmp_path, "cosine", "--t-max", "5", "--epochs", "10")
+    assert status == "exit=0 loaded=numpy,pydantic,lrplot.engine", status
+
+
+def test_import_lrplot_loads_its_names_on_first_use(tmp_path):
+    code = (
+        "import sys, lrplot, lrplot.errors\n"
+        "print('lrplot.api' in sys.modules, end=' ')\n"
+        "print(lrplot.simulate.__module__, lrplot.Schedule.__module__, 'lrplot.api' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(lrplot.__file__).resolve().parents[1])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.stdout == "False lrplot.api lrplot.schedules.base True\n", proc.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        lrplot.nothing  # noqa: B018
+    assert {"simulate", "compare", "Trace", "__version__"} <= set(dir(lrplot))
 
 
 @pytest.mark.parametrize(

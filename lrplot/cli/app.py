@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, ClassVar
 
 import typer
@@ -62,8 +63,30 @@ class LrplotCommand(PlainHelp, typer.core.TyperCommand):
 def typer_command(name: str, fn: Callable[..., Any], **settings: Any) -> click.Command:
     """One Typer command, converted to a click command on its own."""
     single = typer.Typer(rich_markup_mode="rich", add_completion=False)
-    single.command(name, cls=LrplotCommand, **settings)(fn)
+    single.command(name, **{"cls": LrplotCommand, **settings})(fn)
     return typer.main.get_command(single)
+
+
+COMMANDS: dict[str, LazyCommand] = {}
+"""Every subcommand of ``lrplot``, in the order of its help: the commands (each module
+of this package registers its own), then a command per schedule (cli/schedules.py)."""
+
+
+def register(name: str, help: str, panel: str, build: Callable[[], click.Command]) -> None:
+    """A subcommand of ``lrplot``, built by ``build`` only when it runs or its own help
+    is asked for: ``lrplot --help`` needs only its name, first line of help and panel."""
+    COMMANDS[name] = LazyCommand(help, panel, build)
+
+
+def command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``@app.command(name, help=..., ...)``, registered lazily (:func:`register`)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        panel = settings.get("rich_help_panel", "Commands")
+        register(name, settings["help"], panel, partial(typer_command, name, fn, **settings))
+        return fn
+
+    return decorate
 
 
 class LrplotGroup(PlainHelp, typer.core.TyperGroup):
@@ -224,10 +247,8 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-SCHEDULE_COMMANDS: dict[str, LazyCommand] = {}  # filled by cli/schedules.py
-
 app = typer.Typer(
-    cls=lazy_group(SCHEDULE_COMMANDS, schedule_alias),
+    cls=lazy_group(COMMANDS, schedule_alias),
     name="lrplot",
     help="See what a PyTorch learning-rate scheduler does, step by step, before you train."
     "\n\nEvery LR equals what torch.optim.lr_scheduler gives for the same parameters.",

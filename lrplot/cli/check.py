@@ -15,18 +15,21 @@ import typer
 
 from ..schedules import REGISTRY, ScheduleDef
 from . import clicktypes as click
-from .app import LazyCommand, app, lazy_group, schedule_alias, typer_command
-from .common import make_command
-from .schedules import schedule_parts, simulate_schedule
+from .app import LazyCommand, lazy_group, register, schedule_alias, typer_command
 
 # --- lrplot check <schedule> ------------------------------------------------------
 
 CHECK_COMMANDS: dict[str, LazyCommand] = {}
 
+HELP = (
+    "Check a schedule against its run: one line per problem, each with a fix. "
+    "Exit code 1 when there is a problem, 0 when there is none."
+)
 check_app = typer.Typer(
     cls=lazy_group(CHECK_COMMANDS, schedule_alias),
-    help="Check a schedule against its run: one line per problem, each with a fix. "
-    "Exit code 1 when there is a problem, 0 when there is none.",
+    name="check",
+    help=HELP,
+    add_completion=False,
     epilog="Examples:\n\n"
     "  lrplot check cosine --t-max 50 --epochs 100\n\n"
     "  lrplot check onecycle --max-lr 0.1 --total-steps 2000 --epochs 10 "
@@ -35,7 +38,14 @@ check_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
-app.add_typer(check_app, name="check", rich_help_panel="Commands")
+
+
+@check_app.callback()
+def _check() -> None:
+    pass
+
+
+register("check", HELP, "Commands", lambda: typer.main.get_command(check_app))
 
 
 def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
@@ -44,6 +54,7 @@ def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
         from rich.markup import escape
 
         from ..lint import lint
+        from .schedules import simulate_schedule
 
         [trace] = simulate_schedule(definition, kwargs)
         findings = lint(trace)
@@ -59,6 +70,9 @@ def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
 
 
 def _build_check(definition: ScheduleDef) -> click.Command:
+    from .common import make_command
+    from .schedules import schedule_parts
+
     example = f"lrplot check {definition.name} {definition.example}".strip()
     return typer_command(
         definition.name,

@@ -7,25 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import api, engine, metrics, plan
-from ..schedules.warmup import WARMUP_PARAMS
-from .app import LrplotCommand, app
-from .common import (
-    OUTPUT_OPTIONS,
-    Outputs,
-    make_command,
-    metric_parts,
-    pick,
-    resume_options,
-    resume_parts,
-    run_parts,
-    warmup_parts,
-)
+from . import clicktypes as click
+from .app import register, typer_command
 
 # --- lrplot compare ---------------------------------------------------------------
+# (the engine and the shared options are imported when the command runs: lrplot --help
+# needs only its help)
+
+HELP = "Several schedules on one chart, side by side in the table, and in one wide CSV."
 
 
 def _compare(kwargs: dict[str, Any]) -> None:
+    from .. import api, engine, metrics, plan
+    from ..schedules.warmup import WARMUP_PARAMS
+    from .common import Outputs, pick, resume_options
+
     outputs = Outputs.from_options(kwargs)
     outputs = outputs.checked()
     options = {**pick(kwargs, WARMUP_PARAMS), **pick(kwargs, plan.PARAMS)}
@@ -52,25 +48,40 @@ SpecsArgument = Annotated[
     ),
 ]
 
-app.command(
-    "compare",
-    cls=LrplotCommand,
-    help="Several schedules on one chart, side by side in the table, and in one wide CSV.",
-    epilog="Examples:\n\n"
+
+EPILOG = (
+    "Examples:\n\n"
     "  lrplot compare cosine:t_max=100 step:step_size=30 exponential:gamma=0.95 --epochs 100\n\n"
     "  lrplot compare 'multistep:milestones=[30,80],label=paper' cosine:t_max=100 -o cmp.png\n\n"
-    "  lrplot compare cosine:t_max=10 'cosine:t_max=10,eta_min=0.01' --csv cmp.csv",
-    rich_help_panel="Commands",
-)(
-    make_command(
-        _compare,
-        [
-            ("specs", SpecsArgument, inspect.Parameter.empty),
-            *warmup_parts(),
-            *run_parts(),
-            *metric_parts(),
-            *resume_parts(),
-            *OUTPUT_OPTIONS,
-        ],
-    )
+    "  lrplot compare cosine:t_max=10 'cosine:t_max=10,eta_min=0.01' --csv cmp.csv"
 )
+
+
+def _build() -> click.Command:
+    from .common import (
+        OUTPUT_OPTIONS,
+        make_command,
+        metric_parts,
+        resume_parts,
+        run_parts,
+        warmup_parts,
+    )
+
+    parts = [
+        ("specs", SpecsArgument, inspect.Parameter.empty),
+        *warmup_parts(),
+        *run_parts(),
+        *metric_parts(),
+        *resume_parts(),
+        *OUTPUT_OPTIONS,
+    ]
+    return typer_command(
+        "compare",
+        make_command(_compare, parts),
+        help=HELP,
+        epilog=EPILOG,
+        rich_help_panel="Commands",
+    )
+
+
+register("compare", HELP, "Commands", _build)

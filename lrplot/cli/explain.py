@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..schedules import lookup
-from .app import LrplotCommand, app
-from .common import option_names, warmup_params
+from .app import command
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -33,6 +32,7 @@ def explanation(definition: ScheduleDef) -> Group:
     from rich.text import Text
 
     from ..explain import loop, page_of
+    from .common import option_names, warmup_params
 
     d = definition
     entry = page_of(d)
@@ -106,9 +106,8 @@ def explanation(definition: ScheduleDef) -> Group:
     return Group(*parts)
 
 
-@app.command(
+@command(
     "explain",
-    cls=LrplotCommand,
     help="Explain a schedule: its formula, parameters, the class it matches, when to "
     "step it in the training loop, and the usual mistakes.",
     epilog="Examples:\n\n  lrplot explain cosine\n\n  lrplot explain OneCycleLR\n\n"

@@ -17,15 +17,15 @@ import typer
 
 from ..errors import LrplotError
 from ..schedules import lookup
-from .app import app, typer_command
-from .common import make_command, metric_parts, run_parts, warmup_parts
-from .schedules import schedule_parts
+from .app import command, typer_command
 
 INSTALL = "lrplot explore needs Textual: pip install 'lrplot[explore]'"
 
 
 def _parse(name: str, parts: list[tuple[str, Any, Any]], tokens: list[str]) -> dict[str, Any]:
     """``tokens`` parsed as the options ``parts`` declare (click's own errors)."""
+    from .common import make_command
+
     found: list[dict[str, Any]] = []
     command = typer_command(name, make_command(found.append, parts))
     code = command.main(tokens, prog_name=f"lrplot explore {name}".strip(), standalone_mode=False)
@@ -37,6 +37,8 @@ def _parse(name: str, parts: list[tuple[str, Any, Any]], tokens: list[str]) -> d
 def _state(items: list[str], config: Path | None) -> Any:
     from .. import api
     from ..explore import state
+    from .common import metric_parts, run_parts, warmup_parts
+    from .schedules import schedule_parts
 
     if config is not None:
         if items:
@@ -93,7 +95,7 @@ ConfigOption = Annotated[
 ]
 
 
-@app.command(
+@command(
     "explore",
     help="Explore schedules interactively in the terminal: a form of each schedule's "
     "parameters and the run, a live chart, the summary and check's findings. On quit (q) "

@@ -8,16 +8,15 @@ from typing import Annotated
 import typer
 
 from ..schedules import REGISTRY
-from .app import LrplotCommand, app
+from .app import command
 
 SUMMARY_MIN = 30  # the fewest characters of a summary worth showing beside its class
 
 # --- lrplot list ------------------------------------------------------------------
 
 
-@app.command(
+@command(
     "list",
-    cls=LrplotCommand,
     help="List the schedules: a line each, with the class it reproduces and what it does. "
     "--all adds each one's library, formula and parameters; lrplot explain NAME tells "
     "everything about one.",

@@ -11,25 +11,25 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .. import api, configs, groups, plan
-from ..schedules.warmup import WARMUP_PARAMS
-from .app import LrplotCommand, app
-from .common import (
-    OUTPUT_OPTIONS,
-    Outputs,
-    group_parts,
-    make_command,
-    pick,
-    plan_parts,
-    resume_options,
-    resume_parts,
-    warmup_parts,
-)
+from . import clicktypes as click
+from .app import register, typer_command
 
 # --- lrplot run -------------------------------------------------------------------
+# (the engine, the config readers and the shared options are imported when the command
+# runs: lrplot --help needs only its help)
+
+HELP = (
+    "Run a config file (TOML, JSON, or YAML with PyYAML) of one or more schedules: "
+    "lrplot's own, or a training framework's (HuggingFace TrainingArguments, timm, "
+    "Lightning, mmengine), shown as the lrplot run it amounts to."
+)
 
 
 def _run_config(kwargs: dict[str, Any]) -> None:
+    from .. import api, configs, groups, plan
+    from ..schedules.warmup import WARMUP_PARAMS
+    from .common import Outputs, pick, resume_options
+
     run = {p.name: kwargs[p.name] for p in (*configs.OVERRIDES, *plan.PARAMS, *groups.PARAMS)}
     loaded = configs.load(kwargs["config"], kwargs["format"], pick(kwargs, WARMUP_PARAMS), run)
     given = Outputs.from_options(kwargs)  # the command line wins over the config
@@ -64,6 +64,8 @@ _OVERRIDE_HELP = {
 
 def _config_parts() -> list[tuple[str, Any, Any]]:
     """--format, and the run options that override a config's."""
+    from .. import configs
+
     format_option = typer.Option(
         "--format",
         "-f",
@@ -92,28 +94,36 @@ def _config_parts() -> list[tuple[str, Any, Any]]:
 
 ConfigArgument = Annotated[Path, typer.Argument(help="The config file.", metavar="CONFIG")]
 
-app.command(
-    "run",
-    cls=LrplotCommand,
-    help="Run a config file (TOML, JSON, or YAML with PyYAML) of one or more schedules: "
-    "lrplot's own, or a training framework's (HuggingFace TrainingArguments, timm, "
-    "Lightning, mmengine), shown as the lrplot run it amounts to.",
-    epilog="Examples:\n\n  lrplot run sample_configs/cosine.toml\n\n"
-    "  lrplot run sample_configs/compare.toml -o compare.png\n\n"
-    "  lrplot run sample_configs/cosine.toml --warmup 5  (for schedules without a warmup key)"
-    "\n\n  lrplot run sample_configs/hf_trainer.json --dataset-size 50000",
-    rich_help_panel="Commands",
-)(
-    make_command(
-        _run_config,
-        [
-            ("config", ConfigArgument, inspect.Parameter.empty),
-            *_config_parts(),
-            *warmup_parts(),
-            *plan_parts(),
-            *resume_parts(),
-            *group_parts(),
-            *OUTPUT_OPTIONS,
-        ],
+
+def _build() -> click.Command:
+    from .common import (
+        OUTPUT_OPTIONS,
+        group_parts,
+        make_command,
+        plan_parts,
+        resume_parts,
+        warmup_parts,
     )
-)
+
+    parts = [
+        ("config", ConfigArgument, inspect.Parameter.empty),
+        *_config_parts(),
+        *warmup_parts(),
+        *plan_parts(),
+        *resume_parts(),
+        *group_parts(),
+        *OUTPUT_OPTIONS,
+    ]
+    return typer_command(
+        "run",
+        make_command(_run_config, parts),
+        help=HELP,
+        epilog="Examples:\n\n  lrplot run sample_configs/cosine.toml\n\n"
+        "  lrplot run sample_configs/compare.toml -o compare.png\n\n"
+        "  lrplot run sample_configs/cosine.toml --warmup 5  (for schedules without a warmup "
+        "key)\n\n  lrplot run sample_configs/hf_trainer.json --dataset-size 50000",
+        rich_help_panel="Commands",
+    )
+
+
+register("run", HELP, "Commands", _build)

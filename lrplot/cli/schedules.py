@@ -1,33 +1,22 @@
-"""`lrplot <schedule>`: one subcommand per registered schedule, generated from its params."""
+"""`lrplot <schedule>`: one subcommand per registered schedule, generated from its params.
+
+Importing this module registers the commands by name and help only (``lrplot --help``
+needs no more); a command's options are generated, and the engine imported, when it
+runs. So the engine and the shared options (.common) are imported inside the functions.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import api
-from ..params import SCHEDULES, LrplotError
 from ..schedules import REGISTRY, ScheduleDef
 from . import clicktypes as click
-from .app import SCHEDULE_COMMANDS, LazyCommand, typer_command
-from .common import (
-    OUTPUT_OPTIONS,
-    PANEL_SCHEDULE,
-    Outputs,
-    declared_option,
-    make_command,
-    metric_parts,
-    metric_source,
-    option_names,
-    pick,
-    resume_options,
-    resume_parts,
-    run_parts,
-    run_settings,
-    warmup_params,
-    warmup_parts,
-)
+from .app import register, typer_command
+
+if TYPE_CHECKING:
+    from .. import api
 
 # --- lrplot <schedule> ------------------------------------------------------------
 
@@ -35,6 +24,8 @@ from .common import (
 def schedule_parts(definition: ScheduleDef) -> list[tuple[str, Any, Any]]:
     """A schedule command's options, output options aside: its own parameters, the
     warmup, the run and (plateau) the metric. ``lrplot check`` takes the same."""
+    from .common import PANEL_SCHEDULE, declared_option, metric_parts, run_parts, warmup_parts
+
     parts = [declared_option(p, PANEL_SCHEDULE) for p in definition.params]
     parts += warmup_parts(definition)
     parts += run_parts()
@@ -45,6 +36,9 @@ def schedule_parts(definition: ScheduleDef) -> list[tuple[str, Any, Any]]:
 
 def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[api.Trace]:
     """The schedule and run given by a schedule command's options, simulated."""
+    from .. import api
+    from .common import metric_source, pick, resume_options, run_settings, warmup_params
+
     params = (*definition.params, *warmup_params(definition))
     settings = run_settings(kwargs)  # first: durations (3ep, 10%) count the run's steps
     schedule = definition.build(pick(kwargs, params), run=settings)
@@ -54,6 +48,8 @@ def simulate_schedule(definition: ScheduleDef, kwargs: dict[str, Any]) -> list[a
 
 def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
+        from .common import Outputs
+
         outputs = Outputs.from_options(kwargs)
         outputs = outputs.checked()
         outputs.render(simulate_schedule(definition, kwargs), notes=True)
@@ -62,6 +58,9 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
 
 
 def _build_command(definition: ScheduleDef) -> click.Command:
+    from ..params import SCHEDULES
+    from .common import OUTPUT_OPTIONS, make_command, resume_parts
+
     parts = schedule_parts(definition) + resume_parts() + OUTPUT_OPTIONS
     example = f"lrplot {definition.name} {definition.example}".strip()
     epilog = (
@@ -89,6 +88,10 @@ def _composite_epilog(definition: ScheduleDef) -> str:
     """The example again as a SPEC (for compare and config files), built from it."""
     import shlex
 
+    from ..errors import LrplotError
+    from ..params import SCHEDULES
+    from .common import option_names
+
     tokens = shlex.split(definition.example)
     by_option = {name: p for p in definition.params for name in option_names(p)}
     given: dict[str, Any] = {}
@@ -109,6 +112,6 @@ def _composite_epilog(definition: ScheduleDef) -> str:
 
 
 for _definition in REGISTRY.values():
-    SCHEDULE_COMMANDS[_definition.name] = LazyCommand(
-        _help(_definition), "Schedules", partial(_build_command, _definition)
+    register(
+        _definition.name, _help(_definition), "Schedules", partial(_build_command, _definition)
     )
