@@ -236,12 +236,11 @@ def options(page: str, group: str) -> str:
 
 
 def _cli() -> Any:
-    import typer
+    import click
 
     from lrplot.cli import app
 
-    group = typer.main.get_command(app)
-    return group, typer.Context(group, info_name="lrplot")
+    return app, click.Context(app, info_name="lrplot")
 
 
 def _command(name: str) -> Any:

@@ -6,7 +6,7 @@
 
 ``import lrplot`` is light: its names load on first use (the engine and the
 schedules with the first call, numpy with the first computation, matplotlib only
-to draw), and the command line (typer, rich) only when it runs. So importing one
+to draw), and the command line (click, rich) only when it runs. So importing one
 submodule (``lrplot.errors``, as the ``lrplot`` command does) does not load the
 rest. See :mod:`lrplot.api`.
 """

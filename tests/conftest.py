@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from click.testing import CliRunner, Result
 
 from lrplot import engine, metrics
 from lrplot.cli import app
@@ -47,7 +47,7 @@ RULE = re.compile(r"^\s*─+\s*$")
 
 def cli_runner(env: dict[str, str | None] = ENV) -> CliRunner:
     """A CLI runner that keeps stdout and stderr apart, as a terminal shows them: click
-    8.2+ always does; before 8.2 (typer < 0.16) only when told ``mix_stderr=False``."""
+    8.2+ always does; before 8.2 only when told ``mix_stderr=False``."""
     try:
         return CliRunner(env=env, mix_stderr=False)  # type: ignore[call-arg]
     except TypeError:  # click 8.2+: no such argument, stderr is always apart

@@ -481,7 +481,7 @@ BAD = [
     (["step"], ["--step-size", "step needs step_size"]),
     (["multistep"], ["--milestones", "multistep needs milestones"]),
     (["exponential"], ["--gamma", "exponential needs gamma", "a number > 0"]),
-    (["compare"], ["Missing argument 'SPEC'"]),
+    (["compare"], ["Missing argument 'SPEC...'"]),
     (["run"], ["Missing argument 'CONFIG'"]),
     # malformed SPECs
     (["compare", "multistep:milestones=[30,80"], ["multistep:milestones=[30,80", "unclosed '['"]),

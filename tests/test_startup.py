@@ -1,7 +1,8 @@
 """What a short command loads (speed is measured by benchmarks/bench.py, not here):
 `lrplot --help` no numpy, no pydantic and none of the engine (only the schedules'
 registry, for their names), a table or CSV no matplotlib, a schedule's table none of
-the config readers; `import lrplot` itself loads nothing until a name is used."""
+the config readers (nor pydantic: lrplot's commands are click's); `import lrplot`
+itself loads nothing until a name is used."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def test_help_loads_no_numpy_no_pydantic_and_no_engine(tmp_path):
 
 def test_a_schedule_table_loads_no_config_reader(tmp_path):
     status = _probe(tmp_path, "cosine", "--t-max", "5", "--epochs", "10")
-    assert status == "exit=0 loaded=numpy,pydantic,lrplot.engine", status
+    assert status == "exit=0 loaded=numpy,lrplot.engine", status
 
 
 def test_import_lrplot_loads_its_names_on_first_use(tmp_path):

@@ -1,22 +1,75 @@
-"""The Typer app: one line and exit code 2 for every user error, the version flag."""
+"""The ``lrplot`` command group (click): one line and exit code 2 for every user error,
+the version flag, and subcommands built only when they run.
+
+lrplot's commands are generated from declarations (a command per schedule, options
+from declared parameters), so they are built with click's public API: Typer would
+convert every one of a command's ~40 options through pydantic on each run, the
+largest part of a short command's start-up. The help is rich's (cli/help.py).
+"""
 
 from __future__ import annotations
 
 import difflib
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
-import typer
+import click
 
 from .. import __version__
 from ..errors import LrplotError, MissingParam, ParamError
-from . import clicktypes as click
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class Option(click.Option):
+    """An option shown in the help panel ``panel`` (rich_help_panel in Typer's words)."""
+
+    def __init__(self, *args: Any, panel: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.panel = panel
+
+
+class Argument(click.Argument):
+    """An argument with a help text (click's arguments have none; the help shows it)."""
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = help
+
+
+class RichHelp:
+    """Help printed by rich (cli/help.py), on stdout, for a command or a group."""
+
+    panel: str | None = None  # the panel of lrplot --help that lists the command
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option  # type: ignore[no-any-return]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .help import print_help
+
+        print_help(ctx)
+
+
+def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        ctx.get_help()  # printed by format_help: nothing is left to echo
+        ctx.exit()
+
+
+class LrplotCommand(RichHelp, click.Command):
+    """Every lrplot subcommand."""
+
+    def __init__(self, *args: Any, panel: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.panel = panel
 
 
 @dataclass(frozen=True)
@@ -33,40 +86,6 @@ class LazyCommand:
     build: Callable[[], click.Command]
 
 
-class PlainHelp:
-    """Help without Python types: Typer 0.26+ prints a flag's type beside it
-    (``--help -h <bool>``) and an argument's (``SPEC <list[str]>``); lrplot's options
-    say what they take in their own words."""
-
-    def get_help_option(self, ctx: click.Context) -> Any:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
-        if option is not None and option.metavar is None:
-            option.metavar = ""
-        return option
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        for param in self.params:  # type: ignore[attr-defined]
-            if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
-                param.display_type_rich = lambda ctx: None
-        super().format_help(ctx, formatter)  # type: ignore[misc]
-
-    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        # Typer 0.26+ writes a required argument as {SPEC}...: click's own usage, SPEC...
-        pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
-        return [re.sub(r"^\{(.*)\}", r"\1", piece) for piece in pieces]
-
-
-class LrplotCommand(PlainHelp, typer.core.TyperCommand):
-    """Every lrplot subcommand."""
-
-
-def typer_command(name: str, fn: Callable[..., Any], **settings: Any) -> click.Command:
-    """One Typer command, converted to a click command on its own."""
-    single = typer.Typer(rich_markup_mode="rich", add_completion=False)
-    single.command(name, **{"cls": LrplotCommand, **settings})(fn)
-    return typer.main.get_command(single)
-
-
 COMMANDS: dict[str, LazyCommand] = {}
 """Every subcommand of ``lrplot``, in the order of its help: the commands (each module
 of this package registers its own), then a command per schedule (cli/schedules.py)."""
@@ -74,27 +93,39 @@ of this package registers its own), then a command per schedule (cli/schedules.p
 
 def register(name: str, help: str, panel: str, build: Callable[[], click.Command]) -> None:
     """A subcommand of ``lrplot``, built by ``build`` only when it runs or its own help
-    is asked for: ``lrplot --help`` needs only its name, first line of help and panel."""
+    is asked for: ``lrplot --help`` needs only its name, help and panel."""
     COMMANDS[name] = LazyCommand(help, panel, build)
 
 
-def command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``@app.command(name, help=..., ...)``, registered lazily (:func:`register`)."""
+def command(
+    name: str,
+    fn: Callable[[dict[str, Any]], Any],
+    params: Sequence[click.Parameter],
+    **settings: Any,
+) -> LrplotCommand:
+    """A command whose options are ``params``; it calls ``fn`` with their values by
+    name (those of a repeatable option or argument as a list; given no times, None,
+    like any option not given)."""
+    many = {p.name for p in params if p.name and (getattr(p, "multiple", False) or p.nargs == -1)}
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        panel = settings.get("rich_help_panel", "Commands")
-        register(name, settings["help"], panel, partial(typer_command, name, fn, **settings))
-        return fn
+    def callback(**values: Any) -> Any:
+        for key in many:  # a list, as the library takes it
+            values[key] = list(values[key]) if values[key] else None
+        return fn(values)
 
-    return decorate
+    return LrplotCommand(name, params=list(params), callback=callback, **settings)
 
 
-class LrplotGroup(PlainHelp, typer.core.TyperGroup):
+class LrplotGroup(RichHelp, click.Group):
     """Turns every user error into one line on stderr and exit code 2, and builds
     lazy subcommands (``lazy``, set by :func:`lazy_group`) on first use."""
 
     lazy: ClassVar[dict[str, LazyCommand]] = {}
     _listing = False
+
+    def __init__(self, *args: Any, panel: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.panel = panel
 
     @staticmethod
     def alias(name: str) -> str | None:
@@ -113,7 +144,7 @@ class LrplotGroup(PlainHelp, typer.core.TyperGroup):
         lazy = self.lazy.get(cmd_name)
         if command is None and lazy is not None:
             if self._listing:  # the group's help needs only the name, help and panel
-                return typer.core.TyperCommand(cmd_name, help=lazy.help, rich_help_panel=lazy.panel)
+                return LrplotCommand(cmd_name, help=lazy.help, panel=lazy.panel)
             command = self.commands[cmd_name] = lazy.build()
         return command
 
@@ -131,12 +162,9 @@ class LrplotGroup(PlainHelp, typer.core.TyperGroup):
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # The help, then exit code 2, with every click: click 8.1 exits 0 here, click 8.2+
-        # raises NoArgsIsHelpError, which Typer 0.26+ does not export.
+        # no command: the help, then exit code 2 (the same with every click)
         if not args and self.no_args_is_help and not ctx.resilient_parsing:
-            text = ctx.get_help()  # Typer's rich help prints itself and returns ""
-            if text.strip():
-                print(text)
+            ctx.get_help()  # printed by format_help
             ctx.exit(2)
         return list(super().parse_args(ctx, args))
 
@@ -154,25 +182,24 @@ class LrplotGroup(PlainHelp, typer.core.TyperGroup):
             _quiet_stdout()  # quietly, with the status of a process killed by SIGPIPE
             sys.exit(128 + signal.SIGPIPE)  # (click's own handler would exit 1)
 
-    def main(
+    def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
-        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         try:
             code = super().main(
-                args, prog_name, complete_var, False, windows_expand_args, **extra
+                args, prog_name, complete_var, False, **extra
             )  # not standalone: errors come here, to be one line each
         except click.UsageError as err:
             hint = f" (see '{err.ctx.command_path} --help')" if err.ctx else ""
             _fail(err.format_message().replace("\n", " ") + hint, 2)
         except click.ClickException as err:
             _fail(err.format_message(), err.exit_code)
-        except typer.Abort:
+        except click.Abort:
             _fail("aborted", 130)
         except ParamError as err:  # the one place parameter names become options
             _fail(option_message(err), err.exit_code)
@@ -241,14 +268,13 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         print(f"lrplot {__version__}")
-        raise typer.Exit()
+        ctx.exit()
 
 
-app = typer.Typer(
-    cls=lazy_group(COMMANDS, schedule_alias),
+app = lazy_group(COMMANDS, schedule_alias)(
     name="lrplot",
     help="See what a PyTorch learning-rate scheduler does, step by step, before you train."
     "\n\nEvery LR equals what torch.optim.lr_scheduler gives for the same parameters.",
@@ -258,23 +284,18 @@ app = typer.Typer(
     "  lrplot run sample_configs/cosine.toml\n\n"
     "  lrplot list",
     no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
+    params=[
+        Option(
+            ["--version"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_version,
+            help="Show the version.",
+        )
+    ],
 )
-
-
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version.", metavar=""
-        ),
-    ] = False,
-) -> None:
-    pass
 
 
 def main() -> None:
@@ -284,4 +305,4 @@ def main() -> None:
     # machine whose cores are busy that costs some 50 ms of a 0.17 s table. One thread,
     # unless the user chose otherwise (set before numpy is imported: it loads lazily).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    app()
+    app.main()

@@ -11,11 +11,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import typer
+import click
 
 from ..schedules import REGISTRY, ScheduleDef
-from . import clicktypes as click
-from .app import LazyCommand, lazy_group, register, schedule_alias, typer_command
+from .app import CONTEXT, LazyCommand, command, lazy_group, register, schedule_alias
 
 # --- lrplot check <schedule> ------------------------------------------------------
 
@@ -25,27 +24,21 @@ HELP = (
     "Check a schedule against its run: one line per problem, each with a fix. "
     "Exit code 1 when there is a problem, 0 when there is none."
 )
-check_app = typer.Typer(
-    cls=lazy_group(CHECK_COMMANDS, schedule_alias),
-    name="check",
-    help=HELP,
-    add_completion=False,
-    epilog="Examples:\n\n"
+EPILOG = (
+    "Examples:\n\n"
     "  lrplot check cosine --t-max 50 --epochs 100\n\n"
     "  lrplot check onecycle --max-lr 0.1 --total-steps 2000 --epochs 10 "
     "--steps-per-epoch 100 --interval step\n\n"
-    "  lrplot check plateau --patience 20 --epochs 15",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
+    "  lrplot check plateau --patience 20 --epochs 15"
 )
 
 
-@check_app.callback()
-def _check() -> None:
-    pass
+def _build_group() -> click.Command:
+    group = lazy_group(CHECK_COMMANDS, schedule_alias)
+    return group("check", help=HELP, epilog=EPILOG, no_args_is_help=True, context_settings=CONTEXT)
 
 
-register("check", HELP, "Commands", lambda: typer.main.get_command(check_app))
+register("check", HELP, "Commands", _build_group)
 
 
 def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
@@ -64,22 +57,22 @@ def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
         if not findings:
             console.print("no problems found")
             return
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
     return run
 
 
 def _build_check(definition: ScheduleDef) -> click.Command:
-    from .common import make_command
     from .schedules import schedule_parts
 
     example = f"lrplot check {definition.name} {definition.example}".strip()
-    return typer_command(
+    return command(
         definition.name,
-        make_command(_check_runner(definition), schedule_parts(definition)),
+        _check_runner(definition),
+        schedule_parts(definition),
         help=f"Check {definition.torch_class} against the run.",
         epilog=f"Examples:\n\n  {example}",
-        rich_help_panel="Schedules",
+        panel="Schedules",
     )
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 from rich.markup import escape
 
 from .. import api, engine, groups, metrics, plan
@@ -19,6 +18,7 @@ from ..errors import LrplotError
 from ..params import BOOL, GROUPS, SCHEDULES, TEXT, Param
 from ..schedules import ScheduleDef
 from ..schedules.warmup import WARMUP_PARAMS
+from .app import Option
 
 if TYPE_CHECKING:
     from ..against import Verdict
@@ -37,88 +37,47 @@ PANEL_RESUME = "Resume (what if the run is saved and resumed)"
 
 # --- options shared by the commands -------------------------------------------------
 
-OutOption = Annotated[
-    Optional[str],  # noqa: UP045 - typer needs the runtime object
-    typer.Option(
-        "--out",
-        "-o",
-        help="Save a chart: .png, .svg or .pdf.",
-        metavar="FILE",
-        rich_help_panel=PANEL_OUTPUT,
-    ),
-]
-CsvOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--csv",
-        help="Write the LR of every step as CSV ('-' for stdout).",
-        metavar="FILE",
-        rich_help_panel=PANEL_OUTPUT,
-    ),
-]
-LogYOption = Annotated[
-    bool,
-    typer.Option(
-        "--log-y",
-        help="Logarithmic LR axis on the chart.",
-        rich_help_panel=PANEL_OUTPUT,
-        metavar="",
-    ),
-]
-AllOption = Annotated[
-    bool,
-    typer.Option(
-        "--all",
-        help="Show every row of the table, however long.",
-        rich_help_panel=PANEL_OUTPUT,
-        metavar="",
-    ),
-]
-ExactOption = Annotated[
-    bool,
-    typer.Option(
-        "--exact",
-        help="Show values with full precision (round-trip repr).",
-        rich_help_panel=PANEL_OUTPUT,
-        metavar="",
-    ),
-]
-QuietOption = Annotated[
-    bool,
-    typer.Option(
-        "--quiet",
-        "-q",
-        help="Print no table (files are still written).",
-        rich_help_panel=PANEL_OUTPUT,
-        metavar="",
-    ),
-]
-NoChartOption = Annotated[
-    bool,
-    typer.Option(
-        "--no-chart",
-        help="Print no terminal chart above the table.",
-        rich_help_panel=PANEL_OUTPUT,
-        metavar="",
-    ),
-]
 
-EmitOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--emit",
-        help="Print the code that builds this schedule, instead of the table; TARGET is "
-        "torch (a runnable training loop printing each step's LR, to diff with --csv), hf "
-        "(transformers' get_*_schedule), lightning (configure_optimizers), deepspeed (a "
-        "ds_config.json scheduler and optimizer lr) or megatron (Megatron-LM's flags, for "
-        "the megatron schedule).",
-        metavar="TARGET",
-        rich_help_panel=PANEL_OUTPUT,
-    ),
-]
+def _output(*names: str, help: str, metavar: str | None = None) -> Option:
+    """An output option: a value (FILE, TARGET) when it has a metavar, else a flag."""
+    if metavar is None:
+        return Option(list(names), is_flag=True, default=False, help=help, panel=PANEL_OUTPUT)
+    return Option(list(names), default=None, metavar=metavar, help=help, panel=PANEL_OUTPUT)
 
 
-def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
+def output_options() -> list[click.Parameter]:
+    """-o, --csv, the table's options, --emit and --against's (every command that
+    shows a run has them)."""
+    return [
+        _output("--out", "-o", help="Save a chart: .png, .svg or .pdf.", metavar="FILE"),
+        _output(
+            "--csv", help="Write the LR of every step as CSV ('-' for stdout).", metavar="FILE"
+        ),
+        _output("--log-y", help="Logarithmic LR axis on the chart."),
+        Option(
+            ["--all", "show_all"],
+            is_flag=True,
+            default=False,
+            help="Show every row of the table, however long.",
+            panel=PANEL_OUTPUT,
+        ),
+        _output("--exact", help="Show values with full precision (round-trip repr)."),
+        _output("--quiet", "-q", help="Print no table (files are still written)."),
+        _output("--no-chart", help="Print no terminal chart above the table."),
+        _output(
+            "--emit",
+            help="Print the code that builds this schedule, instead of the table; TARGET is "
+            "torch (a runnable training loop printing each step's LR, to diff with --csv), hf "
+            "(transformers' get_*_schedule), lightning (configure_optimizers), deepspeed (a "
+            "ds_config.json scheduler and optimizer lr) or megatron (Megatron-LM's flags, for "
+            "the megatron schedule).",
+            metavar="TARGET",
+        ),
+        *against_parts(),
+    ]
+
+
+def declared_option(p: Param, panel: str) -> click.Option:
     """A text option generated from a declared parameter; parsed by the Param itself.
 
     Child schedules (a SCHEDULES parameter) are a repeatable --schedule SPEC; a BOOL
@@ -140,21 +99,12 @@ def declared_option(p: Param, panel: str) -> tuple[str, Any, Any]:
     elif p.default is not None:
         text += f" \\[default: {p.default_text()}]"
     if p.kind in (SCHEDULES, GROUPS):  # repeatable
-        option = typer.Option(
-            *option_names(p), help=text, metavar=p.metavar, show_default=False,
-            rich_help_panel=panel,
-        )  # fmt: skip
-        return (p.name, Annotated[Optional[list[str]], option], None)  # noqa: UP045
+        names = [*option_names(p), p.name]
+        return Option(names, multiple=True, help=text, metavar=p.metavar, panel=panel)
     if p.kind == BOOL:
-        names = f"{p.option}/--no-{p.option[2:]}"
-        option = typer.Option(
-            names, help=text, show_default=False, rich_help_panel=panel, metavar=""
-        )
-        return (p.name, Annotated[Optional[bool], option], None)  # noqa: UP045
-    option = typer.Option(
-        p.option, help=text, metavar=p.metavar, show_default=False, rich_help_panel=panel
-    )
-    return (p.name, Annotated[Optional[str], option], None)  # noqa: UP045
+        flag = f"{p.option}/--no-{p.option[2:]}"
+        return Option([flag, p.name], default=None, help=text, panel=panel)
+    return Option([p.option, p.name], default=None, help=text, metavar=p.metavar, panel=panel)
 
 
 def sentence(text: str) -> str:
@@ -174,37 +124,18 @@ _AGAINST_METAVARS = {"against": "LOG", "log_format": "FORMAT", "log_key": "KEY",
                      "log_offset": "N", "rtol": "X"}  # fmt: skip
 
 
-def _against_option(p: Param) -> tuple[str, Any, Any]:
+def _against_option(p: Param) -> click.Option:
     text = sentence(p.help) + "."
     if p.default is not None:
         text += f" \\[default: {p.default_text()}]"
-    option = typer.Option(
-        p.option,
-        help=text,
-        metavar=_AGAINST_METAVARS[p.name],
-        show_default=False,
-        rich_help_panel=PANEL_AGAINST,
-    )
-    return (p.name, Annotated[Optional[str], option], None)  # noqa: UP045
+    metavar = _AGAINST_METAVARS[p.name]
+    return Option([p.option, p.name], default=None, help=text, metavar=metavar, panel=PANEL_AGAINST)
 
 
-def against_parts() -> list[tuple[str, Any, Any]]:
+def against_parts() -> list[click.Parameter]:
     from ..against import PARAMS
 
     return [_against_option(p) for p in PARAMS]
-
-
-OUTPUT_OPTIONS = [
-    ("out", OutOption, None),
-    ("csv", CsvOption, None),
-    ("log_y", LogYOption, False),
-    ("show_all", AllOption, False),
-    ("exact", ExactOption, False),
-    ("quiet", QuietOption, False),
-    ("no_chart", NoChartOption, False),
-    ("emit", EmitOption, None),
-    *against_parts(),
-]
 
 
 def option_names(p: Param) -> tuple[str, ...]:
@@ -215,27 +146,7 @@ def option_names(p: Param) -> tuple[str, ...]:
     return ("--schedule", p.option) if p.kind == SCHEDULES else (p.option,)
 
 
-def make_command(
-    fn: Callable[[dict[str, Any]], None],
-    parts: Sequence[tuple[str, Any, Any]],
-) -> Callable[..., None]:
-    """A function whose signature Typer reads, built from (name, annotation, default)."""
-
-    def command(**kwargs: Any) -> None:
-        fn(kwargs)
-
-    params = [
-        inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-        )
-        for name, annotation, default in parts
-    ]
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    command.__annotations__ = {name: annotation for name, annotation, _ in parts}
-    return command
-
-
-def run_parts() -> list[tuple[str, Any, Any]]:
+def run_parts() -> list[click.Parameter]:
     def panel(p: Param) -> str:
         if p.name in plan.NAMES:
             return PANEL_PLAN
@@ -244,12 +155,12 @@ def run_parts() -> list[tuple[str, Any, Any]]:
     return [declared_option(p, panel(p)) for p in engine.PARAMS]
 
 
-def plan_parts() -> list[tuple[str, Any, Any]]:
+def plan_parts() -> list[click.Parameter]:
     """`run`: the plan options, which replace a config file's."""
     return [declared_option(p, PANEL_PLAN) for p in plan.PARAMS]
 
 
-def resume_parts() -> list[tuple[str, Any, Any]]:
+def resume_parts() -> list[click.Parameter]:
     """--resume-at, --resume-mode, --resume-with (lrplot.resume)."""
     from ..resume import PARAMS
 
@@ -263,12 +174,12 @@ def resume_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: kwargs.get(name) for name in NAMES}
 
 
-def group_parts() -> list[tuple[str, Any, Any]]:
+def group_parts() -> list[click.Parameter]:
     """`run`: the param group options, which replace a config's."""
     return [declared_option(p, PANEL_GROUPS) for p in groups.PARAMS]
 
 
-def metric_parts() -> list[tuple[str, Any, Any]]:
+def metric_parts() -> list[click.Parameter]:
     return [declared_option(p, PANEL_METRIC) for p in metrics.PARAMS]
 
 
@@ -278,7 +189,7 @@ def warmup_params(definition: ScheduleDef | None = None) -> tuple[Param, ...]:
     return tuple(p for p in WARMUP_PARAMS if p.name not in own)
 
 
-def warmup_parts(definition: ScheduleDef | None = None) -> list[tuple[str, Any, Any]]:
+def warmup_parts(definition: ScheduleDef | None = None) -> list[click.Parameter]:
     return [declared_option(p, PANEL_WARMUP) for p in warmup_params(definition)]
 
 
@@ -302,7 +213,7 @@ PROGRESS_MIN_ROWS = 500_000  # show progress on a TTY for runs at least this lon
 
 @dataclass(frozen=True)
 class Outputs:
-    """What the output options ask for (OUTPUT_OPTIONS), checked before any work."""
+    """What the output options ask for (output_options), checked before any work."""
 
     out: str | None = None
     csv: str | None = None
@@ -482,7 +393,7 @@ class Outputs:
                 for line in lines:
                     console.print(escape(line), soft_wrap=True, highlight=False)
         if not verdict.matches:
-            raise typer.Exit(1)
+            raise click.exceptions.Exit(1)
 
 
 def log_header(log: Log) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
-from . import clicktypes as click
-from .app import register, typer_command
+from .app import Argument, command, register
 
 # --- lrplot compare ---------------------------------------------------------------
 # (the engine and the shared options are imported when the command runs: lrplot --help
@@ -39,15 +37,10 @@ def _compare(kwargs: dict[str, Any]) -> None:
     outputs.render(list(traces))
 
 
-SpecsArgument = Annotated[
-    list[str],
-    typer.Argument(
-        help="Schedules as SPECs: name[:key=value,...], e.g. "
-        "cosine:t_max=50,eta_min=1e-4 or 'multistep:milestones=[30,80],label=ms'.",
-        metavar="SPEC",
-    ),
-]
-
+SPECS_HELP = (
+    "Schedules as SPECs: name[:key=value,...], e.g. "
+    "cosine:t_max=50,eta_min=1e-4 or 'multistep:milestones=[30,80],label=ms'."
+)
 
 EPILOG = (
     "Examples:\n\n"
@@ -58,30 +51,18 @@ EPILOG = (
 
 
 def _build() -> click.Command:
-    from .common import (
-        OUTPUT_OPTIONS,
-        make_command,
-        metric_parts,
-        resume_parts,
-        run_parts,
-        warmup_parts,
-    )
+    from .common import metric_parts, output_options, resume_parts, run_parts, warmup_parts
 
+    specs = Argument(["specs"], nargs=-1, required=True, metavar="SPEC...", help=SPECS_HELP)
     parts = [
-        ("specs", SpecsArgument, inspect.Parameter.empty),
+        specs,
         *warmup_parts(),
         *run_parts(),
         *metric_parts(),
         *resume_parts(),
-        *OUTPUT_OPTIONS,
+        *output_options(),
     ]
-    return typer_command(
-        "compare",
-        make_command(_compare, parts),
-        help=HELP,
-        epilog=EPILOG,
-        rich_help_panel="Commands",
-    )
+    return command("compare", _compare, parts, help=HELP, epilog=EPILOG, panel="Commands")
 
 
 register("compare", HELP, "Commands", _build)

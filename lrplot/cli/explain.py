@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 
 from ..schedules import lookup
-from .app import command
+from .app import Argument, command, register
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -106,23 +106,30 @@ def explanation(definition: ScheduleDef) -> Group:
     return Group(*parts)
 
 
-@command(
-    "explain",
-    help="Explain a schedule: its formula, parameters, the class it matches, when to "
-    "step it in the training loop, and the usual mistakes.",
-    epilog="Examples:\n\n  lrplot explain cosine\n\n  lrplot explain OneCycleLR\n\n"
-    "  lrplot explain wsd",
-    rich_help_panel="Commands",
+HELP = (
+    "Explain a schedule: its formula, parameters, the class it matches, when to "
+    "step it in the training loop, and the usual mistakes."
 )
-def explain_schedule(
-    name: Annotated[
-        str,
-        typer.Argument(
-            help="A schedule: its name, an alias or its class, in any case (lrplot list).",
-            metavar="NAME",
-        ),
-    ],
-) -> None:
+
+
+def _build() -> click.Command:
+    name = Argument(
+        ["name"],
+        metavar="NAME",
+        help="A schedule: its name, an alias or its class, in any case (lrplot list).",
+    )
+    epilog = (
+        "Examples:\n\n  lrplot explain cosine\n\n  lrplot explain OneCycleLR\n\n"
+        "  lrplot explain wsd"
+    )
+    return command("explain", _explain, [name], help=HELP, epilog=epilog, panel="Commands")
+
+
+register("explain", HELP, "Commands", _build)
+
+
+def _explain(kwargs: dict[str, Any]) -> None:
+    name = kwargs["name"]
     from rich.console import Console
 
     definition = lookup(name)  # an unknown name: exit 2, with the nearest name

@@ -11,26 +11,24 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Any
 
-import typer
+import click
 
 from ..errors import LrplotError
 from ..schedules import lookup
-from .app import command, typer_command
+from .app import Argument, Option, command, register
 
 INSTALL = "lrplot explore needs Textual: pip install 'lrplot[explore]'"
 
 
-def _parse(name: str, parts: list[tuple[str, Any, Any]], tokens: list[str]) -> dict[str, Any]:
+def _parse(name: str, parts: list[click.Parameter], tokens: list[str]) -> dict[str, Any]:
     """``tokens`` parsed as the options ``parts`` declare (click's own errors)."""
-    from .common import make_command
-
     found: list[dict[str, Any]] = []
-    command = typer_command(name, make_command(found.append, parts))
-    code = command.main(tokens, prog_name=f"lrplot explore {name}".strip(), standalone_mode=False)
+    parser = command(name, found.append, parts)
+    code = parser.main(tokens, prog_name=f"lrplot explore {name}".strip(), standalone_mode=False)
     if not found:  # --help: shown; nothing to explore
-        raise typer.Exit(code if isinstance(code, int) else 0)
+        raise click.exceptions.Exit(code if isinstance(code, int) else 0)
     return found[0]
 
 
@@ -78,34 +76,43 @@ def _explore(items: list[str] | None, config: Path | None) -> None:
         sys.stdout.write(printed + "\n")
 
 
-ItemsArgument = Annotated[
-    Optional[list[str]],  # noqa: UP045 - typer needs the runtime object
-    typer.Argument(
-        help="A schedule NAME and its options (those of `lrplot NAME`), or SPECs and "
-        "compare's run options; none: pick a schedule in the explorer.",
-        metavar="[NAME [OPTIONS] | SPEC... [OPTIONS]]",
-        show_default=False,
-    ),
-]
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option(
-        "--config", help="Open any config `lrplot run` reads.", metavar="FILE", show_default=False
-    ),
-]
-
-
-@command(
-    "explore",
-    help="Explore schedules interactively in the terminal: a form of each schedule's "
+HELP = (
+    "Explore schedules interactively in the terminal: a form of each schedule's "
     "parameters and the run, a live chart, the summary and check's findings. On quit (q) "
     "it prints the equivalent lrplot command; s saves a config, e exports, c shows the "
-    "torch code. Needs Textual: pip install 'lrplot\\[explore]'.",
-    epilog="Examples:\n\n  lrplot explore\n\n  lrplot explore cosine --t-max 50 --epochs 100"
-    "\n\n  lrplot explore cosine:t_max=100 step:step_size=30 --epochs 100"
-    "\n\n  lrplot explore --config sample_configs/compare.toml",
-    rich_help_panel="Commands",
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    "torch code. Needs Textual: pip install 'lrplot\\[explore]'."
 )
-def explore(items: ItemsArgument = None, config: ConfigOption = None) -> None:
-    _explore(items, config)
+EPILOG = (
+    "Examples:\n\n  lrplot explore\n\n  lrplot explore cosine --t-max 50 --epochs 100"
+    "\n\n  lrplot explore cosine:t_max=100 step:step_size=30 --epochs 100"
+    "\n\n  lrplot explore --config sample_configs/compare.toml"
+)
+
+
+def _build() -> click.Command:
+    items = Argument(
+        ["items"],
+        nargs=-1,
+        metavar="[NAME [OPTIONS] | SPEC... [OPTIONS]]",
+        help="A schedule NAME and its options (those of `lrplot NAME`), or SPECs and "
+        "compare's run options; none: pick a schedule in the explorer.",
+    )
+    config = Option(
+        ["--config"],
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="Open any config `lrplot run` reads.",
+    )
+    return command(
+        "explore",
+        lambda kwargs: _explore(kwargs["items"], kwargs["config"]),
+        [items, config],
+        help=HELP,
+        epilog=EPILOG,
+        panel="Commands",
+        context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    )
+
+
+register("explore", HELP, "Commands", _build)

@@ -3,34 +3,41 @@ NAME`) for their formulas and parameters."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-import typer
+import click
 
 from ..schedules import REGISTRY
-from .app import command
+from .app import Option, command, register
 
 SUMMARY_MIN = 30  # the fewest characters of a summary worth showing beside its class
 
 # --- lrplot list ------------------------------------------------------------------
 
 
-@command(
-    "list",
-    help="List the schedules: a line each, with the class it reproduces and what it does. "
+HELP = (
+    "List the schedules: a line each, with the class it reproduces and what it does. "
     "--all adds each one's library, formula and parameters; lrplot explain NAME tells "
-    "everything about one.",
-    epilog="Examples:\n\n  lrplot list\n\n  lrplot list --all\n\n  lrplot explain onecycle",
-    rich_help_panel="Commands",
+    "everything about one."
 )
-def list_schedules(
-    show_all: Annotated[
-        bool,
-        typer.Option(
-            "--all", help="Also each schedule's library, formula and parameters.", metavar=""
-        ),
-    ] = False,
-) -> None:
+
+
+def _build() -> click.Command:
+    show_all = Option(
+        ["--all", "show_all"],
+        is_flag=True,
+        default=False,
+        help="Also each schedule's library, formula and parameters.",
+    )
+    epilog = "Examples:\n\n  lrplot list\n\n  lrplot list --all\n\n  lrplot explain onecycle"
+    return command("list", _list, [show_all], help=HELP, epilog=epilog, panel="Commands")
+
+
+register("list", HELP, "Commands", _build)
+
+
+def _list(kwargs: dict[str, Any]) -> None:
+    show_all = kwargs["show_all"]
     from ..render.console import stdout_console
 
     with stdout_console() as console:

@@ -4,15 +4,13 @@ training framework's (HuggingFace, timm, Lightning, mmengine; see lrplot.framewo
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Any
 
-import typer
+import click
 
-from . import clicktypes as click
-from .app import register, typer_command
+from .app import Argument, Option, command, register
 
 # --- lrplot run -------------------------------------------------------------------
 # (the engine, the config readers and the shared options are imported when the command
@@ -62,68 +60,55 @@ _OVERRIDE_HELP = {
 }
 
 
-def _config_parts() -> list[tuple[str, Any, Any]]:
+def _config_parts() -> list[click.Parameter]:
     """--format, and the run options that override a config's."""
     from .. import configs
 
-    format_option = typer.Option(
-        "--format",
-        "-f",
+    format_option = Option(
+        ["--format", "-f"],
+        default=None,
         help="The config's format: lrplot's own, or hf (HuggingFace TrainingArguments), "
         "timm (train.py), lightning (an lr_scheduler config), mmengine (param_scheduler), "
         "deepspeed (a ds_config.json). "
         "\\[default: recognised by its keys]",
         metavar="FORMAT",
-        show_default=False,
-        rich_help_panel=PANEL_CONFIG,
+        panel=PANEL_CONFIG,
     )
-    parts: list[tuple[str, Any, Any]] = [
-        ("format", Annotated[Optional[str], format_option], None)  # noqa: UP045
-    ]
+    parts: list[click.Parameter] = [format_option]
     for p in configs.OVERRIDES:
-        option = typer.Option(
-            p.option,
-            help=_OVERRIDE_HELP[p.name],
-            metavar=p.metavar,
-            show_default=False,
-            rich_help_panel=PANEL_CONFIG,
+        help = _OVERRIDE_HELP[p.name]
+        parts.append(
+            Option(
+                [p.option, p.name], default=None, help=help, metavar=p.metavar, panel=PANEL_CONFIG
+            )
         )
-        parts.append((p.name, Annotated[Optional[str], option], None))  # noqa: UP045
     return parts
 
 
-ConfigArgument = Annotated[Path, typer.Argument(help="The config file.", metavar="CONFIG")]
+EPILOG = (
+    "Examples:\n\n  lrplot run sample_configs/cosine.toml\n\n"
+    "  lrplot run sample_configs/compare.toml -o compare.png\n\n"
+    "  lrplot run sample_configs/cosine.toml --warmup 5  (for schedules without a warmup key)"
+    "\n\n  lrplot run sample_configs/hf_trainer.json --dataset-size 50000"
+)
 
 
 def _build() -> click.Command:
-    from .common import (
-        OUTPUT_OPTIONS,
-        group_parts,
-        make_command,
-        plan_parts,
-        resume_parts,
-        warmup_parts,
-    )
+    from .common import group_parts, output_options, plan_parts, resume_parts, warmup_parts
 
+    config = Argument(
+        ["config"], type=click.Path(path_type=Path), metavar="CONFIG", help="The config file."
+    )
     parts = [
-        ("config", ConfigArgument, inspect.Parameter.empty),
+        config,
         *_config_parts(),
         *warmup_parts(),
         *plan_parts(),
         *resume_parts(),
         *group_parts(),
-        *OUTPUT_OPTIONS,
+        *output_options(),
     ]
-    return typer_command(
-        "run",
-        make_command(_run_config, parts),
-        help=HELP,
-        epilog="Examples:\n\n  lrplot run sample_configs/cosine.toml\n\n"
-        "  lrplot run sample_configs/compare.toml -o compare.png\n\n"
-        "  lrplot run sample_configs/cosine.toml --warmup 5  (for schedules without a warmup "
-        "key)\n\n  lrplot run sample_configs/hf_trainer.json --dataset-size 50000",
-        rich_help_panel="Commands",
-    )
+    return command("run", _run_config, parts, help=HELP, epilog=EPILOG, panel="Commands")
 
 
 register("run", HELP, "Commands", _build)

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import click
+
 from ..schedules import REGISTRY, ScheduleDef
-from . import clicktypes as click
-from .app import register, typer_command
+from .app import command, register
 
 if TYPE_CHECKING:
     from .. import api
@@ -21,12 +22,12 @@ if TYPE_CHECKING:
 # --- lrplot <schedule> ------------------------------------------------------------
 
 
-def schedule_parts(definition: ScheduleDef) -> list[tuple[str, Any, Any]]:
+def schedule_parts(definition: ScheduleDef) -> list[click.Parameter]:
     """A schedule command's options, output options aside: its own parameters, the
     warmup, the run and (plateau) the metric. ``lrplot check`` takes the same."""
     from .common import PANEL_SCHEDULE, declared_option, metric_parts, run_parts, warmup_parts
 
-    parts = [declared_option(p, PANEL_SCHEDULE) for p in definition.params]
+    parts: list[click.Parameter] = [declared_option(p, PANEL_SCHEDULE) for p in definition.params]
     parts += warmup_parts(definition)
     parts += run_parts()
     if definition.needs_metric:
@@ -59,21 +60,22 @@ def _schedule_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None
 
 def _build_command(definition: ScheduleDef) -> click.Command:
     from ..params import SCHEDULES
-    from .common import OUTPUT_OPTIONS, make_command, resume_parts
+    from .common import output_options, resume_parts
 
-    parts = schedule_parts(definition) + resume_parts() + OUTPUT_OPTIONS
+    parts = schedule_parts(definition) + resume_parts() + output_options()
     example = f"lrplot {definition.name} {definition.example}".strip()
     epilog = (
         f"Examples:\n\n  {example}\n\n  {example} -o {definition.name}.png\n\n  {example} --csv -"
     )
     if any(p.kind == SCHEDULES for p in definition.params):
         epilog += _composite_epilog(definition)
-    return typer_command(
+    return command(
         definition.name,
-        make_command(_schedule_runner(definition), parts),
+        _schedule_runner(definition),
+        parts,
         help=_help(definition),
         epilog=epilog,
-        rich_help_panel="Schedules",
+        panel="Schedules",
     )
 
 
