@@ -8,12 +8,19 @@ call. Float-to-text is the cost that matters, so:
   that reads back to the same double (like ``repr``), about 10x faster;
 * without it, each distinct value of a chunk is formatted once with ``repr``
   (piecewise schedules have few) and reused.
+
+A chunk is written on a thread while the next one is formatted (a write to a file
+or pipe releases the GIL; formatting holds it): the writing costs no time but the
+last chunk's.
 """
 
 from __future__ import annotations
 
+import queue
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -75,13 +82,22 @@ def _columns(
 
 
 def _chunk_fast(cols: list[np.ndarray]) -> bytes:
-    # one dumps of [[step, epoch, v1, ...], ...]: step and epoch are exact in float64
-    # and print as "12.0"; ".0," -> "," makes them integers (and shortens a float
-    # such as "1.0," to "1,", which still reads back as the same double: the last
-    # column is always followed by "]", so it is never touched).
+    """The rows, from one ``orjson.dumps`` of the chunk's cells in row order: a flat
+    JSON list ``[s0,e0,v0,...,s1,e1,v1,...]``, whose bytes numpy then edits in place of
+    text replaces (which cost more than the formatting): every k-th comma becomes a
+    newline, and the step and epoch, exact in float64 and printed as ``12.0``, lose
+    their ``.0``. The LR cells are as orjson writes them (shortest round-trip)."""
     grid = np.column_stack(cols).astype(np.float64, copy=False)
-    text = orjson.dumps(grid, option=orjson.OPT_SERIALIZE_NUMPY)
-    return text[2:-2].replace(b"],[", b"\n").replace(b".0,", b",") + b"\n"
+    k = grid.shape[1]  # step, epoch, then at least one LR column
+    text = orjson.dumps(grid.ravel(), option=orjson.OPT_SERIALIZE_NUMPY)
+    body = np.frombuffer(text, dtype=np.uint8)[1:-1].copy()  # without the brackets
+    commas = np.flatnonzero(body == ord(","))  # n*k - 1 of them: the cells' ends
+    body[commas[k - 1 :: k]] = ord("\n")
+    keep = np.ones(len(body), dtype=bool)
+    for column in (0, 1):  # step and epoch: the ".0" before their comma
+        end = commas[column::k]
+        keep[end - 2] = keep[end - 1] = False
+    return body[keep].tobytes() + b"\n"
 
 
 def _format_floats(values: np.ndarray) -> np.ndarray:
@@ -109,17 +125,55 @@ def write_rows(
 ) -> None:
     """Write the header and every row to a binary stream; ``on_rows(n)`` after each chunk."""
     fast = orjson is not None if fast is None else fast
-    out.write((",".join(_quote(c) for c in csv_header(traces)) + "\n").encode())
-    total = traces[0].settings.total_steps
-    for start in range(0, total, CHUNK):
-        rows = np.arange(start, min(start + CHUNK, total))
-        cols, empty = _columns(traces, rows)
-        # orjson writes inf/nan as null: such chunks take the repr path ('inf'), and so
-        # do chunks with empty cells
-        finite = fast and not empty and all(np.isfinite(c).all() for c in cols[2:])
-        out.write(_chunk_fast(cols) if finite else _chunk_plain(cols, empty))
-        if on_rows is not None:
-            on_rows(len(rows))
+    with _writer(out) as write:
+        write((",".join(_quote(c) for c in csv_header(traces)) + "\n").encode())
+        total = traces[0].settings.total_steps
+        for start in range(0, total, CHUNK):
+            rows = np.arange(start, min(start + CHUNK, total))
+            cols, empty = _columns(traces, rows)
+            # orjson writes inf/nan as null: such chunks take the repr path ('inf'), and
+            # so do chunks with empty cells
+            finite = fast and not empty and all(np.isfinite(c).all() for c in cols[2:])
+            write(_chunk_fast(cols) if finite else _chunk_plain(cols, empty))
+            if on_rows is not None:
+                on_rows(len(rows))
+
+
+@contextmanager
+def _writer(out: BinaryIO) -> Iterator[Callable[[bytes], None]]:
+    """``write(data)``: ``data`` written to ``out`` by a thread, in order, at most one
+    chunk waiting. A failed write (a full disk, a closed pipe) is raised by the next
+    ``write`` or on leaving; an error of the caller's stops the writing."""
+    waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    failed: list[BaseException] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        while (data := waiting.get()) is not None:
+            if failed or stop.is_set():
+                continue  # drain, so that the caller never waits on a full queue
+            try:
+                out.write(data)
+            except BaseException as err:  # handed to the caller
+                failed.append(err)
+
+    def write(data: bytes) -> None:
+        if failed:
+            raise failed[0]
+        waiting.put(data)
+
+    thread = threading.Thread(target=run, name="lrplot-csv", daemon=True)
+    thread.start()
+    try:
+        yield write
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        waiting.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def write_csv(
