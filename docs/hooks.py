@@ -270,7 +270,7 @@ def _cli_table(params: Iterable[Any]) -> str:
 
 
 def _panel(p: Any) -> str | None:
-    return getattr(p, "rich_help_panel", None)
+    return getattr(p, "panel", None)
 
 
 def _declared_group(p: Any) -> str | None:
@@ -294,7 +294,7 @@ def _output_options() -> list[Any]:
     return [
         p
         for p in compare.params
-        if getattr(p, "rich_help_panel", None) == "Output" and p.param_type_name == "option"
+        if getattr(p, "panel", None) == "Output" and p.param_type_name == "option"
     ]
 
 
