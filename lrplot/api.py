@@ -569,10 +569,10 @@ def _plot(traces: Sequence[Trace], ax: Axes | None, log_y: bool) -> Figure:
 
 
 def _png(traces: Sequence[Trace]) -> bytes:
-    from .render.plot import write_png
+    from .render.plot import write_chart
 
     buffer = io.BytesIO()
-    write_png(_plot(traces, None, False), buffer)
+    write_chart(_plot(traces, None, False), buffer)
     return buffer.getvalue()
 
 
