@@ -569,8 +569,10 @@ def _plot(traces: Sequence[Trace], ax: Axes | None, log_y: bool) -> Figure:
 
 
 def _png(traces: Sequence[Trace]) -> bytes:
+    from .render.plot import write_chart
+
     buffer = io.BytesIO()
-    _plot(traces, None, False).savefig(buffer, format="png", metadata={"Software": None})
+    write_chart(_plot(traces, None, False), buffer)
     return buffer.getvalue()
 
 

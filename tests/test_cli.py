@@ -728,12 +728,11 @@ def test_csv_write_failing_midway_keeps_old_file(cli, monkeypatch):
 def test_chart_write_failing_midway_keeps_old_file(cli, monkeypatch):
     (cli.folder / "out.svg").write_text("old svg")
 
-    class BrokenFigure:
-        def savefig(self, stream, **kwargs):
-            stream.write(b"<svg partial")
-            raise OSError(28, "No space left on device")
+    def broken(fig, stream, fmt="png"):
+        stream.write(b"<svg partial")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(lrplot.render.plot, "draw", lambda traces, log_y=False: BrokenFigure())
+    monkeypatch.setattr(lrplot.render.plot, "write_chart", broken)
     line = cli.fail("cosine", "--t-max", "5", "-o", "out.svg")
     assert line == "Error: invalid value for --out: out.svg: cannot write: No space left on device"
     assert (cli.folder / "out.svg").read_text() == "old svg"

@@ -190,6 +190,53 @@ def test_chart_files_are_reproducible(cli):
         assert MAGIC[fmt](a)
 
 
+@pytest.mark.parametrize(
+    "traces",
+    [
+        [trace("cosine:t_max=50", epochs=100)],
+        [trace("onecycle:max_lr=0.1", epochs=100)],  # the momentum panel
+        [trace("plateau", epochs=60), trace("cosine:t_max=20", epochs=60)],  # legend below
+        [trace("cosine:t_max=300", epochs=3, steps_per_epoch=100, interval="step")],
+    ],
+    ids=["cosine", "momentum", "compare-metric", "per-step"],
+)
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_chart_is_the_file_savefig_writes(traces, fmt):
+    # drawn once, not twice: the same bytes as savefig's (which draws twice, the first
+    # time only to run the constrained layout)
+    import io
+
+    from matplotlib import rc_context
+
+    from lrplot.render.plot import METADATA, write_chart
+
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    write_chart(draw(traces), ours, fmt)
+    with rc_context({"svg.hashsalt": "lrplot"}):
+        draw(traces).savefig(theirs, format=fmt, metadata=METADATA[fmt])
+    assert ours.getvalue() == theirs.getvalue()
+    assert MAGIC[fmt](ours.getvalue())
+
+
+def test_chart_follows_a_matplotlibrc_that_changes_savefig():
+    import io
+
+    from matplotlib import rc_context
+
+    from lrplot.render.plot import DPI, HEIGHT_IN, WIDTH_IN, write_chart
+
+    def size(png: bytes) -> tuple[int, int]:  # the IHDR chunk: width, height
+        return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+    traces = [trace("cosine:t_max=10", epochs=20)]
+    plain, big = io.BytesIO(), io.BytesIO()
+    write_chart(draw(traces), plain)
+    with rc_context({"savefig.dpi": 2 * DPI}):
+        write_chart(draw(traces), big)
+    assert size(plain.getvalue()) == (int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI))
+    assert size(big.getvalue()) == (int(2 * WIDTH_IN * DPI), int(2 * HEIGHT_IN * DPI))
+
+
 def test_chart_and_csv_together(cli):
     result = cli.ok(
         "plateau", "--epochs", "12", "--steps-per-epoch", "3", "-o", "p.svg", "--csv", "p.csv"

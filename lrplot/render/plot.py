@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import numpy as np
 
@@ -348,11 +348,50 @@ def save_chart(traces: Sequence[Trace], dest: str, log_y: bool = False) -> None:
     path = Path(dest)
     fmt = path.suffix.lower().lstrip(".")
     fig = draw(traces, log_y)
-    metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[
-        fmt
-    ]
-    from matplotlib import rc_context
+    with open_output(path, "out") as f:
+        write_chart(fig, f, fmt)
 
+
+# no date or version in a file: the same chart makes the same bytes on every run
+METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None},
+    "pdf": {"CreationDate": None},
+}
+
+
+def write_chart(fig: Figure, stream: BinaryIO, fmt: str = "png") -> None:
+    """The figure as a PNG, SVG or PDF (``fmt``), the same bytes on every run.
+
+    The same file as ``fig.savefig(stream, format=fmt)``, drawn once instead of twice:
+    with a layout engine, savefig first draws with rendering off only to run the
+    layout, which the real draw runs too. Under a matplotlibrc that changes how
+    savefig saves (its dpi, colours, transparency, bbox), savefig saves it.
+    """
+    from matplotlib import rc_context
+    from matplotlib import rcParams as rc
+
+    plain = (  # savefig's defaults: it saves the figure as it is drawn
+        rc["savefig.dpi"] == "figure"
+        and rc["savefig.facecolor"] == "auto"
+        and rc["savefig.edgecolor"] == "auto"
+        and not rc["savefig.transparent"]
+        and rc["savefig.bbox"] is None
+    )
+    metadata = METADATA[fmt]
     # a fixed salt makes SVG ids, and so the file, the same on every run
-    with open_output(path, "out") as f, rc_context({"svg.hashsalt": "lrplot"}):
-        fig.savefig(f, format=fmt, metadata=metadata)
+    with rc_context({"svg.hashsalt": "lrplot"}):
+        if not plain:
+            fig.savefig(stream, format=fmt, metadata=metadata)
+        elif fmt == "png":
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            FigureCanvasAgg(fig).print_png(stream, metadata=metadata)
+        elif fmt == "svg":
+            from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+            FigureCanvasSVG(fig).print_svg(stream, metadata=metadata)
+        else:
+            from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+            FigureCanvasPdf(fig).print_pdf(stream, metadata=metadata)
