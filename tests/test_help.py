@@ -34,6 +34,8 @@ def test_help_reads_cleanly(cli, command):
     assert not re.search(r"\[[a-z|]*\n", text)  # a choice list is never cut across lines
     # nor a metavar list (a|b|c) wrapped in its column: the next line starting mid-list
     assert not re.search(r"\n│\s{5,25}\w+\|\w", text)
+    assert not re.search(r" +$", text, re.MULTILINE), "piped help has no trailing spaces"
+    assert text.startswith(f"\n Usage: lrplot {' '.join(command)}".rstrip()), text[:80]
 
 
 def test_booleans_are_flags(cli):

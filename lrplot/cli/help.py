@@ -10,6 +10,7 @@ only when help is shown.
 from __future__ import annotations
 
 import inspect
+import sys
 
 import click
 from rich.console import Console, RenderableType
@@ -51,9 +52,20 @@ SWITCHES, NEGATIVE = _Switches(), _Negative()
 
 
 def print_help(ctx: click.Context) -> None:
-    """The help of ``ctx``'s command, on stdout."""
-    command = ctx.command
+    """The help of ``ctx``'s command, on stdout; piped, without trailing spaces."""
     console = Console(theme=THEME, highlighter=SWITCHES)
+    if console.is_terminal:
+        _print_help(console, ctx)
+        return
+    with console.capture() as captured:
+        _print_help(console, ctx)
+    lines = captured.get().splitlines()
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in lines))
+    sys.stdout.flush()
+
+
+def _print_help(console: Console, ctx: click.Context) -> None:
+    command = ctx.command
     console.print(Padding(SWITCHES(command.get_usage(ctx)), 1), style="bold")
     if command.help:
         console.print(Padding(_help_text(command.help), (0, 1, 1, 1)))
