@@ -158,7 +158,8 @@ class LrplotGroup(RichHelp, click.Group):
                 close = difflib.get_close_matches(args[0], self.list_commands(ctx))
                 if close:
                     names = ", ".join(repr(name) for name in close)
-                    err.message = f"{err.message.rstrip('.')}. Did you mean {names}?"
+                    message = f"{err.message.rstrip('.')}. Did you mean {names}?"
+                    raise click.UsageError(message, ctx=err.ctx) from None
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
