@@ -42,9 +42,12 @@ class Argument(click.Argument):
 
 
 class RichHelp:
-    """Help printed by rich (cli/help.py), on stdout, for a command or a group."""
+    """A command or group whose help rich prints (cli/help.py), on stdout; ``panel``:
+    the panel of its group's help that lists it."""
 
-    panel: str | None = None  # the panel of lrplot --help that lists the command
+    def __init__(self, *args: Any, panel: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.panel = panel
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)  # type: ignore[misc]
@@ -66,10 +69,6 @@ def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 
 class LrplotCommand(RichHelp, click.Command):
     """Every lrplot subcommand."""
-
-    def __init__(self, *args: Any, panel: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.panel = panel
 
 
 @dataclass(frozen=True)
@@ -122,10 +121,6 @@ class LrplotGroup(RichHelp, click.Group):
 
     lazy: ClassVar[dict[str, LazyCommand]] = {}
     _listing = False
-
-    def __init__(self, *args: Any, panel: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.panel = panel
 
     @staticmethod
     def alias(name: str) -> str | None:

@@ -103,8 +103,9 @@ def _panel(title: str, table: Table) -> Panel:
     return Panel(table, border_style="dim", title=title, title_align="left")
 
 
-def _grid() -> Table:
-    return Table(highlight=True, show_header=False, expand=True, box=None, pad_edge=False,
+def _grid(highlight: bool = True) -> Table:
+    """A panel's table: no header, no lines, the whole width."""
+    return Table(highlight=highlight, show_header=False, expand=True, box=None, pad_edge=False,
                  padding=(0, 1))  # fmt: skip
 
 
@@ -151,8 +152,7 @@ def _print_commands(console: Console, group: click.Group, ctx: click.Context) ->
     for title, commands in panels.items():
         if not commands:
             continue
-        table = Table(highlight=False, show_header=False, expand=True, box=None,
-                      pad_edge=False, padding=(0, 1))  # fmt: skip
+        table = _grid(highlight=False)
         table.add_column(style="bold cyan", no_wrap=True, width=width)
         table.add_column(ratio=10)
         for command in commands:
