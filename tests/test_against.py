@@ -426,16 +426,19 @@ def test_stepping_twice_and_half_the_length_are_both_named(cli):
     )
 
 
-def test_on_a_terminal_the_table_leaves_room_for_the_verdict(cli):
-    """30 lines of 80 columns: the view (chart, table, summary) and the verdict's
-    wrapped lines fit together."""
+@pytest.mark.parametrize("height", [30, 34, 40])
+def test_on_a_terminal_the_table_leaves_room_for_the_verdict(cli, height):
+    """``height`` lines of 80 columns: the log's header (stderr, the same screen), the
+    view (chart, table, summary) and the verdict's wrapped lines fit together."""
     from conftest import TERMINAL, plain
 
     write_log(cli.folder / "run.csv", _truth(CASES[0][1]))
-    env = {**TERMINAL, "COLUMNS": "80", "LINES": "30"}
+    env = {**TERMINAL, "COLUMNS": "80", "LINES": str(height)}
     result = cli(*HF_WORDS, *RUN_WORDS, "--against", "run.csv", env=env)
     assert result.exit_code == 1, result.output
     lines = plain(result.stdout).splitlines()
     assert lines[-1].startswith("try: lrplot hf-cosine ")
-    shown = sum(-(-max(len(line), 1) // 80) for line in lines)  # as the terminal wraps them
-    assert shown <= 30, shown
+    header = plain(result.stderr).splitlines()  # how the log was read: the same screen
+    assert header and all(line.startswith("#") for line in header), header
+    shown = sum(-(-max(len(line), 1) // 80) for line in [*header, *lines])  # as it wraps them
+    assert shown <= height, shown

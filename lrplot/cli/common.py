@@ -290,10 +290,11 @@ class Outputs:
         from rich.console import Console
 
         out, csv, log_y, exact = self.out, self.csv, self.log_y, self.exact
-        verdict = None
+        verdict, header = None, ""
         if self.log is not None:  # first: the log may not fit the run (exit 2, nothing written)
             traces, verdict = self._against(traces)
-            sys.stderr.write(log_header(self.log))
+            header = log_header(self.log)
+            sys.stderr.write(header)
             sys.stderr.flush()
         code = None
         if self.emit is not None and any(t.resumed is not None for t in traces):
@@ -351,6 +352,8 @@ class Outputs:
                 reserve = 0
                 if verdict is not None and view.width:  # the verdict's lines, wrapped
                     lines = verdict.lines(self._against_words())
+                    if err.is_terminal:  # and the log's header, above the view on that screen
+                        lines += header.splitlines()
                     reserve = sum(-(-max(len(line), 1) // view.width) for line in lines)
                 render_table(traces, console, self.show_all, exact, drawing, view, found, reserve)
         if verdict is not None:
