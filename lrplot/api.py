@@ -38,6 +38,7 @@ from .errors import LrplotError, ParamError
 from .params import bind, unknown_name_message
 from .schedules import Schedule, lookup
 from .schedules.warmup import WARMUP_PARAMS, Warmup
+from .spec import SpecError, parse_spec, spec_items  # and registers the child-schedule parser
 
 METRIC_OPTIONS = tuple(p for p in metrics.PARAMS if p.name not in ("seed", "metric_file"))
 STEPPING_OPTIONS = tuple(p for p in engine.PARAMS if p.name in engine.STEPPING)
@@ -441,8 +442,6 @@ def build(
 
     ``defaults``: raw values for keys neither gives (a warmup); ``run`` resolves
     durations with units (3ep, 10%)."""
-    from .spec import SpecError, parse_spec, spec_items
-
     given = {str(k).lower().replace("-", "_"): v for k, v in params.items()}
     label = given.pop("label", None)
     if isinstance(item, str) and not given and label is None:  # a SPEC: errors quote it

@@ -17,8 +17,6 @@ again. In a config file the children are a list of SPEC strings or tables
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,6 +320,9 @@ def read_config_data(path: Path) -> Any:
 
 
 def _read_config(path: Path) -> Any:
+    import json  # here: a SPEC or a child schedule, which every run parses, needs neither
+    import tomllib
+
     suffix = path.suffix.lower()
     raw = read_config_bytes(path)
     kind = {".toml": "TOML", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML"}.get(suffix)

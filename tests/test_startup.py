@@ -82,6 +82,29 @@ def test_import_lrplot_loads_its_names_on_first_use(tmp_path):
         ["onecycle", "--max-lr", "0.1", "--total-steps", "20", "--epochs", "20", "--csv", "-"],
         ["check", "cosine", "--t-max", "5", "--epochs", "10"],
         ["list"],
+        # child schedules are parsed by lrplot.spec, which the engine does not import:
+        # a fresh process (no test module has loaded it) must parse them all the same
+        [
+            "sequential",
+            "--schedule",
+            "linear:start_factor=0.1,total_iters=3",
+            "--schedule",
+            "cosine:t_max=5",
+            "--milestones",
+            "3",
+            "--epochs",
+            "10",
+        ],
+        [
+            "check",
+            "chained",
+            "--schedule",
+            "step:step_size=2",
+            "--schedule",
+            "exponential:gamma=0.9",
+            "--epochs",
+            "10",
+        ],
     ],
     ids=lambda a: " ".join(a[:2]),
 )
@@ -89,6 +112,8 @@ def test_a_command_loads_no_matplotlib(tmp_path, args):
     status = _probe(tmp_path, *args)
     assert status.startswith(("exit=0 ", "exit=1 ")), status
     assert "matplotlib" not in status, status
+    if args[0] in ("sequential", "chained") or args[1:2] == ["chained"]:
+        assert status.startswith("exit=0 "), status
 
 
 BLAS_PROBE = textwrap.dedent(
