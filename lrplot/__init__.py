@@ -14,6 +14,7 @@ rest. See :mod:`lrplot.api`.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,9 +53,12 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
-    if home is None:
+    if home is not None:
+        value = getattr(importlib.import_module(f".{home}", __name__), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+        value = importlib.import_module(f".{name}", __name__)  # a submodule: lrplot.engine
+    else:
         raise AttributeError(f"module 'lrplot' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

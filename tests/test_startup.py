@@ -71,6 +71,11 @@ def test_import_lrplot_loads_its_names_on_first_use(tmp_path):
     assert proc.stdout == "False lrplot.api lrplot.schedules.base True\n", proc.stderr
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         lrplot.nothing  # noqa: B018
+    code = "import lrplot; print(lrplot.engine.RunSettings.__name__, lrplot.logs.read_log.__name__)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.stdout == "RunSettings read_log\n", proc.stderr  # its submodules, on first use
     assert {"simulate", "compare", "Trace", "__version__"} <= set(dir(lrplot))
 
 
