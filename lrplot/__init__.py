@@ -55,7 +55,7 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is not None:
         value = getattr(importlib.import_module(f".{home}", __name__), name)
-    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+    elif name.isidentifier() and not name.startswith("_") and _submodule(name):
         value = importlib.import_module(f".{name}", __name__)  # a submodule: lrplot.engine
     else:
         raise AttributeError(f"module 'lrplot' has no attribute {name!r}")
@@ -63,5 +63,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def _submodule(name: str) -> bool:
+    return importlib.util.find_spec(f"{__name__}.{name}") is not None
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted(__all__)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ENV, cli_runner
+from conftest import ENV, TERMINAL, cli_runner, plain
 
 from lrplot.cli import app
 from lrplot.schedules import REGISTRY
@@ -256,10 +256,13 @@ def run_example(example: Example, folder: Path) -> str:
     for name, text in page_files(example.page).items():
         (folder / name).write_text(text, encoding="utf-8")
     env, args, after = split_command(example)
+    if "COLUMNS" in env and not after:  # "as in a terminal of COLUMNS": a terminal it is
+        env = {**TERMINAL, **env}
     result = cli_runner({**ENV, **env}).invoke(app, args)
     # what a terminal shows: lrplot writes its notes (stderr) before the table (stdout);
     # joined here, not taken from result.output, which mixes them only on click 8.2+
-    shown = result.stderr + (pipe(result.stdout, after, example.id) if after else result.stdout)
+    stdout = plain(result.stdout)
+    shown = plain(result.stderr) + (pipe(stdout, after, example.id) if after else stdout)
     assert "Traceback" not in result.output, f"{example.id}\n{result.output}"
     assert result.exit_code == example.exit_code, (
         f"{example.id}: `{example.command}` exited {result.exit_code}, the docs say "

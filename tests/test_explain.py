@@ -63,8 +63,18 @@ def test_explain_shows_the_declaration_and_the_entry(cli, name):
 
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_explain_is_readable_at_80_columns(cli, name):
-    out = cli("explain", name, env={"COLUMNS": "80"}).stdout
+    from conftest import TERMINAL, plain
+
+    out = plain(cli("explain", name, env={**TERMINAL, "COLUMNS": "80"}).stdout)
     assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+    piped = cli("explain", name, env={"COLUMNS": "80"}).stdout  # never wrapped nor padded
+
+    def words(text: str) -> list[str]:  # a table's rule is as wide as its widest row
+        return [w for w in text.split() if w.strip("─")]
+
+    pairs = list(zip(words(piped), words(out), strict=True))  # a terminal may cut a name…
+    assert all(p == t or (t.endswith("…") and p.startswith(t[:-1])) for p, t in pairs)
+    assert not any(line != line.rstrip() for line in piped.splitlines())
 
 
 def test_aliases_and_classes_explain_the_same_schedule(cli):

@@ -1,9 +1,11 @@
-"""The CSV writer: chunks written by a thread while the next is formatted, in order, and
-a failed write (or a failure while formatting) stops it, raised to the caller."""
+"""The CSV writer: to a regular file, chunks written by a thread while the next is
+formatted, in order; a failed write (or a failure while formatting) stops it, raised to
+the caller. A pipe is written in turn."""
 
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -37,7 +39,7 @@ def test_chunks_arrive_in_order_and_read_back(monkeypatch):
     monkeypatch.setattr(export, "CHUNK", 1000)  # 10 chunks
     traces = _traces(10_000)
     out = Recorder()
-    export.write_rows(traces, out)  # type: ignore[arg-type]
+    export.write_rows(traces, out, background=True)  # type: ignore[arg-type]
     assert len(out.writes) == 11  # the header, then a write per chunk
     lines = b"".join(out.writes).decode().splitlines()
     assert lines[0] == "step,epoch,cosine:t_max=1000,step:step_size=300"
@@ -52,7 +54,7 @@ def test_a_failed_write_is_raised_and_stops_the_writing(monkeypatch):
     monkeypatch.setattr(export, "CHUNK", 1000)
     out = Recorder(fail_at=3)
     with pytest.raises(OSError, match="No space left on device"):
-        export.write_rows(_traces(10_000), out)  # type: ignore[arg-type]
+        export.write_rows(_traces(10_000), out, background=True)  # type: ignore[arg-type]
     assert len(out.writes) == 2  # the header and the first chunk, nothing after the failure
 
 
@@ -70,7 +72,7 @@ def test_a_failure_while_formatting_stops_the_writing(monkeypatch):
     monkeypatch.setattr(export, "_chunk_plain", lambda cols, empty=None: fails_third(cols))
     out = Recorder()
     with pytest.raises(KeyboardInterrupt):
-        export.write_rows(_traces(10_000), out)  # type: ignore[arg-type]
+        export.write_rows(_traces(10_000), out, background=True)  # type: ignore[arg-type]
     assert len(out.writes) <= 3  # the header and the chunks formatted before it, no more
     text = b"".join(out.writes).decode()
     assert text.startswith("step,epoch,")
@@ -97,3 +99,18 @@ def test_the_fast_rows_are_the_plain_rows_cell_for_cell():
         assert fc[:2] == pc[:2] == [str(row), str(row // 7)]  # integers, as written
         assert [float(c) for c in fc[2:]] == [float(c) for c in pc[2:]]  # the same doubles
     assert fast[-1].split(",")[2:4] == ["1.0", repr(0.5**49)]  # an integral LR keeps its .0
+
+
+def test_only_a_regular_file_is_written_on_a_thread(tmp_path):
+    with open(tmp_path / "lr.csv", "wb") as f:
+        assert export._regular_file(f)
+    read, write = os.pipe()
+    with os.fdopen(read, "rb") as r, os.fdopen(write, "wb") as w:
+        assert not export._regular_file(w)  # a reader may stall: Ctrl-C must stop at once
+        assert not export._regular_file(r)
+    assert not export._regular_file(io.BytesIO())  # type: ignore[arg-type]
+
+
+def test_the_plain_path_keeps_the_sign_of_zero():
+    texts = export._format_floats(np.array([0.0, -0.0, 0.1, -0.0, 0.0]))
+    assert texts.tolist() == ["0.0", "-0.0", "0.1", "-0.0", "0.0"]

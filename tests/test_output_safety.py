@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import stat
 import subprocess
 import sys
@@ -185,6 +186,54 @@ def test_a_closed_pipe_ends_quietly_like_unix_tools(tmp_path, args):
                           text=True)  # fmt: skip
     assert done.stderr == "status 141\n"
     assert len(done.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["cosine", "--help"],
+        ["explain", "cosine"],
+        ["list", "--all"],
+        ["check", "cosine", "--t-max", "5", "--epochs", "30"],
+        ["cosine", "--t-max", "5", "--epochs", "10"],
+    ],
+    ids=" ".join,
+)
+def test_a_pipe_closed_before_anything_is_written_ends_quietly_too(tmp_path, args):
+    """Whoever prints (rich, click's help, the table), a closed pipe is status 141 and
+    no message (rich's own answer would be exit 1, click's too)."""
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "w") as closed:
+        done = lrplot_process(*args, cwd=tmp_path, stdout=closed, stderr=subprocess.PIPE,
+                              capture_output=False)  # fmt: skip
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_ctrl_c_while_the_reader_stalls_stops_at_once_in_one_line(tmp_path):
+    """A CSV to a pipe nobody reads (``--csv - | less``, then Ctrl-C): the command stops
+    at once, one line, exit 130; the pipe is not written to the end first."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    args = ["cosine", "--t-max", "50", "--epochs", "20000", "--steps-per-epoch", "1000",
+            "--interval", "step", "--csv", "-"]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lrplot", *args], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1 << 16)  # it has started writing; from now on nobody reads
+    proc.send_signal(signal.SIGINT)
+    try:
+        code = proc.wait(timeout=60)  # a guard against a hang, not a timing
+    finally:
+        proc.kill()
+    assert code == 130
+    assert proc.stderr.read() == b"Error: interrupted\n"
+    proc.stdout.close()
+    proc.stderr.close()
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="this system has no /dev/full")

@@ -76,7 +76,8 @@ def test_import_lrplot_loads_its_names_on_first_use(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
     )
     assert proc.stdout == "RunSettings read_log\n", proc.stderr  # its submodules, on first use
-    assert {"simulate", "compare", "Trace", "__version__"} <= set(dir(lrplot))
+    assert dir(lrplot) == sorted(lrplot.__all__)
+    assert not hasattr(lrplot, "a.b") and not hasattr(lrplot, "_HOMESX")
 
 
 @pytest.mark.parametrize(

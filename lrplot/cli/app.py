@@ -13,7 +13,8 @@ import difflib
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -112,7 +113,10 @@ def command(
             values[key] = list(values[key]) if values[key] else None
         return fn(values)
 
-    return LrplotCommand(name, params=list(params), callback=callback, **settings)
+    context = {**CONTEXT, **settings.pop("context_settings", {})}  # -h too, run on its own
+    return LrplotCommand(
+        name, params=list(params), callback=callback, context_settings=context, **settings
+    )
 
 
 class LrplotGroup(RichHelp, click.Group):
@@ -158,11 +162,12 @@ class LrplotGroup(RichHelp, click.Group):
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # no command: the help, then exit code 2 (the same with every click)
-        if not args and self.no_args_is_help and not ctx.resilient_parsing:
-            ctx.get_help()  # printed by format_help
-            ctx.exit(2)
-        return list(super().parse_args(ctx, args))
+        with _endings():  # --help runs here
+            # no command: the help, then exit code 2 (the same with every click)
+            if not args and self.no_args_is_help and not ctx.resilient_parsing:
+                ctx.get_help()  # printed by format_help
+                ctx.exit(2)
+            return list(super().parse_args(ctx, args))
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True
@@ -172,11 +177,8 @@ class LrplotGroup(RichHelp, click.Group):
             self._listing = False
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _endings():
             return super().invoke(ctx)
-        except BrokenPipeError:  # `lrplot ... | head`: the reader is done; so are we,
-            _quiet_stdout()  # quietly, with the status of a process killed by SIGPIPE
-            sys.exit(128 + signal.SIGPIPE)  # (click's own handler would exit 1)
 
     def main(  # type: ignore[override]
         self,
@@ -201,11 +203,8 @@ class LrplotGroup(RichHelp, click.Group):
             _fail(option_message(err), err.exit_code)
         except LrplotError as err:
             _fail(str(err), err.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
         except BrokenPipeError:
-            _quiet_stdout()
-            sys.exit(128 + signal.SIGPIPE)
+            _closed_pipe()
         except Exception as err:  # a bug in lrplot: still one line, unless asked for more
             if os.environ.get("LRPLOT_TRACEBACK"):
                 raise
@@ -259,9 +258,24 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _quiet_stdout() -> None:
+@contextmanager
+def _endings() -> Iterator[None]:
+    """The two endings that click's main would answer itself, as lrplot answers them:
+    a closed pipe (``lrplot ... | head``: the reader is done; click would exit 1) and
+    Ctrl-C (click: a blank line, then Abort): see :func:`_closed_pipe`, and one line."""
+    try:
+        yield
+    except BrokenPipeError:
+        _closed_pipe()
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+def _closed_pipe() -> None:
+    """End quietly, with the status of a process killed by SIGPIPE (as `yes | head`)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:

@@ -43,21 +43,22 @@ register("check", HELP, "Commands", _build_group)
 
 def _check_runner(definition: ScheduleDef) -> Callable[[dict[str, Any]], None]:
     def run(kwargs: dict[str, Any]) -> None:
-        from rich.console import Console
         from rich.markup import escape
 
         from ..lint import lint
+        from ..render.console import stdout_console
         from .schedules import simulate_schedule
 
         [trace] = simulate_schedule(definition, kwargs)
         findings = lint(trace)
-        console = Console(soft_wrap=True)  # one finding, one line, however long
-        for finding in findings:
-            console.print(f"[yellow]warning:[/yellow] {escape(finding.message)}")
-        if not findings:
-            console.print("no problems found")
-            return
-        raise click.exceptions.Exit(1)
+        with stdout_console() as console:  # one finding, one line, however long
+            for finding in findings:
+                message = f"[yellow]warning:[/yellow] {escape(finding.message)}"
+                console.print(message, soft_wrap=True)
+            if not findings:
+                console.print("no problems found")
+        if findings:
+            raise click.exceptions.Exit(1)
 
     return run
 

@@ -129,8 +129,8 @@ register("explain", HELP, "Commands", _build)
 
 
 def _explain(kwargs: dict[str, Any]) -> None:
-    name = kwargs["name"]
-    from rich.console import Console
+    from ..render.console import stdout_console
 
-    definition = lookup(name)  # an unknown name: exit 2, with the nearest name
-    Console().print(explanation(definition))
+    definition = lookup(kwargs["name"])  # an unknown name: exit 2, with the nearest name
+    with stdout_console() as console:  # piped: unwrapped (a command stays on its line)
+        console.print(explanation(definition))

@@ -9,18 +9,22 @@ call. Float-to-text is the cost that matters, so:
 * without it, each distinct value of a chunk is formatted once with ``repr``
   (piecewise schedules have few) and reused.
 
-A chunk is written on a thread while the next one is formatted (a write to a file
-or pipe releases the GIL; formatting holds it): the writing costs no time but the
-last chunk's.
+To a regular file, a chunk is written on a thread while the next one is formatted
+(a write releases the GIL; formatting holds it): the writing costs no time but the
+last chunk's. A pipe or a device is written in turn: its reader may stall, and
+Ctrl-C must still stop the command at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -101,9 +105,11 @@ def _chunk_fast(cols: list[np.ndarray]) -> bytes:
 
 
 def _format_floats(values: np.ndarray) -> np.ndarray:
-    """repr of each value, computing each distinct value's text once."""
-    uniq, inverse = np.unique(values, return_inverse=True)
-    texts = np.array(list(map(repr, uniq.tolist())), dtype=object)
+    """repr of each value, computing each distinct value's text once (distinct bits:
+    -0.0 is not 0.0)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    _, first, inverse = np.unique(values.view(np.uint64), return_index=True, return_inverse=True)
+    texts = np.array(list(map(repr, values[first].tolist())), dtype=object)
     return texts[inverse]
 
 
@@ -122,10 +128,13 @@ def write_rows(
     out: BinaryIO,
     fast: bool | None = None,
     on_rows: Callable[[int], None] | None = None,
+    background: bool | None = None,
 ) -> None:
-    """Write the header and every row to a binary stream; ``on_rows(n)`` after each chunk."""
+    """Write the header and every row to a binary stream; ``on_rows(n)`` after each chunk.
+    ``background``: write on a thread (default: when ``out`` is a regular file)."""
     fast = orjson is not None if fast is None else fast
-    with _writer(out) as write:
+    background = _regular_file(out) if background is None else background
+    with _writer(out) if background else nullcontext(out.write) as write:
         write((",".join(_quote(c) for c in csv_header(traces)) + "\n").encode())
         total = traces[0].settings.total_steps
         for start in range(0, total, CHUNK):
@@ -139,8 +148,15 @@ def write_rows(
                 on_rows(len(rows))
 
 
+def _regular_file(out: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(out.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no file descriptor: a buffer
+        return False
+
+
 @contextmanager
-def _writer(out: BinaryIO) -> Iterator[Callable[[bytes], None]]:
+def _writer(out: BinaryIO) -> Iterator[Callable[[bytes], Any]]:
     """``write(data)``: ``data`` written to ``out`` by a thread, in order, at most one
     chunk waiting. A failed write (a full disk, a closed pipe) is raised by the next
     ``write`` or on leaving; an error of the caller's stops the writing."""
@@ -168,10 +184,12 @@ def _writer(out: BinaryIO) -> Iterator[Callable[[bytes], None]]:
         yield write
     except BaseException:
         stop.set()
+        with contextlib.suppress(queue.Empty):  # the chunk waiting is not written
+            waiting.get_nowait()
         raise
     finally:
-        waiting.put(None)
-        thread.join()
+        waiting.put(None)  # never waits: the queue is empty or the thread is taking its item
+        thread.join()  # at most the write under way (to a regular file)
     if failed:
         raise failed[0]
 
