@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 from conftest import TERMINAL, plain, read_csv, table_rows, trace
@@ -745,70 +741,3 @@ def test_successful_write_replaces_old_file(cli):
     text = (cli.folder / "out.csv").read_text()
     assert text == "step,epoch,lr\n0,0,0.1\n1,1,0.09045084971874738\n"
     assert cli.files() == {"out.csv"}
-
-
-# --- start-up: no matplotlib for tables, CSV, help -----------------------------------
-
-PROBE = textwrap.dedent(
-    """
-    import sys
-    sys.argv = ["lrplot", *sys.argv[1:]]
-    from lrplot.cli import main
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
-    else:
-        code = 0
-    sys.stderr.write(f"\\nexit={code} matplotlib={'matplotlib' in sys.modules}\\n")
-    """
-)
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["cosine", "--t-max", "5", "--epochs", "10"],
-        ["cosine", "--t-max", "5", "--epochs", "10", "--csv", "-"],
-        ["cosine", "--t-max", "5", "--csv", "x.csv", "-q"],
-        ["compare", "cosine:t_max=5", "plateau", "--epochs", "20"],
-        ["plateau", "--epochs", "20", "--csv", "-"],
-        ["list"],
-        ["cosine", "--help"],
-        ["cosine", "--t-max", "0"],
-    ],
-    ids=lambda a: " ".join(a),
-)
-def test_matplotlib_not_imported_without_a_chart(tmp_path, args):
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**_clean_env(), "COLUMNS": "120"},
-    )
-    status = proc.stderr.strip().splitlines()[-1]
-    assert status.startswith("exit=0") or status.startswith("exit=2"), proc.stderr
-    assert status.endswith("matplotlib=False"), proc.stderr + proc.stdout[-2000:]
-
-
-def test_matplotlib_is_imported_for_a_chart(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, "cosine", "--t-max", "5", "-o", "c.png", "-q"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_clean_env(),
-    )
-    assert proc.stderr.strip().splitlines()[-1] == "exit=0 matplotlib=True", proc.stderr
-    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
-
-
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LRPLOT_", "MPL"))}
-    # the probe imports the lrplot under test, wherever the test runner found it
-    root = str(Path(lrplot.render.__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [root, env.get("PYTHONPATH", "")] if p)
-    return env

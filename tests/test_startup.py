@@ -34,8 +34,9 @@ PROBE = textwrap.dedent(
 )
 
 
-def _probe(tmp_path: Path, *args: str) -> str:
+def _probe(tmp_path: Path, *args: str, **given: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LRPLOT_", "MPL"))}
+    env.update(given)
     root = str(Path(lrplot.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in [root, env.get("PYTHONPATH", "")] if p)
     proc = subprocess.run(
@@ -120,6 +121,30 @@ def test_a_command_loads_no_matplotlib(tmp_path, args):
     assert "matplotlib" not in status, status
     if args[0] in ("sequential", "chained") or args[1:2] == ["chained"]:
         assert status.startswith("exit=0 "), status
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cosine", "--t-max", "5", "--epochs", "10", "--csv", "-"],
+        ["cosine", "--t-max", "5", "--csv", "x.csv", "-q"],
+        ["compare", "cosine:t_max=5", "plateau", "--epochs", "20"],
+        ["plateau", "--epochs", "20", "--csv", "-"],
+        ["cosine", "--help"],
+        ["cosine", "--t-max", "0"],
+    ],
+    ids=" ".join,
+)
+def test_matplotlib_not_imported_without_a_chart(tmp_path, args):
+    status = _probe(tmp_path, *args, COLUMNS="120")
+    assert status.startswith(("exit=0 ", "exit=2 ")), status
+    assert "matplotlib" not in status, status
+
+
+def test_matplotlib_is_imported_for_a_chart(tmp_path):
+    status = _probe(tmp_path, "cosine", "--t-max", "5", "-o", "c.png", "-q")
+    assert status.startswith("exit=0 ") and "matplotlib" in status, status
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
 BLAS_PROBE = textwrap.dedent(
